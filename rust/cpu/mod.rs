@@ -1,0 +1,7 @@
+//! CPU kernels.
+
+pub mod direct;
+pub mod fft;
+pub mod reference;
+pub mod simd;
+pub mod threads;

@@ -1,0 +1,66 @@
+//! AVX-512F: 16 × f32 or 8 × f64 per register.
+
+use super::Vector;
+use std::arch::x86_64::*;
+
+/// Sixteen f32 lanes.
+#[derive(Clone, Copy, Debug)]
+pub struct F32x16(__m512);
+
+/// Eight f64 lanes.
+#[derive(Clone, Copy, Debug)]
+pub struct F64x8(__m512d);
+
+// SAFETY: used only where Isa::detect reported AVX-512F; loads/stores touch LANES elements.
+unsafe impl Vector<f32> for F32x16 {
+    const LANES: usize = 16;
+    #[inline(always)]
+    unsafe fn zero() -> Self {
+        F32x16(_mm512_setzero_ps())
+    }
+    #[inline(always)]
+    unsafe fn splat(x: f32) -> Self {
+        F32x16(_mm512_set1_ps(x))
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: caller guarantees 16 readable elements.
+        F32x16(unsafe { _mm512_loadu_ps(p) })
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        // SAFETY: caller guarantees 16 writable elements.
+        unsafe { _mm512_storeu_ps(p, self.0) }
+    }
+    #[inline(always)]
+    unsafe fn mul_add(self, a: Self, b: Self) -> Self {
+        F32x16(_mm512_fmadd_ps(a.0, b.0, self.0))
+    }
+}
+
+// SAFETY: as for F32x16.
+unsafe impl Vector<f64> for F64x8 {
+    const LANES: usize = 8;
+    #[inline(always)]
+    unsafe fn zero() -> Self {
+        F64x8(_mm512_setzero_pd())
+    }
+    #[inline(always)]
+    unsafe fn splat(x: f64) -> Self {
+        F64x8(_mm512_set1_pd(x))
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f64) -> Self {
+        // SAFETY: caller guarantees 8 readable elements.
+        F64x8(unsafe { _mm512_loadu_pd(p) })
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f64) {
+        // SAFETY: caller guarantees 8 writable elements.
+        unsafe { _mm512_storeu_pd(p, self.0) }
+    }
+    #[inline(always)]
+    unsafe fn mul_add(self, a: Self, b: Self) -> Self {
+        F64x8(_mm512_fmadd_pd(a.0, b.0, self.0))
+    }
+}

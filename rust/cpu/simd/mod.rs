@@ -1,0 +1,171 @@
+//! SIMD behind one trait, one file per instruction set, chosen at run time.
+//!
+//! Kernels are written once, generic over [`Vector`], and marked `#[inline(always)]`; the
+//! [`dispatch!`] macro instantiates them inside `#[target_feature]` functions so that the intrinsics
+//! inline into code compiled for that instruction set. [`Isa::detect`] picks the best level the CPU
+//! offers; `SIGCONV_SIMD=scalar|avx2|avx512` caps it (used by the tests to cover every path).
+
+use crate::element::Element;
+use std::sync::OnceLock;
+
+#[cfg(target_arch = "x86_64")]
+pub mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub mod avx512;
+pub mod scalar;
+
+/// A SIMD register of `LANES` elements of `T`.
+///
+/// # Safety
+/// Implementations may only be used where their instruction set is available (see [`Isa`]);
+/// `load`/`store` take raw pointers to `LANES` readable/writable elements.
+pub unsafe trait Vector<T: Element>: Copy {
+    /// Elements per register.
+    const LANES: usize;
+    /// All lanes zero.
+    unsafe fn zero() -> Self;
+    /// All lanes `x`.
+    unsafe fn splat(x: T) -> Self;
+    /// Unaligned load of `LANES` elements.
+    unsafe fn load(p: *const T) -> Self;
+    /// Unaligned store of `LANES` elements.
+    unsafe fn store(self, p: *mut T);
+    /// `self + a * b`, fused where the instruction set has FMA.
+    unsafe fn mul_add(self, a: Self, b: Self) -> Self;
+}
+
+/// Instruction-set levels, best last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Isa {
+    /// Portable code (4-lane arrays the compiler vectorises for the baseline target).
+    Scalar,
+    /// AVX2 with FMA, 256-bit registers.
+    Avx2,
+    /// AVX-512F, 512-bit registers.
+    Avx512,
+}
+
+impl Isa {
+    /// The best level this CPU supports, capped by `SIGCONV_SIMD` when set. Detected once.
+    pub fn detect() -> Isa {
+        static LEVEL: OnceLock<Isa> = OnceLock::new();
+        *LEVEL.get_or_init(|| {
+            let cap = match std::env::var("SIGCONV_SIMD").as_deref() {
+                Ok("scalar") => Isa::Scalar,
+                Ok("avx2") => Isa::Avx2,
+                _ => Isa::Avx512,
+            };
+            Isa::supported().min(cap)
+        })
+    }
+
+    /// The best level the CPU offers.
+    pub fn supported() -> Isa {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if is_x86_feature_detected!("avx512f") {
+                return Isa::Avx512;
+            }
+            if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+                return Isa::Avx2;
+            }
+        }
+        Isa::Scalar
+    }
+
+    /// Lower-case name, as reported by `sigconv.info()`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Scalar => "scalar",
+            Isa::Avx2 => "avx2",
+            Isa::Avx512 => "avx512",
+        }
+    }
+}
+
+/// Maps an element type to its vector type on each instruction set.
+pub trait SimdElement: Element {
+    /// Portable vector.
+    type Scalar: Vector<Self>;
+    /// AVX2 vector (the portable one where the type has no AVX2 arithmetic).
+    #[cfg(target_arch = "x86_64")]
+    type Avx2: Vector<Self>;
+    /// AVX-512 vector (the portable one where the type has no AVX-512 arithmetic).
+    #[cfg(target_arch = "x86_64")]
+    type Avx512: Vector<Self>;
+}
+
+impl SimdElement for f32 {
+    type Scalar = scalar::Lanes<f32>;
+    #[cfg(target_arch = "x86_64")]
+    type Avx2 = avx2::F32x8;
+    #[cfg(target_arch = "x86_64")]
+    type Avx512 = avx512::F32x16;
+}
+
+impl SimdElement for f64 {
+    type Scalar = scalar::Lanes<f64>;
+    #[cfg(target_arch = "x86_64")]
+    type Avx2 = avx2::F64x4;
+    #[cfg(target_arch = "x86_64")]
+    type Avx512 = avx512::F64x8;
+}
+
+impl SimdElement for i64 {
+    type Scalar = scalar::Lanes<i64>;
+    #[cfg(target_arch = "x86_64")]
+    type Avx2 = scalar::Lanes<i64>;
+    #[cfg(target_arch = "x86_64")]
+    type Avx512 = scalar::Lanes<i64>;
+}
+
+/// Defines a kernel once, generic over `T` and its vector type `V`, and the public function of the
+/// same name that runs it with the instruction set [`Isa::detect`] picked, compiled for that set.
+///
+/// ```ignore
+/// simd_kernel! {
+///     /// Doc comment.
+///     pub fn scale<T, V>(out: &mut [T], k: T) { /* uses V::load, V::mul_add, ... */ }
+/// }
+/// ```
+macro_rules! simd_kernel {
+    (
+        $(#[$meta:meta])*
+        $vis:vis fn $name:ident <$T:ident, $V:ident> ( $($arg:ident : $ty:ty),* $(,)? ) $(-> $ret:ty)? $body:block
+    ) => {
+        $(#[$meta])*
+        #[allow(clippy::too_many_arguments)]
+        $vis fn $name<$T: $crate::cpu::simd::SimdElement>($($arg: $ty),*) $(-> $ret)? {
+            #[inline(always)]
+            #[allow(clippy::too_many_arguments)]
+            fn generic<$T: $crate::cpu::simd::SimdElement, $V: $crate::cpu::simd::Vector<$T>>(
+                $($arg: $ty),*
+            ) $(-> $ret)? $body
+
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f,avx2,fma")]
+            #[allow(clippy::too_many_arguments)]
+            unsafe fn avx512<$T: $crate::cpu::simd::SimdElement>($($arg: $ty),*) $(-> $ret)? {
+                generic::<$T, <$T as $crate::cpu::simd::SimdElement>::Avx512>($($arg),*)
+            }
+
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2,fma")]
+            #[allow(clippy::too_many_arguments)]
+            unsafe fn avx2<$T: $crate::cpu::simd::SimdElement>($($arg: $ty),*) $(-> $ret)? {
+                generic::<$T, <$T as $crate::cpu::simd::SimdElement>::Avx2>($($arg),*)
+            }
+
+            match $crate::cpu::simd::Isa::detect() {
+                // SAFETY: Isa::detect only reports a level whose instructions this CPU executes.
+                #[cfg(target_arch = "x86_64")]
+                $crate::cpu::simd::Isa::Avx512 => unsafe { avx512::<$T>($($arg),*) },
+                // SAFETY: as above.
+                #[cfg(target_arch = "x86_64")]
+                $crate::cpu::simd::Isa::Avx2 => unsafe { avx2::<$T>($($arg),*) },
+                _ => generic::<$T, <$T as $crate::cpu::simd::SimdElement>::Scalar>($($arg),*),
+            }
+        }
+    };
+}
+pub(crate) use simd_kernel;

@@ -1,0 +1,204 @@
+//! `convolve`: true N-d convolution with scipy's modes, and 2-D boundaries.
+
+use crate::cpu::{direct, fft, threads};
+use crate::element::Real;
+use crate::error::{value_error, Result};
+use crate::ops::cost;
+use crate::params::{valid_swap_needed, windows, AxisWindow, Boundary, Method, Mode};
+use ndarray::{ArrayD, ArrayViewD, Axis};
+
+/// Element types `convolve` accepts: the real floats (direct and FFT) and i64 (direct only, exact).
+pub trait ConvElement: direct::DirectElement {
+    /// Whether this type has an FFT path.
+    const HAS_FFT: bool;
+    /// FFT convolution, for the types that have one.
+    fn fft(
+        x: ArrayViewD<Self>,
+        k: ArrayViewD<Self>,
+        axes: &[usize],
+        windows: &[AxisWindow],
+        block: Option<&[usize]>,
+    ) -> ArrayD<Self>;
+}
+
+macro_rules! conv_real {
+    ($t:ty) => {
+        impl ConvElement for $t {
+            const HAS_FFT: bool = true;
+            fn fft(
+                x: ArrayViewD<Self>,
+                k: ArrayViewD<Self>,
+                axes: &[usize],
+                windows: &[AxisWindow],
+                block: Option<&[usize]>,
+            ) -> ArrayD<Self> {
+                fft::convolve(x, k, axes, windows, block)
+            }
+        }
+    };
+}
+conv_real!(f32);
+conv_real!(f64);
+
+impl ConvElement for i64 {
+    const HAS_FFT: bool = false;
+    fn fft(
+        _: ArrayViewD<Self>,
+        _: ArrayViewD<Self>,
+        _: &[usize],
+        _: &[AxisWindow],
+        _: Option<&[usize]>,
+    ) -> ArrayD<Self> {
+        unreachable!("i64 has no FFT path; ops::convolve never routes it there")
+    }
+}
+
+/// True convolution of `x` and `k` (same number of dimensions), keeping the part `mode` names
+/// (scipy.signal.convolve), with `boundary` for samples outside `x` (scipy.signal.convolve2d).
+///
+/// In `valid` mode the operands are swapped when `k` is the larger (convolution commutes).
+/// `method` is `Auto` (the cost model picks), `Direct`, `Fft` or `OverlapAdd`; the FFT methods need
+/// a zero fill boundary and a float type. `workers` as in [`threads::with_workers`].
+pub fn convolve<T: ConvElement>(
+    x: ArrayViewD<T>,
+    k: ArrayViewD<T>,
+    mode: Mode,
+    boundary: Boundary<T>,
+    method: Method,
+    workers: Option<usize>,
+) -> Result<ArrayD<T>> {
+    if x.ndim() != k.ndim() {
+        return value_error!(
+            "in1 and in2 should have the same dimensionality; got {} and {}",
+            x.ndim(),
+            k.ndim()
+        );
+    }
+    let (x, k) = if valid_swap_needed(mode, x.shape(), k.shape())? {
+        (k, x)
+    } else {
+        (x, k)
+    };
+    let wins = windows(mode, x.shape(), k.shape());
+    let method = resolve_method(&x, &k, &wins, boundary, method)?;
+    Ok(threads::with_workers(workers, || match method {
+        Method::Direct | Method::Auto => {
+            let mut flipped = k.view();
+            for d in 0..flipped.ndim() {
+                flipped.invert_axis(Axis(d));
+            }
+            let start: Vec<isize> = wins
+                .iter()
+                .zip(k.shape())
+                .map(|(w, &n)| w.correlation_start(n))
+                .collect();
+            let out_shape: Vec<usize> = wins.iter().map(|w| w.out_len).collect();
+            direct::correlate(x.view(), flipped, &start, &out_shape, boundary)
+        }
+        Method::Fft | Method::OverlapAdd => {
+            let axes: Vec<usize> = (0..x.ndim()).collect();
+            let block = (method == Method::OverlapAdd)
+                .then(|| cost::overlap_add_block(&x.shape(), &k.shape(), &wins));
+            T::fft(x.view(), k.view(), &axes, &wins, block.as_deref())
+        }
+    }))
+}
+
+/// The algorithm that will run: `Auto` resolved by the cost model, the others checked.
+fn resolve_method<T: ConvElement>(
+    x: &ArrayViewD<T>,
+    k: &ArrayViewD<T>,
+    wins: &[AxisWindow],
+    boundary: Boundary<T>,
+    method: Method,
+) -> Result<Method> {
+    let fft_possible = T::HAS_FFT && boundary == Boundary::Fill(T::ZERO);
+    match method {
+        Method::Direct => Ok(Method::Direct),
+        Method::Auto if !fft_possible => Ok(Method::Direct),
+        Method::Auto => Ok(cost::fastest(
+            x.shape(),
+            k.shape(),
+            wins,
+            std::mem::size_of::<T>(),
+        )),
+        _ if fft_possible => Ok(method),
+        _ => value_error!("method={method:?} needs a float type and a zero 'fill' boundary"),
+    }
+}
+
+/// FFT convolution over `axes` (scipy.signal.fftconvolve / oaconvolve): the other axes broadcast.
+/// `blocked` selects overlap-add blocks sized by the cost model.
+pub fn fft_convolve<T: Real + ConvElement>(
+    x: ArrayViewD<T>,
+    k: ArrayViewD<T>,
+    mode: Mode,
+    axes: &[usize],
+    blocked: bool,
+    workers: Option<usize>,
+) -> Result<ArrayD<T>> {
+    if x.ndim() != k.ndim() {
+        return value_error!(
+            "in1 and in2 should have the same dimensionality; got {} and {}",
+            x.ndim(),
+            k.ndim()
+        );
+    }
+    for w in axes.windows(2) {
+        if w[0] >= w[1] {
+            return value_error!("axes must be sorted and distinct; got {axes:?}");
+        }
+    }
+    if let Some(&a) = axes.iter().find(|&&a| a >= x.ndim()) {
+        return value_error!(
+            "axes entry {a} is out of range for arrays of {} dimensions",
+            x.ndim()
+        );
+    }
+    for d in (0..x.ndim()).filter(|d| !axes.contains(d)) {
+        let (a, b) = (x.shape()[d], k.shape()[d]);
+        if a != b && a != 1 && b != 1 {
+            return value_error!(
+                "incompatible shapes for in1 and in2 on axis {d} (not convolved): {a} and {b}"
+            );
+        }
+    }
+    let xs: Vec<usize> = axes.iter().map(|&a| x.shape()[a]).collect();
+    let ks: Vec<usize> = axes.iter().map(|&a| k.shape()[a]).collect();
+    let (x, k, xs, ks) = if valid_swap_needed(mode, &xs, &ks)? {
+        (k, x, ks, xs)
+    } else {
+        (x, k, xs, ks)
+    };
+    let wins = windows(mode, &xs, &ks);
+    let block = blocked.then(|| cost::overlap_add_block(&xs, &ks, &wins));
+    Ok(threads::with_workers(workers, || {
+        T::fft(x, k, axes, &wins, block.as_deref())
+    }))
+}
+
+/// Which of `direct` / `fft` the cost model picks (scipy's `choose_conv_method` answers).
+pub fn choose<T: ConvElement>(x_shape: &[usize], k_shape: &[usize], mode: Mode) -> Result<Method> {
+    if x_shape.len() != k_shape.len() {
+        return value_error!(
+            "in1 and in2 should have the same dimensionality; got {} and {}",
+            x_shape.len(),
+            k_shape.len()
+        );
+    }
+    let (x_shape, k_shape) = if valid_swap_needed(mode, x_shape, k_shape)? {
+        (k_shape, x_shape)
+    } else {
+        (x_shape, k_shape)
+    };
+    if !T::HAS_FFT {
+        return Ok(Method::Direct);
+    }
+    let wins = windows(mode, x_shape, k_shape);
+    Ok(
+        match cost::fastest(x_shape, k_shape, &wins, std::mem::size_of::<T>()) {
+            Method::Direct => Method::Direct,
+            _ => Method::Fft,
+        },
+    )
+}

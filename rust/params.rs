@@ -1,0 +1,290 @@
+//! Option enums and the output-size formulas, written once.
+//!
+//! Every convolution in sigconv is expressed per axis by an [`AxisWindow`]: which part of the *full*
+//! convolution (length `n + k - 1`) the output keeps. The direct kernels turn that into a correlation
+//! start offset, the FFT kernels into a crop of the full result.
+
+use crate::error::{value_error, Result};
+
+/// Which part of the full convolution is returned (scipy's `mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every point where the inputs overlap: length `n + k - 1`.
+    Full,
+    /// Same length as the first input, centred on the full result.
+    Same,
+    /// Only points that do not depend on padding: length `n - k + 1`.
+    Valid,
+}
+
+impl Mode {
+    /// Parses scipy's mode names.
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "full" => Ok(Mode::Full),
+            "same" => Ok(Mode::Same),
+            "valid" => Ok(Mode::Valid),
+            other => value_error!("mode must be one of 'full', 'same', 'valid'; got {other:?}"),
+        }
+    }
+}
+
+/// How samples outside the first input are taken (scipy.signal.convolve2d's `boundary`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Boundary<T> {
+    /// A constant value (`fillvalue`); plain convolution uses zero.
+    Fill(T),
+    /// Periodic extension: `x[i mod n]`.
+    Wrap,
+    /// Symmetric extension that repeats the edge sample: `d c b a | a b c d | d c b a`.
+    Symm,
+}
+
+impl<T> Boundary<T> {
+    /// Parses scipy's boundary names (`fill`/`pad`, `wrap`/`circular`, `symm`/`symmetric`).
+    pub fn parse(name: &str, fillvalue: T) -> Result<Self> {
+        match name {
+            "fill" | "pad" => Ok(Boundary::Fill(fillvalue)),
+            "wrap" | "circular" => Ok(Boundary::Wrap),
+            "symm" | "symmetric" => Ok(Boundary::Symm),
+            other => value_error!("boundary must be one of 'fill', 'wrap', 'symm'; got {other:?}"),
+        }
+    }
+
+    /// Maps an index that may lie outside `0..n` to the sample it reads, or `None` for the fill value.
+    #[inline]
+    pub fn source_index(&self, i: isize, n: usize) -> Option<usize> {
+        let n_i = n as isize;
+        if (0..n_i).contains(&i) {
+            return Some(i as usize);
+        }
+        match self {
+            Boundary::Fill(_) => None,
+            Boundary::Wrap => Some(i.rem_euclid(n_i) as usize),
+            Boundary::Symm => {
+                let r = i.rem_euclid(2 * n_i);
+                Some(if r < n_i { r } else { 2 * n_i - 1 - r } as usize)
+            }
+        }
+    }
+}
+
+/// The algorithm that computes a convolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Chosen by sigconv's cost model.
+    Auto,
+    /// Sliding dot products (SIMD, threaded).
+    Direct,
+    /// One FFT of the whole padded array.
+    Fft,
+    /// Overlap-add style block FFT: the output is cut into blocks, each one FFT.
+    OverlapAdd,
+}
+
+impl Method {
+    /// Parses `auto`, `direct`, `fft`, `oa`.
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "auto" => Ok(Method::Auto),
+            "direct" => Ok(Method::Direct),
+            "fft" => Ok(Method::Fft),
+            "oa" => Ok(Method::OverlapAdd),
+            other => value_error!("method must be one of 'auto', 'direct', 'fft'; got {other:?}"),
+        }
+    }
+}
+
+/// The part of the full convolution kept along one axis: `out[o] = full[o + full_offset]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AxisWindow {
+    /// Output length along the axis.
+    pub out_len: usize,
+    /// Index in the full convolution of output sample 0.
+    pub full_offset: usize,
+}
+
+impl AxisWindow {
+    /// The window of `mode` for an input of length `n` and a kernel of length `k`.
+    ///
+    /// `Valid` needs `n >= k` (callers swap the operands first, see [`valid_swap_needed`]);
+    /// lengths of zero give an empty output.
+    pub fn new(mode: Mode, n: usize, k: usize) -> Self {
+        if n == 0 || k == 0 {
+            let out_len = if mode == Mode::Same { n } else { 0 };
+            return AxisWindow {
+                out_len,
+                full_offset: 0,
+            };
+        }
+        match mode {
+            Mode::Full => AxisWindow {
+                out_len: n + k - 1,
+                full_offset: 0,
+            },
+            Mode::Same => AxisWindow {
+                out_len: n,
+                full_offset: (k - 1) / 2,
+            },
+            Mode::Valid => AxisWindow {
+                out_len: (n + 1).saturating_sub(k),
+                full_offset: k - 1,
+            },
+        }
+    }
+
+    /// Offset, relative to output sample `o`, of the first input sample that the correlation with the
+    /// flipped kernel reads: `out[o] = sum_m x[o + start + m] * k[k_len - 1 - m]`.
+    pub fn correlation_start(&self, k: usize) -> isize {
+        self.full_offset as isize - (k as isize - 1)
+    }
+}
+
+/// The windows of `mode` on every axis.
+pub fn windows(mode: Mode, in_shape: &[usize], k_shape: &[usize]) -> Vec<AxisWindow> {
+    in_shape
+        .iter()
+        .zip(k_shape)
+        .map(|(&n, &k)| AxisWindow::new(mode, n, k))
+        .collect()
+}
+
+/// Whether the operands of a `valid` convolution must be swapped so that the first one is the larger
+/// on every axis (scipy's `_inputs_swap_needed`). Errors when neither contains the other.
+pub fn valid_swap_needed(mode: Mode, in1: &[usize], in2: &[usize]) -> Result<bool> {
+    if mode != Mode::Valid {
+        return Ok(false);
+    }
+    let in1_larger = in1.iter().zip(in2).all(|(a, b)| a >= b);
+    let in2_larger = in1.iter().zip(in2).all(|(a, b)| b >= a);
+    match (in1_larger, in2_larger) {
+        (true, _) => Ok(false),
+        (false, true) => Ok(true),
+        _ => value_error!(
+            "for 'valid' mode, one input must be at least as large as the other in every dimension; \
+             got shapes {in1:?} and {in2:?}"
+        ),
+    }
+}
+
+/// Lags of a cross-correlation of lengths `n1` and `n2` (scipy.signal.correlation_lags).
+pub fn correlation_lags(n1: usize, n2: usize, mode: Mode) -> Vec<isize> {
+    let (n1, n2) = (n1 as isize, n2 as isize);
+    let full: Vec<isize> = (-(n2 - 1)..n1).collect();
+    match mode {
+        Mode::Full => full,
+        Mode::Same => {
+            let mid = full.len() as isize / 2;
+            let lo = mid - n1 / 2;
+            full[lo as usize..(lo + n1) as usize].to_vec()
+        }
+        Mode::Valid => {
+            let lag_bound = n1 - n2;
+            if lag_bound >= 0 {
+                (0..=lag_bound).collect()
+            } else {
+                (lag_bound..=0).collect()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_same_valid_lengths() {
+        assert_eq!(
+            AxisWindow::new(Mode::Full, 10, 3),
+            AxisWindow {
+                out_len: 12,
+                full_offset: 0
+            }
+        );
+        assert_eq!(
+            AxisWindow::new(Mode::Same, 10, 3),
+            AxisWindow {
+                out_len: 10,
+                full_offset: 1
+            }
+        );
+        assert_eq!(
+            AxisWindow::new(Mode::Same, 10, 4),
+            AxisWindow {
+                out_len: 10,
+                full_offset: 1
+            }
+        );
+        assert_eq!(
+            AxisWindow::new(Mode::Valid, 10, 3),
+            AxisWindow {
+                out_len: 8,
+                full_offset: 2
+            }
+        );
+        assert_eq!(AxisWindow::new(Mode::Valid, 3, 3).out_len, 1);
+    }
+
+    #[test]
+    fn kernel_longer_than_input() {
+        assert_eq!(AxisWindow::new(Mode::Full, 2, 5).out_len, 6);
+        assert_eq!(
+            AxisWindow::new(Mode::Same, 2, 5),
+            AxisWindow {
+                out_len: 2,
+                full_offset: 2
+            }
+        );
+    }
+
+    #[test]
+    fn length_one_and_empty_axes() {
+        assert_eq!(AxisWindow::new(Mode::Full, 1, 1).out_len, 1);
+        assert_eq!(AxisWindow::new(Mode::Same, 1, 7).out_len, 1);
+        assert_eq!(AxisWindow::new(Mode::Full, 0, 3).out_len, 0);
+        assert_eq!(AxisWindow::new(Mode::Same, 4, 0).out_len, 4);
+    }
+
+    #[test]
+    fn correlation_start_centres_same_mode() {
+        // k = 3: out[o] reads x[o-1], x[o], x[o+1]; k = 4: x[o-2] .. x[o+1] (scipy's centring).
+        assert_eq!(AxisWindow::new(Mode::Same, 10, 3).correlation_start(3), -1);
+        assert_eq!(AxisWindow::new(Mode::Same, 10, 4).correlation_start(4), -2);
+        assert_eq!(AxisWindow::new(Mode::Full, 10, 4).correlation_start(4), -3);
+        assert_eq!(AxisWindow::new(Mode::Valid, 10, 4).correlation_start(4), 0);
+    }
+
+    #[test]
+    fn valid_swap_rule() {
+        assert_eq!(valid_swap_needed(Mode::Valid, &[5, 5], &[3, 3]), Ok(false));
+        assert_eq!(valid_swap_needed(Mode::Valid, &[3, 3], &[5, 5]), Ok(true));
+        assert_eq!(valid_swap_needed(Mode::Valid, &[3, 3], &[3, 3]), Ok(false));
+        assert!(valid_swap_needed(Mode::Valid, &[3, 5], &[5, 3]).is_err());
+        assert_eq!(valid_swap_needed(Mode::Full, &[3, 5], &[5, 3]), Ok(false));
+    }
+
+    #[test]
+    fn boundary_index_maps() {
+        let n = 4;
+        let wrap = Boundary::<f64>::Wrap;
+        let symm = Boundary::<f64>::Symm;
+        let got: Vec<_> = (-5..9).map(|i| wrap.source_index(i, n).unwrap()).collect();
+        assert_eq!(got, vec![3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0]);
+        let got: Vec<_> = (-5..9).map(|i| symm.source_index(i, n).unwrap()).collect();
+        assert_eq!(got, vec![3, 3, 2, 1, 0, 0, 1, 2, 3, 3, 2, 1, 0, 0]);
+        assert_eq!(Boundary::Fill(0.0).source_index(-1, n), None);
+    }
+
+    #[test]
+    fn lags_match_scipy() {
+        // scipy.signal.correlation_lags(5, 3, 'same') -> [-1, 0, 1, 2, 3]
+        assert_eq!(correlation_lags(5, 3, Mode::Same), vec![-1, 0, 1, 2, 3]);
+        assert_eq!(
+            correlation_lags(5, 3, Mode::Full),
+            vec![-2, -1, 0, 1, 2, 3, 4]
+        );
+        assert_eq!(correlation_lags(5, 3, Mode::Valid), vec![0, 1, 2]);
+        assert_eq!(correlation_lags(3, 5, Mode::Valid), vec![-2, -1, 0]);
+    }
+}

@@ -1,0 +1,215 @@
+//! The Python extension `sigconv._core`: thin wrappers that borrow numpy arrays, release the
+//! interpreter for the work, and map [`Error`] onto Python exceptions. The public, documented API is
+//! the Python package `sigconv`; these functions take canonical arguments it has already checked.
+
+use crate::cpu::simd::Isa;
+use crate::cpu::threads;
+use crate::error::Error;
+use crate::ops::{self, convolve::choose, device, ConvElement};
+use crate::params::{self, Boundary, Method, Mode};
+use numpy::{
+    Element as NpElement, IntoPyArray, PyArrayDescrMethods, PyArrayDyn, PyReadonlyArrayDyn,
+    PyUntypedArrayMethods,
+};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+
+create_exception!(
+    _core,
+    GpuUnavailableError,
+    PyRuntimeError,
+    "device='gpu' was requested but no GPU adapter is available."
+);
+
+impl From<Error> for PyErr {
+    fn from(e: Error) -> PyErr {
+        match e {
+            Error::Value(m) => PyValueError::new_err(m),
+            Error::Type(m) => PyTypeError::new_err(m),
+            Error::GpuUnavailable(m) => GpuUnavailableError::new_err(m),
+        }
+    }
+}
+
+/// `convolve` for one element type: borrow, detach, compute, hand back.
+#[allow(clippy::too_many_arguments)]
+fn convolve_typed<'py, T: ConvElement + NpElement + for<'a> FromPyObject<'a, 'py>>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    k: &Bound<'py, PyAny>,
+    mode: Mode,
+    boundary: &str,
+    fillvalue: &Bound<'py, PyAny>,
+    method: Method,
+    workers: Option<usize>,
+) -> PyResult<Bound<'py, PyArrayDyn<T>>> {
+    let xa: PyReadonlyArrayDyn<T> = x.extract().map_err(|_| same_dtype_error(x, k))?;
+    let ka: PyReadonlyArrayDyn<T> = k.extract().map_err(|_| same_dtype_error(x, k))?;
+    let fill: T = fillvalue.extract().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "fillvalue must be a scalar of the inputs' type; got {fillvalue}"
+        ))
+    })?;
+    let boundary = Boundary::parse(boundary, fill)?;
+    let (xv, kv) = (xa.as_array(), ka.as_array());
+    let out = py.detach(|| ops::convolve(xv, kv, mode, boundary, method, workers))?;
+    Ok(out.into_pyarray(py))
+}
+
+fn same_dtype_error(x: &Bound<'_, PyAny>, k: &Bound<'_, PyAny>) -> PyErr {
+    let dtype = |a: &Bound<'_, PyAny>| {
+        a.getattr("dtype")
+            .map(|d| d.to_string())
+            .unwrap_or_else(|_| a.get_type().to_string())
+    };
+    PyTypeError::new_err(format!(
+        "in1 and in2 must be numpy arrays of one dtype among float32, float64, int64; got {} and {}",
+        dtype(x),
+        dtype(k)
+    ))
+}
+
+/// True N-d convolution (see `sigconv::ops::convolve`). `x` and `k`: arrays of one dtype among
+/// float32, float64, int64.
+#[pyfunction]
+#[pyo3(signature = (x, k, mode, boundary="fill", fillvalue=None, method="auto", workers=None, device="cpu"))]
+#[allow(clippy::too_many_arguments)]
+fn convolve<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    k: &Bound<'py, PyAny>,
+    mode: &str,
+    boundary: &str,
+    fillvalue: Option<&Bound<'py, PyAny>>,
+    method: &str,
+    workers: Option<usize>,
+    device: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    device::resolve(device)?;
+    let mode = Mode::parse(mode)?;
+    let method = Method::parse(method)?;
+    let zero = 0i64.into_pyobject(py)?.into_any();
+    let fill = fillvalue.unwrap_or(&zero);
+    let dtype = x.cast::<numpy::PyUntypedArray>()?.dtype();
+    if dtype.is_equiv_to(&numpy::dtype::<f32>(py)) {
+        Ok(convolve_typed::<f32>(py, x, k, mode, boundary, fill, method, workers)?.into_any())
+    } else if dtype.is_equiv_to(&numpy::dtype::<f64>(py)) {
+        Ok(convolve_typed::<f64>(py, x, k, mode, boundary, fill, method, workers)?.into_any())
+    } else if dtype.is_equiv_to(&numpy::dtype::<i64>(py)) {
+        Ok(convolve_typed::<i64>(py, x, k, mode, boundary, fill, method, workers)?.into_any())
+    } else {
+        Err(same_dtype_error(x, k))
+    }
+}
+
+/// FFT convolution over `axes` (sorted, distinct, non-negative); the other axes broadcast.
+#[pyfunction]
+#[pyo3(signature = (x, k, mode, axes, blocked=false, workers=None, device="cpu"))]
+#[allow(clippy::too_many_arguments)]
+fn fftconvolve<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    k: &Bound<'py, PyAny>,
+    mode: &str,
+    axes: Vec<usize>,
+    blocked: bool,
+    workers: Option<usize>,
+    device: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    device::resolve(device)?;
+    let mode = Mode::parse(mode)?;
+    macro_rules! run {
+        ($t:ty) => {{
+            let xa: PyReadonlyArrayDyn<$t> = x.extract().map_err(|_| same_dtype_error(x, k))?;
+            let ka: PyReadonlyArrayDyn<$t> = k.extract().map_err(|_| same_dtype_error(x, k))?;
+            let (xv, kv) = (xa.as_array(), ka.as_array());
+            let out = py.detach(|| ops::fft_convolve(xv, kv, mode, &axes, blocked, workers))?;
+            Ok(out.into_pyarray(py).into_any())
+        }};
+    }
+    let dtype = x.cast::<numpy::PyUntypedArray>()?.dtype();
+    if dtype.is_equiv_to(&numpy::dtype::<f32>(py)) {
+        run!(f32)
+    } else if dtype.is_equiv_to(&numpy::dtype::<f64>(py)) {
+        run!(f64)
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "fftconvolve computes in float32 or float64; got dtype {dtype}"
+        )))
+    }
+}
+
+/// `'direct'` or `'fft'`: the method sigconv's cost model picks for these shapes and dtype.
+#[pyfunction]
+fn choose_method(
+    shape1: Vec<usize>,
+    shape2: Vec<usize>,
+    mode: &str,
+    dtype: &str,
+) -> PyResult<&'static str> {
+    let mode = Mode::parse(mode)?;
+    let method = match dtype {
+        "float32" => choose::<f32>(&shape1, &shape2, mode)?,
+        "float64" => choose::<f64>(&shape1, &shape2, mode)?,
+        _ => choose::<i64>(&shape1, &shape2, mode)?,
+    };
+    Ok(if method == Method::Direct {
+        "direct"
+    } else {
+        "fft"
+    })
+}
+
+/// scipy's `_inputs_swap_needed`: whether `valid` mode swaps the operands (errors if neither fits).
+#[pyfunction]
+fn valid_swap_needed(mode: &str, shape1: Vec<usize>, shape2: Vec<usize>) -> PyResult<bool> {
+    Ok(params::valid_swap_needed(
+        Mode::parse(mode)?,
+        &shape1,
+        &shape2,
+    )?)
+}
+
+/// Lags of a cross-correlation (scipy.signal.correlation_lags).
+#[pyfunction]
+fn correlation_lags<'py>(
+    py: Python<'py>,
+    n1: usize,
+    n2: usize,
+    mode: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let lags: Vec<i64> = params::correlation_lags(n1, n2, Mode::parse(mode)?)
+        .into_iter()
+        .map(|l| l as i64)
+        .collect();
+    Ok(lags.into_pyarray(py).into_any())
+}
+
+/// The SIMD level the kernels run with: `'avx512'`, `'avx2'` or `'scalar'`.
+#[pyfunction]
+fn simd_level() -> &'static str {
+    Isa::detect().name()
+}
+
+/// Threads a call with `workers=None` uses.
+#[pyfunction]
+fn default_threads() -> usize {
+    threads::current_threads()
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add(
+        "GpuUnavailableError",
+        m.py().get_type::<GpuUnavailableError>(),
+    )?;
+    m.add_function(wrap_pyfunction!(convolve, m)?)?;
+    m.add_function(wrap_pyfunction!(fftconvolve, m)?)?;
+    m.add_function(wrap_pyfunction!(choose_method, m)?)?;
+    m.add_function(wrap_pyfunction!(valid_swap_needed, m)?)?;
+    m.add_function(wrap_pyfunction!(correlation_lags, m)?)?;
+    m.add_function(wrap_pyfunction!(simd_level, m)?)?;
+    m.add_function(wrap_pyfunction!(default_threads, m)?)?;
+    Ok(())
+}

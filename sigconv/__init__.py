@@ -1,0 +1,25 @@
+"""sigconv: fast convolution, correlation and filtering of signals and images.
+
+A Rust core (multi-threaded, SIMD chosen at run time) behind scipy-compatible Python functions:
+
+* :mod:`sigconv.signal` — ``convolve``, ``correlate``, ``fftconvolve``, ``oaconvolve``, ``convolve2d``,
+  ``correlate2d``, ``choose_conv_method``, ``correlation_lags``, as in scipy.signal.
+"""
+
+from sigconv._core import GpuUnavailableError
+from sigconv import signal
+
+__version__ = "0.1.0"
+__all__ = ["GpuUnavailableError", "signal", "info"]
+
+
+def info():
+    """Versions, threads and the SIMD level the kernels run with, as a dict."""
+    from sigconv import _core
+
+    return {
+        "version": __version__,
+        "simd": _core.simd_level(),
+        "threads": _core.default_threads(),
+        "devices": ["cpu"],
+    }

@@ -98,7 +98,7 @@ pub fn convolve<T: ConvElement>(
         Method::Fft | Method::OverlapAdd => {
             let axes: Vec<usize> = (0..x.ndim()).collect();
             let block = (method == Method::OverlapAdd)
-                .then(|| cost::overlap_add_block(&x.shape(), &k.shape(), &wins));
+                .then(|| cost::overlap_add_block(x.shape(), k.shape(), &wins));
             T::fft(x.view(), k.view(), &axes, &wins, block.as_deref())
         }
     }))

@@ -182,3 +182,27 @@ fn empty_input_gives_fill() {
     let out = direct::correlate(x.view(), k.view(), &[-1, -1], &[0, 3], Boundary::Wrap);
     assert_eq!(out.shape(), &[0, 3]);
 }
+
+#[test]
+fn length_one_axes_take_the_1d_path() {
+    // (1, n) and (n, 1, 1) signals: the squeezed path must equal the reference.
+    let mut rng = SmallRng::seed_from_u64(13);
+    for (xs, ks) in [
+        (vec![1, 5000], vec![1, 9]),
+        (vec![3000, 1, 1], vec![5, 1, 1]),
+    ] {
+        let x = random_f64(&mut rng, &xs);
+        let k = random_f64(&mut rng, &ks);
+        for mode in [Mode::Full, Mode::Same, Mode::Valid] {
+            let (start, out_shape) = conv_args(mode, &xs, &ks);
+            for boundary in [Boundary::Fill(0.5), Boundary::Wrap, Boundary::Symm] {
+                let want = reference::correlate(x.view(), k.view(), &start, &out_shape, boundary);
+                let got = direct::correlate(x.view(), k.view(), &start, &out_shape, boundary);
+                assert!(
+                    max_abs_diff(&got, &want) < 1e-12,
+                    "x{xs:?} {mode:?} {boundary:?}"
+                );
+            }
+        }
+    }
+}

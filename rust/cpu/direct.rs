@@ -55,6 +55,20 @@ pub fn correlate<T: DirectElement>(
     } else {
         boundary
     };
+    // Axes where input, kernel and output all have length 1 carry nothing: drop them, so that a
+    // (1, n) signal runs the threaded 1-D path rather than one long 2-D row.
+    let keep: Vec<usize> = (0..ndim)
+        .filter(|&d| !(x.shape()[d] == 1 && kernel.shape()[d] == 1 && out_shape[d] == 1))
+        .collect();
+    if !keep.is_empty() && keep.len() < ndim {
+        let start_k: Vec<isize> = keep.iter().map(|&d| start[d]).collect();
+        let shape_k: Vec<usize> = keep.iter().map(|&d| out_shape[d]).collect();
+        let (x, kernel) = (only_axes(x, &keep), only_axes(kernel, &keep));
+        let squeezed = correlate(x, kernel, &start_k, &shape_k, boundary);
+        return squeezed
+            .into_shape_with_order(IxDyn(out_shape))
+            .expect("same length");
+    }
     let taps: Vec<T> = kernel.iter().copied().collect();
     match ndim {
         1 => correlate_1d(
@@ -232,6 +246,14 @@ fn correlate_nd<T: DirectElement>(
             .enumerate()
             .for_each(|(p, op)| per_plane(p, op, true));
     }
+}
+
+/// The view with every axis not in `keep` (each of length 1) removed.
+fn only_axes<'a, T>(mut v: ArrayViewD<'a, T>, keep: &[usize]) -> ArrayViewD<'a, T> {
+    for d in (0..v.ndim()).rev().filter(|d| !keep.contains(d)) {
+        v.index_axis_inplace(Axis(d), 0);
+    }
+    v
 }
 
 /// Index tuple of flat index `i` in a row-major array of `shape`.

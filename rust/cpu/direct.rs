@@ -36,15 +36,38 @@ pub fn correlate<T: DirectElement>(
     out_shape: &[usize],
     boundary: Boundary<T>,
 ) -> ArrayD<T> {
-    let ndim = out_shape.len();
-    // vec! of a zero element allocates zeroed pages lazily (calloc): no pass over the output here.
+    // vec! of a zero element allocates zeroed pages lazily (calloc).
     let mut out = vec![T::ZERO; out_shape.iter().product()];
-    if out.is_empty() || kernel.is_empty() || ndim == 0 {
-        return if ndim == 0 {
-            reference::correlate(x, kernel, start, out_shape, boundary)
-        } else {
-            ArrayD::from_shape_vec(IxDyn(out_shape), out).expect("shape matches length")
-        };
+    correlate_into(x, kernel, start, &mut out, out_shape, boundary);
+    ArrayD::from_shape_vec(IxDyn(out_shape), out).expect("shape matches length")
+}
+
+/// [`correlate`] into `out`, a row-major buffer of `out_shape`. The previous contents of `out` are
+/// never read, so it may come straight from an allocator.
+pub fn correlate_into<T: DirectElement>(
+    x: ArrayViewD<T>,
+    kernel: ArrayViewD<T>,
+    start: &[isize],
+    out: &mut [T],
+    out_shape: &[usize],
+    boundary: Boundary<T>,
+) {
+    let ndim = out_shape.len();
+    assert_eq!(
+        out.len(),
+        out_shape.iter().product::<usize>(),
+        "output buffer size"
+    );
+    if out.is_empty() {
+        return;
+    }
+    if ndim == 0 {
+        out[0] = reference::correlate(x, kernel, start, out_shape, boundary)[IxDyn(&[])];
+        return;
+    }
+    if kernel.is_empty() {
+        out.fill(T::ZERO);
+        return;
     }
     // With no samples to extend, every read is the fill value (zero for wrap and symm).
     let boundary = if x.is_empty() {
@@ -64,10 +87,7 @@ pub fn correlate<T: DirectElement>(
         let start_k: Vec<isize> = keep.iter().map(|&d| start[d]).collect();
         let shape_k: Vec<usize> = keep.iter().map(|&d| out_shape[d]).collect();
         let (x, kernel) = (only_axes(x, &keep), only_axes(kernel, &keep));
-        let squeezed = correlate(x, kernel, &start_k, &shape_k, boundary);
-        return squeezed
-            .into_shape_with_order(IxDyn(out_shape))
-            .expect("same length");
+        return correlate_into(x, kernel, &start_k, out, &shape_k, boundary);
     }
     let taps: Vec<T> = kernel.iter().copied().collect();
     match ndim {
@@ -75,7 +95,7 @@ pub fn correlate<T: DirectElement>(
             x.into_dimensionality().expect("1-D"),
             &taps,
             start[0],
-            &mut out,
+            out,
             boundary,
         ),
         _ => {
@@ -88,13 +108,12 @@ pub fn correlate<T: DirectElement>(
             };
             if ndim == 2 {
                 let x2 = x.into_dimensionality::<Ix2>().expect("2-D");
-                plane.correlate(x2, &taps, &mut out, false, true);
+                plane.correlate(x2, &taps, out, false, true);
             } else {
-                correlate_nd(x, kernel.shape(), &taps, start, out_shape, &plane, &mut out);
+                correlate_nd(x, kernel.shape(), &taps, start, out_shape, &plane, out);
             }
         }
     }
-    ArrayD::from_shape_vec(IxDyn(out_shape), out).expect("shape matches length")
 }
 
 /// 1-D correlation of `x` with `taps`, output sample `o` reading `x[o + start ..]`.
@@ -211,6 +230,7 @@ fn correlate_nd<T: DirectElement>(
     let out_lead: Vec<usize> = out_shape[..lead].to_vec();
     let n_planes = out.len() / plane_len;
     let per_plane = |p: usize, out_plane: &mut [T], allow_parallel: bool| {
+        out_plane.fill(T::ZERO);
         let o = unravel(p, &out_lead);
         for (q, kplane) in taps.chunks_exact(kplane_len).enumerate() {
             let m = unravel(q, &k_lead);

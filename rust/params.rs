@@ -174,9 +174,16 @@ pub fn correlation_lags(n1: usize, n2: usize, mode: Mode) -> Vec<isize> {
     match mode {
         Mode::Full => full,
         Mode::Same => {
-            let mid = full.len() as isize / 2;
-            let lo = mid - n1 / 2;
-            full[lo as usize..(lo + n1) as usize].to_vec()
+            // scipy slices the full lags around their midpoint with Python's slice rules (a negative
+            // bound counts from the end, bounds clamp), which matter only for an empty second input.
+            let len = full.len() as isize;
+            let (mid, half) = (len / 2, n1 / 2);
+            let python_index = |i: isize| if i < 0 { (i + len).max(0) } else { i.min(len) };
+            let lo = python_index(mid - half);
+            let hi = python_index(mid + half + n1 % 2);
+            full.get(lo as usize..hi.max(lo) as usize)
+                .unwrap_or_default()
+                .to_vec()
         }
         Mode::Valid => {
             let lag_bound = n1 - n2;
@@ -286,5 +293,10 @@ mod tests {
         );
         assert_eq!(correlation_lags(5, 3, Mode::Valid), vec![0, 1, 2]);
         assert_eq!(correlation_lags(3, 5, Mode::Valid), vec![-2, -1, 0]);
+        // scipy.signal.correlation_lags(n, 0, 'same') for n = 1, 2, 3, 4 -> [], [1], [1, 2], [3]
+        assert_eq!(correlation_lags(1, 0, Mode::Same), Vec::<isize>::new());
+        assert_eq!(correlation_lags(2, 0, Mode::Same), vec![1]);
+        assert_eq!(correlation_lags(3, 0, Mode::Same), vec![1, 2]);
+        assert_eq!(correlation_lags(4, 0, Mode::Same), vec![3]);
     }
 }

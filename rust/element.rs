@@ -12,6 +12,8 @@ pub trait Element: Copy + Send + Sync + Default + PartialEq + Debug + 'static {
     const ZERO: Self;
     /// `self + a * b` (wrapping for integers, not fused for floats so that it vectorises anywhere).
     fn mul_add(self, a: Self, b: Self) -> Self;
+    /// `self + other` (wrapping for integers).
+    fn add(self, other: Self) -> Self;
 }
 
 macro_rules! float_element {
@@ -21,6 +23,10 @@ macro_rules! float_element {
             #[inline(always)]
             fn mul_add(self, a: Self, b: Self) -> Self {
                 self + a * b
+            }
+            #[inline(always)]
+            fn add(self, other: Self) -> Self {
+                self + other
             }
         }
     };
@@ -33,6 +39,10 @@ impl Element for i64 {
     #[inline(always)]
     fn mul_add(self, a: Self, b: Self) -> Self {
         self.wrapping_add(a.wrapping_mul(b))
+    }
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        self.wrapping_add(other)
     }
 }
 

@@ -5,7 +5,7 @@ use crate::element::Real;
 use crate::error::{value_error, Result};
 use crate::ops::cost;
 use crate::params::{valid_swap_needed, windows, AxisWindow, Boundary, Method, Mode};
-use ndarray::{ArrayD, ArrayViewD, Axis};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Axis, IxDyn};
 
 /// Element types `convolve` accepts: the real floats (direct and FFT) and i64 (direct only, exact).
 pub trait ConvElement: direct::DirectElement {
@@ -53,6 +53,26 @@ impl ConvElement for i64 {
     }
 }
 
+/// Shape of `convolve(x, k, mode)`; errors on mismatched dimensions or `valid` sizes.
+pub fn output_shape(mode: Mode, x_shape: &[usize], k_shape: &[usize]) -> Result<Vec<usize>> {
+    if x_shape.len() != k_shape.len() {
+        return value_error!(
+            "in1 and in2 should have the same dimensionality; got {} and {}",
+            x_shape.len(),
+            k_shape.len()
+        );
+    }
+    let (x_shape, k_shape) = if valid_swap_needed(mode, x_shape, k_shape)? {
+        (k_shape, x_shape)
+    } else {
+        (x_shape, k_shape)
+    };
+    Ok(windows(mode, x_shape, k_shape)
+        .iter()
+        .map(|w| w.out_len)
+        .collect())
+}
+
 /// True convolution of `x` and `k` (same number of dimensions), keeping the part `mode` names
 /// (scipy.signal.convolve), with `boundary` for samples outside `x` (scipy.signal.convolve2d).
 ///
@@ -67,12 +87,25 @@ pub fn convolve<T: ConvElement>(
     method: Method,
     workers: Option<usize>,
 ) -> Result<ArrayD<T>> {
-    if x.ndim() != k.ndim() {
-        return value_error!(
-            "in1 and in2 should have the same dimensionality; got {} and {}",
-            x.ndim(),
-            k.ndim()
-        );
+    let mut out = ArrayD::from_elem(IxDyn(&output_shape(mode, x.shape(), k.shape())?), T::ZERO);
+    convolve_into(x, k, mode, boundary, method, workers, out.view_mut())?;
+    Ok(out)
+}
+
+/// [`convolve`] into `out`, a C-contiguous array of [`output_shape`] whose previous contents are
+/// never read (the Python bindings hand in freshly allocated numpy memory).
+pub fn convolve_into<T: ConvElement>(
+    x: ArrayViewD<T>,
+    k: ArrayViewD<T>,
+    mode: Mode,
+    boundary: Boundary<T>,
+    method: Method,
+    workers: Option<usize>,
+    mut out: ArrayViewMutD<T>,
+) -> Result<()> {
+    let shape = output_shape(mode, x.shape(), k.shape())?;
+    if out.shape() != shape.as_slice() {
+        return value_error!("out has shape {:?}; expected {shape:?}", out.shape());
     }
     let (x, k) = if valid_swap_needed(mode, x.shape(), k.shape())? {
         (k, x)
@@ -81,7 +114,10 @@ pub fn convolve<T: ConvElement>(
     };
     let wins = windows(mode, x.shape(), k.shape());
     let method = resolve_method(&x, &k, &wins, boundary, method)?;
-    Ok(threads::with_workers(workers, || match method {
+    let Some(out_buf) = out.as_slice_mut() else {
+        return value_error!("out must be C-contiguous");
+    };
+    threads::with_workers(workers, || match method {
         Method::Direct | Method::Auto => {
             let mut flipped = k.view();
             for d in 0..flipped.ndim() {
@@ -92,16 +128,17 @@ pub fn convolve<T: ConvElement>(
                 .zip(k.shape())
                 .map(|(w, &n)| w.correlation_start(n))
                 .collect();
-            let out_shape: Vec<usize> = wins.iter().map(|w| w.out_len).collect();
-            direct::correlate(x.view(), flipped, &start, &out_shape, boundary)
+            direct::correlate_into(x.view(), flipped, &start, out_buf, &shape, boundary)
         }
         Method::Fft | Method::OverlapAdd => {
             let axes: Vec<usize> = (0..x.ndim()).collect();
             let block = (method == Method::OverlapAdd)
-                .then(|| cost::overlap_add_block(&x.shape(), &k.shape(), &wins));
-            T::fft(x.view(), k.view(), &axes, &wins, block.as_deref())
+                .then(|| cost::overlap_add_block(x.shape(), k.shape(), &wins));
+            let result = T::fft(x.view(), k.view(), &axes, &wins, block.as_deref());
+            out_buf.copy_from_slice(result.as_slice().expect("fft output is standard layout"));
         }
-    }))
+    });
+    Ok(())
 }
 
 /// The algorithm that will run: `Auto` resolved by the cost model, the others checked.

@@ -52,7 +52,7 @@ pub fn fastest(
     elem_bytes: usize,
 ) -> Method {
     let out_shape: Vec<usize> = windows.iter().map(|w| w.out_len).collect();
-    if out_shape.iter().any(|&n| n == 0) || k_shape.iter().any(|&n| n == 0) {
+    if out_shape.contains(&0) || k_shape.contains(&0) {
         return Method::Direct;
     }
     let direct = direct_seconds(&out_shape, k_shape, elem_bytes);

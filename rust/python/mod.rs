@@ -8,8 +8,8 @@ use crate::error::Error;
 use crate::ops::{self, convolve::choose, device, ConvElement};
 use crate::params::{self, Boundary, Method, Mode};
 use numpy::{
-    Element as NpElement, IntoPyArray, PyArrayDescrMethods, PyArrayDyn, PyReadonlyArrayDyn,
-    PyUntypedArrayMethods,
+    Element as NpElement, IntoPyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods,
+    PyReadonlyArrayDyn, PyUntypedArrayMethods,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
@@ -52,9 +52,15 @@ fn convolve_typed<'py, T: ConvElement + NpElement + for<'a> FromPyObject<'a, 'py
         ))
     })?;
     let boundary = Boundary::parse(boundary, fill)?;
-    let (xv, kv) = (xa.as_array(), ka.as_array());
-    let out = py.detach(|| ops::convolve(xv, kv, mode, boundary, method, workers))?;
-    Ok(out.into_pyarray(py))
+    let shape = ops::convolve::output_shape(mode, xa.shape(), ka.shape())?;
+    // SAFETY: a new C-ordered array; convolve_into writes every element before anything reads it.
+    let out = unsafe { PyArrayDyn::<T>::new(py, shape, false) };
+    {
+        let mut out_rw = out.readwrite();
+        let (xv, kv, ov) = (xa.as_array(), ka.as_array(), out_rw.as_array_mut());
+        py.detach(|| ops::convolve::convolve_into(xv, kv, mode, boundary, method, workers, ov))?;
+    }
+    Ok(out)
 }
 
 fn same_dtype_error(x: &Bound<'_, PyAny>, k: &Bound<'_, PyAny>) -> PyErr {

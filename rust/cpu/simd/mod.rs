@@ -6,7 +6,10 @@
 //! offers; `SIGCONV_SIMD=scalar|avx2|avx512` caps it (used by the tests to cover every path).
 
 use crate::element::Element;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
+
+static CAP: AtomicU8 = AtomicU8::new(Isa::Avx512 as u8);
 
 #[cfg(target_arch = "x86_64")]
 pub mod avx2;
@@ -23,14 +26,29 @@ pub unsafe trait Vector<T: Element>: Copy {
     /// Elements per register.
     const LANES: usize;
     /// All lanes zero.
+    ///
+    /// # Safety
+    /// Only where the instruction set is available (and, for memory, `LANES` valid elements).
     unsafe fn zero() -> Self;
     /// All lanes `x`.
+    ///
+    /// # Safety
+    /// Only where the instruction set is available (and, for memory, `LANES` valid elements).
     unsafe fn splat(x: T) -> Self;
     /// Unaligned load of `LANES` elements.
+    ///
+    /// # Safety
+    /// Only where the instruction set is available (and, for memory, `LANES` valid elements).
     unsafe fn load(p: *const T) -> Self;
     /// Unaligned store of `LANES` elements.
+    ///
+    /// # Safety
+    /// Only where the instruction set is available (and, for memory, `LANES` valid elements).
     unsafe fn store(self, p: *mut T);
     /// `self + a * b`, fused where the instruction set has FMA.
+    ///
+    /// # Safety
+    /// Only where the instruction set is available (and, for memory, `LANES` valid elements).
     unsafe fn mul_add(self, a: Self, b: Self) -> Self;
 }
 
@@ -46,17 +64,36 @@ pub enum Isa {
 }
 
 impl Isa {
-    /// The best level this CPU supports, capped by `SIGCONV_SIMD` when set. Detected once.
+    /// The level kernels run with: the best this CPU supports, capped by [`Isa::set_cap`] or, until
+    /// that is called, by `SIGCONV_SIMD`.
     pub fn detect() -> Isa {
-        static LEVEL: OnceLock<Isa> = OnceLock::new();
-        *LEVEL.get_or_init(|| {
+        static SUPPORTED: OnceLock<Isa> = OnceLock::new();
+        let supported = *SUPPORTED.get_or_init(Isa::supported);
+        supported.min(Isa::cap())
+    }
+
+    /// Caps the level kernels run with (tests and benchmarks use it to cover every path). Results
+    /// agree across levels up to rounding, so changing it while other threads compute is harmless.
+    pub fn set_cap(cap: Isa) {
+        Isa::cap();
+        CAP.store(cap as u8, Ordering::Relaxed);
+    }
+
+    fn cap() -> Isa {
+        static FROM_ENV: OnceLock<()> = OnceLock::new();
+        FROM_ENV.get_or_init(|| {
             let cap = match std::env::var("SIGCONV_SIMD").as_deref() {
                 Ok("scalar") => Isa::Scalar,
                 Ok("avx2") => Isa::Avx2,
                 _ => Isa::Avx512,
             };
-            Isa::supported().min(cap)
-        })
+            CAP.store(cap as u8, Ordering::Relaxed);
+        });
+        match CAP.load(Ordering::Relaxed) {
+            0 => Isa::Scalar,
+            1 => Isa::Avx2,
+            _ => Isa::Avx512,
+        }
     }
 
     /// The best level the CPU offers.

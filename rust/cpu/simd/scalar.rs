@@ -32,10 +32,6 @@ unsafe impl<T: Element> Vector<T> for Lanes<T> {
     }
     #[inline(always)]
     unsafe fn mul_add(self, a: Self, b: Self) -> Self {
-        let mut r = self.0;
-        for i in 0..4 {
-            r[i] = r[i].mul_add(a.0[i], b.0[i]);
-        }
-        Lanes(r)
+        Lanes(std::array::from_fn(|i| self.0[i].mul_add(a.0[i], b.0[i])))
     }
 }

@@ -1,0 +1,38 @@
+"""Type stub of the private Rust extension ``sigconv._core``.
+
+These functions take canonical, already-validated arguments; the public API is :mod:`sigconv.signal`.
+"""
+
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+class GpuUnavailableError(RuntimeError): ...
+
+def convolve(
+    x: npt.NDArray[np.generic],
+    k: npt.NDArray[np.generic],
+    mode: str,
+    boundary: str = "fill",
+    fillvalue: float | int | None = None,
+    method: str = "auto",
+    workers: int | None = None,
+    device: str = "cpu",
+) -> npt.NDArray[np.generic]: ...
+def fftconvolve(
+    x: npt.NDArray[np.floating],
+    k: npt.NDArray[np.floating],
+    mode: str,
+    axes: list[int],
+    blocked: bool = False,
+    workers: int | None = None,
+    device: str = "cpu",
+) -> npt.NDArray[np.floating]: ...
+def choose_method(
+    shape1: list[int], shape2: list[int], mode: str, dtype: str
+) -> Literal["direct", "fft"]: ...
+def valid_swap_needed(mode: str, shape1: list[int], shape2: list[int]) -> bool: ...
+def correlation_lags(n1: int, n2: int, mode: str) -> npt.NDArray[np.int64]: ...
+def simd_level() -> Literal["avx512", "avx2", "scalar"]: ...
+def default_threads() -> int: ...

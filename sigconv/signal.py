@@ -199,13 +199,12 @@ def _run(a, b, mode, method, boundary="fill", fillvalue=0, workers=None, device=
     """Convolution of `a` and `b` (same ndim, non-empty) by the core with `method` 'direct' or 'fft',
     with numpy's result dtype and scipy's handling of integers and NaN under the FFT."""
     out_dtype = np.result_type(a, b)
-    fill = _fill_scalar(fillvalue, out_dtype)
     if method == "direct":
 
         def conv(x, k, f):
             return _core.convolve(x, k, mode, boundary, f, "direct", workers, device)
 
-        return _bilinear(conv, a, b, fill, out_dtype)
+        return _bilinear(conv, a, b, _fill_scalar(fillvalue, out_dtype), out_dtype)
 
     # The FFT computes in floating point; integers and bools in float64, then rounded (like scipy).
     work_dtype = out_dtype if out_dtype.kind in "fc" else np.dtype(np.float64)

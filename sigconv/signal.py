@@ -1,1 +1,787 @@
-"""stub"""
+"""Convolution and correlation of N-dimensional arrays, as in :mod:`scipy.signal`.
+
+Each function here takes the same arguments and returns the same shapes and dtypes as its namesake in
+``scipy.signal``, so that changing ``from scipy import signal`` to ``from sigconv import signal`` keeps a
+script working. Two keyword-only extras are added to every function: ``workers`` (threads) and
+``device``.
+
+Python owns the arguments: it checks option strings, normalises shapes, axes and dtypes, and hands the
+compiled core (:mod:`sigconv._core`) only real arrays of one dtype among float32, float64 and int64.
+Everything else is built from those real convolutions:
+
+* integers and bools are convolved exactly in int64 (wrapping modulo 2**64, which is exact modulo the
+  width of the result type) and cast to numpy's result type, as scipy's direct method would give;
+* float16 is computed in float32, float32 stays float32;
+* complex arrays go through the real kernels by bilinearity,
+  ``(a + ib) * (c + id) = (a*c - b*d) + i(a*d + b*c)``: four real convolutions, two when one side is real.
+"""
+
+import numbers
+import os
+import time
+import warnings
+
+import numpy as np
+
+from sigconv import _core
+
+__all__ = [
+    "convolve",
+    "correlate",
+    "fftconvolve",
+    "oaconvolve",
+    "convolve2d",
+    "correlate2d",
+    "choose_conv_method",
+    "correlation_lags",
+]
+
+_MODES = ("full", "same", "valid")
+_METHODS = ("auto", "direct", "fft")
+_BOUNDARIES = ("fill", "pad", "wrap", "circular", "symm", "symmetric")
+_DEVICES = ("cpu", "gpu", "auto")
+
+# dtype kinds sigconv computes with: bool, signed and unsigned integers, floats, complex.
+_NUMERIC_KINDS = "biufc"
+
+# Integers take the FFT (float64, then rounded) under method='auto' only while
+# max|in1| * max|in2| * min(in1.size, in2.size) stays below this bound, far inside float64's exact
+# range, so that rounding always recovers the exact integer (scipy uses 2**52 - 1).
+_FFT_EXACT_INT_BOUND = 2**32
+
+
+# ----------------------------------------------------------------------------------------------------
+# Argument checks
+# ----------------------------------------------------------------------------------------------------
+
+
+def _option(name, value, accepted):
+    """`value` if it is one of the `accepted` strings, else a ValueError naming all three."""
+    if not isinstance(value, str) or value not in accepted:
+        listed = ", ".join(repr(a) for a in accepted)
+        raise ValueError(f"Acceptable {name} flags are {listed}; got {name}={value!r}")
+    return value
+
+
+def _workers(workers):
+    """None (all cores) or a positive thread count; negative counts back from the CPU count + 1."""
+    if workers is None:
+        return None
+    if isinstance(workers, (bool, np.bool_)) or not isinstance(workers, numbers.Integral):
+        raise ValueError(f"workers must be None or a non-zero integer; got workers={workers!r}")
+    cpus = os.cpu_count() or 1
+    count = int(workers) if workers > 0 else cpus + 1 + int(workers)
+    if workers == 0 or count <= 0:
+        raise ValueError(
+            f"workers must be None, a positive integer, or a negative one down to -{cpus} "
+            f"(counting back from the {cpus} CPUs); got workers={workers!r}"
+        )
+    return count
+
+
+_UNIT = np.ones(1)
+
+
+def _device(device):
+    """Checks `device`; a device other than the CPU is asked of the core, which raises
+    GpuUnavailableError when it has none (paths that return before reaching the core still raise)."""
+    _option("device", device, _DEVICES)
+    if device != "cpu":
+        _core.convolve(_UNIT, _UNIT, "full", device=device)
+    return device
+
+
+def _arrays(in1, in2):
+    """Both inputs as numpy arrays (views where they already are), of numeric dtypes."""
+    in1, in2 = np.asarray(in1), np.asarray(in2)
+    for name, a in (("in1", in1), ("in2", in2)):
+        if a.dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(
+                f"{name} has dtype {a.dtype}, which sigconv.signal does not convolve; "
+                "use bool, integer, floating or complex arrays"
+            )
+    return in1, in2
+
+
+def _same_ndim(in1, in2):
+    if in1.ndim != in2.ndim:
+        raise ValueError(
+            f"in1 and in2 should have the same dimensionality; got {in1.ndim} and {in2.ndim}"
+        )
+
+
+def _reverse_and_conj(x):
+    """`x` reversed along every axis (a view), conjugated if complex."""
+    x = x[(slice(None, None, -1),) * x.ndim]
+    return x.conj() if x.dtype.kind == "c" else x
+
+
+# ----------------------------------------------------------------------------------------------------
+# dtypes: which real type the core computes in, and the split of complex arrays into real parts
+# ----------------------------------------------------------------------------------------------------
+
+
+def _part_dtype(dtype):
+    """The core dtype that computes results of `dtype` (for complex, that of each real part)."""
+    if dtype.kind in "biu":
+        return np.dtype(np.int64)
+    part = dtype if dtype.kind == "f" else np.finfo(dtype).dtype  # complex -> its real part's type
+    return np.dtype(np.float32 if part.itemsize <= 4 else np.float64)
+
+
+def _fft_dtype(in1, in2):
+    """fftconvolve's result dtype: integers and bools become float64, float16 float32 (as scipy.fft)."""
+
+    def floated(dt):
+        if dt.kind in "biu":
+            return np.dtype(np.float64)
+        return np.dtype(np.float32) if dt == np.float16 else dt
+
+    return np.result_type(floated(in1.dtype), floated(in2.dtype))
+
+
+def _parts(x, part):
+    """Real and imaginary parts of `x` as `part` arrays (views when possible); imaginary None if real."""
+    if x.dtype.kind == "c":
+        return x.real.astype(part, copy=False), x.imag.astype(part, copy=False)
+    return x.astype(part, copy=False), None
+
+
+def _fill_scalar(fillvalue, dtype):
+    """`fillvalue` converted to `dtype` as scipy's convolve2d does: a scalar or one-element array."""
+    fill = np.asarray(fillvalue)
+    if fill.size != 1:
+        raise ValueError(
+            "fillvalue must be a scalar or an array with one element; "
+            f"got an array of shape {fill.shape}"
+        )
+    value = fill.reshape(()).item()
+    try:
+        if isinstance(value, complex) and dtype.kind != "c":
+            if value.imag != 0:
+                raise TypeError("a complex value for a real result")
+            value = value.real
+        return np.array(value, dtype=dtype)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise ValueError(
+            f"could not convert fillvalue={fillvalue!r} to the output dtype {dtype}"
+        ) from e
+
+
+def _bilinear(conv, a, b, fill, out_dtype):
+    """``conv`` (one real convolution of two arrays of one core dtype, with a fill value) extended to
+    bool, integer, float16, complex, ... inputs, with the result cast to `out_dtype`.
+
+    Complex inputs use ``(ar + i ai) * (br + i bi) = (ar*br - ai*bi) + i(ar*bi + ai*br)``.
+    """
+    part = _part_dtype(out_dtype)
+    ar, ai = _parts(a, part)
+    br, bi = _parts(b, part)
+    fr, fi = _parts(fill, part)
+    fr, fi = fr.item(), (0 if fi is None else fi.item())
+    if ai is None and fi != 0:
+        ai = np.zeros_like(ar)  # a real input extended by a complex fill value
+    real = conv(ar, br, fr)
+    imag = None if ai is None else conv(ai, br, fi)
+    if bi is not None:
+        cross = conv(ar, bi, fr)
+        imag = cross if imag is None else imag + cross
+        if ai is not None:
+            real -= conv(ai, bi, fi)
+    if imag is None:
+        return real.astype(out_dtype, copy=False)
+    out = np.empty(real.shape, out_dtype)
+    out.real, out.imag = real, imag
+    return out
+
+
+def _run(a, b, mode, method, boundary="fill", fillvalue=0, workers=None, device="cpu"):
+    """Convolution of `a` and `b` (same ndim, non-empty) by the core with `method` 'direct' or 'fft',
+    with numpy's result dtype and scipy's handling of integers and NaN under the FFT."""
+    out_dtype = np.result_type(a, b)
+    if method == "direct":
+
+        def conv(x, k, f):
+            return _core.convolve(x, k, mode, boundary, f, "direct", workers, device)
+
+        return _bilinear(conv, a, b, _fill_scalar(fillvalue, out_dtype), out_dtype)
+
+    # The FFT computes in floating point; integers and bools in float64, then rounded (like scipy).
+    work_dtype = out_dtype if out_dtype.kind in "fc" else np.dtype(np.float64)
+
+    def conv(x, k, f):
+        return _core.convolve(x, k, mode, "fill", 0.0, "fft", workers, device)
+
+    out = _bilinear(conv, a, b, np.zeros((), work_dtype), work_dtype)
+    first = out.reshape(-1)[0]
+    if np.isnan(first) or np.isinf(first):  # scipy looks at the first sample only
+        warnings.warn(
+            "Use of fft convolution on input with NAN or inf results in NAN or inf output. "
+            "Consider using method='direct' instead.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    if out_dtype.kind in "biu":
+        # via int64, so that results beyond the result type wrap exactly as the direct method's do
+        return np.rint(out).astype(np.int64).astype(out_dtype)
+    return out.astype(out_dtype, copy=False)
+
+
+# ----------------------------------------------------------------------------------------------------
+# convolve, correlate
+# ----------------------------------------------------------------------------------------------------
+
+
+def convolve(in1, in2, mode="full", method="auto", *, workers=None, device="cpu"):
+    r"""Convolve two N-dimensional arrays.
+
+    .. math::
+
+        \mathrm{out}[n] = \sum_m \mathrm{in1}[m]\, \mathrm{in2}[n - m]
+
+    summed over every ``m`` where both factors exist (zero outside ``in1``), ``n`` a multi-index.
+
+    Parameters
+    ----------
+    in1 : array_like
+        First input.
+    in2 : array_like
+        Second input, with as many dimensions as `in1`.
+    mode : {'full', 'valid', 'same'}, optional
+        ``'full'``: the whole convolution, of shape ``in1.shape + in2.shape - 1``.
+        ``'valid'``: only the outputs that do not rely on zero-padding, of shape
+        ``|in1.shape - in2.shape| + 1``; one input must be at least as large as the other in every
+        dimension (they are swapped when `in2` is the larger). ``'same'``: the shape of `in1`, centred
+        on the full output (offset ``(in2.shape - 1) // 2``).
+    method : {'auto', 'direct', 'fft'}, optional
+        ``'direct'`` sums the products (exact for integers); ``'fft'`` multiplies spectra (floats; for
+        integers, rounded); ``'auto'`` asks :func:`choose_conv_method`.
+    workers : int, optional
+        Threads to use: None for all cores, 1 for the calling thread only, negative ``-k`` for
+        ``os.cpu_count() + 1 - k``.
+    device : {'cpu', 'gpu', 'auto'}, optional
+        Where to compute. ``'gpu'`` raises :class:`sigconv.GpuUnavailableError` when no GPU is usable.
+
+    Returns
+    -------
+    out : ndarray
+        The convolution, of dtype ``np.result_type(in1, in2)``. 0-d inputs give their product.
+
+    Warns
+    -----
+    RuntimeWarning
+        With ``method='fft'``, when the output starts with NaN or inf (a NaN or inf input spreads
+        over the whole FFT output; the direct method keeps it to the windows that touch it).
+
+    See Also
+    --------
+    scipy.signal.convolve : the reference this function follows.
+    correlate, fftconvolve, convolve2d
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv import signal
+    >>> signal.convolve([1, 2, 3], [0, 1, 0.5])
+    array([0. , 1. , 2.5, 4. , 1.5])
+    >>> signal.convolve(np.array([1, 2, 3]), np.array([1, 1]), mode='same')
+    array([1, 3, 5])
+    """
+    in1, in2 = _arrays(in1, in2)
+    mode = _option("mode", mode, _MODES)
+    method = _option("method", method, _METHODS)
+    workers, device = _workers(workers), _device(device)
+    _same_ndim(in1, in2)
+    if in1.ndim == 0:  # scipy returns the product, a numpy scalar
+        return _run(in1.reshape(1), in2.reshape(1), mode, "direct", workers=workers, device=device)[0]
+    if in1.size == 0 or in2.size == 0:
+        return _empty_convolution(in1, in2, mode)
+    if method == "auto":
+        method = choose_conv_method(in1, in2, mode)
+    return _run(in1, in2, mode, method, workers=workers, device=device)
+
+
+def _empty_convolution(in1, in2, mode):
+    """convolve/correlate with an empty input, as scipy answers: an empty `in1` in 'same' mode gives an
+    empty result of its shape; anything else is an error."""
+    _core.valid_swap_needed(mode, list(in1.shape), list(in2.shape))  # the 'valid' size error first
+    if mode == "same" and in1.size == 0 and in2.size != 0:
+        return np.empty(in1.shape, np.result_type(in1, in2))
+    raise ValueError(
+        f"in1 and in2 must not be empty in {mode!r} mode; got shapes {in1.shape} and {in2.shape}"
+    )
+
+
+def correlate(in1, in2, mode="full", method="auto", *, workers=None, device="cpu"):
+    r"""Cross-correlate two N-dimensional arrays.
+
+    .. math::
+
+        \mathrm{out}[n] = \sum_m \mathrm{in1}[m + n - s]\, \overline{\mathrm{in2}[m]}
+
+    which is ``convolve(in1, in2[::-1, ..., ::-1].conj(), mode, method)``; ``s`` is the shift of `mode`
+    (``in2.shape - 1`` for 'full').
+
+    Parameters
+    ----------
+    in1 : array_like
+        First input.
+    in2 : array_like
+        Second input, with as many dimensions as `in1`.
+    mode : {'full', 'valid', 'same'}, optional
+        Size of the output, as in :func:`convolve`.
+    method : {'auto', 'direct', 'fft'}, optional
+        As in :func:`convolve`.
+    workers : int, optional
+        Threads, as in :func:`convolve`.
+    device : {'cpu', 'gpu', 'auto'}, optional
+        As in :func:`convolve`.
+
+    Returns
+    -------
+    out : ndarray
+        The cross-correlation, of dtype ``np.result_type(in1, in2)``.
+
+    See Also
+    --------
+    scipy.signal.correlate : the reference this function follows.
+    correlation_lags : the lag of each output sample (1-D).
+
+    Examples
+    --------
+    >>> from sigconv import signal
+    >>> signal.correlate([1, 2, 3], [0, 1, 0.5])
+    array([0.5, 2. , 3.5, 3. , 0. ])
+    """
+    in1, in2 = _arrays(in1, in2)
+    return convolve(
+        in1, _reverse_and_conj(in2), mode, method, workers=workers, device=device
+    )
+
+
+# ----------------------------------------------------------------------------------------------------
+# fftconvolve, oaconvolve
+# ----------------------------------------------------------------------------------------------------
+
+
+def _fft_axes(in1, in2, axes):
+    """scipy's axes rules: all axes by default; unique, in range, not empty when given; axes where
+    either input has length 1 need no transform and are dropped; the others must broadcast."""
+    if axes is None:
+        axes = list(range(in1.ndim))
+    else:
+        items = [axes] if np.ndim(axes) == 0 else list(np.asarray(axes).ravel())
+        if not all(isinstance(a, numbers.Integral) and not isinstance(a, (bool, np.bool_))
+                   for a in items):
+            raise ValueError(f"axes must be an integer or a sequence of integers; got axes={axes!r}")
+        if not items:
+            raise ValueError("when provided, axes cannot be empty")
+        if any(not -in1.ndim <= a < in1.ndim for a in items):
+            raise ValueError(f"axes={axes!r} exceeds the dimensionality {in1.ndim} of the inputs")
+        axes = [int(a) % in1.ndim for a in items]
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"all axes must be unique; got axes={items!r}")
+    axes = sorted(a for a in axes if in1.shape[a] != 1 and in2.shape[a] != 1)
+    for d in range(in1.ndim):
+        if d not in axes and in1.shape[d] != in2.shape[d] and 1 not in (in1.shape[d], in2.shape[d]):
+            raise ValueError(
+                f"incompatible shapes for in1 and in2: {in1.shape} and {in2.shape} "
+                f"(axis {d} is not convolved, so they must be equal there or one of them 1)"
+            )
+    return axes
+
+
+def _centered(arr, shape):
+    """The centre `shape` part of `arr`."""
+    starts = [(n - m) // 2 for n, m in zip(arr.shape, shape)]
+    return arr[tuple(slice(s, s + m) for s, m in zip(starts, shape))]
+
+
+def _freq_convolve(in1, in2, mode, axes, blocked, workers, device):
+    """fftconvolve (blocked=False) and oaconvolve (blocked=True)."""
+    in1, in2 = _arrays(in1, in2)
+    mode = _option("mode", mode, _MODES)
+    workers, device = _workers(workers), _device(device)
+    _same_ndim(in1, in2)
+    if in1.ndim == 0:  # scipy returns the product
+        return _run(in1.reshape(1), in2.reshape(1), mode, "direct", workers=workers, device=device)[0]
+    if in1.size == 0 or in2.size == 0:
+        return np.array([])  # scipy returns this, whatever the shapes
+    axes = _fft_axes(in1, in2, axes)
+    if not axes:
+        # Nothing to transform: a broadcast product, in the inputs' own dtype (as scipy).
+        out = in1 * in2
+        return _centered(out, in1.shape).copy() if mode == "same" else out
+    out_dtype = _fft_dtype(in1, in2)
+
+    def conv(x, k, f):
+        return _core.fftconvolve(x, k, mode, axes, blocked, workers, device)
+
+    return _bilinear(conv, in1, in2, np.zeros((), out_dtype), out_dtype)
+
+
+def fftconvolve(in1, in2, mode="full", axes=None, *, workers=None, device="cpu"):
+    r"""Convolve two N-dimensional arrays using the FFT.
+
+    .. math::
+
+        \mathrm{in1} * \mathrm{in2} = \mathcal{F}^{-1}\big(\mathcal{F}(\mathrm{in1})
+        \cdot \mathcal{F}(\mathrm{in2})\big)
+
+    with both inputs zero-padded to the full output size along `axes`; the other axes broadcast.
+
+    Parameters
+    ----------
+    in1 : array_like
+        First input.
+    in2 : array_like
+        Second input, with as many dimensions as `in1`.
+    mode : {'full', 'valid', 'same'}, optional
+        Size of the output along `axes`, as in :func:`convolve`.
+    axes : int or sequence of int, optional
+        Axes to convolve over (default: all). Along the others the inputs must have equal lengths or
+        length 1, and broadcast.
+    workers : int, optional
+        Threads, as in :func:`convolve`.
+    device : {'cpu', 'gpu', 'auto'}, optional
+        As in :func:`convolve`.
+
+    Returns
+    -------
+    out : ndarray
+        The convolution: float64 for integer and bool inputs, float32 for float16 and float32,
+        complex for complex inputs. Empty inputs give ``array([])``.
+
+    See Also
+    --------
+    scipy.signal.fftconvolve : the reference this function follows.
+    oaconvolve : overlap-add, faster when one input is much the larger.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv import signal
+    >>> np.round(signal.fftconvolve([1, 2, 3], [1, 1]), 12)
+    array([1., 3., 5., 3.])
+    """
+    return _freq_convolve(in1, in2, mode, axes, False, workers, device)
+
+
+def oaconvolve(in1, in2, mode="full", axes=None, *, workers=None, device="cpu"):
+    r"""Convolve two N-dimensional arrays using the overlap-add method.
+
+    .. math::
+
+        \mathrm{in1} * \mathrm{in2} = \sum_b (\mathrm{in1}_b * \mathrm{in2})
+
+    where the ``in1_b`` are consecutive blocks of `in1`, each convolved by the FFT and added into place.
+    The result is that of :func:`fftconvolve`; this is faster when one input is much larger.
+
+    Parameters
+    ----------
+    in1 : array_like
+        First input.
+    in2 : array_like
+        Second input, with as many dimensions as `in1`.
+    mode : {'full', 'valid', 'same'}, optional
+        Size of the output along `axes`, as in :func:`convolve`.
+    axes : int or sequence of int, optional
+        Axes to convolve over (default: all); the others broadcast.
+    workers : int, optional
+        Threads, as in :func:`convolve`.
+    device : {'cpu', 'gpu', 'auto'}, optional
+        As in :func:`convolve`.
+
+    Returns
+    -------
+    out : ndarray
+        The convolution, with the dtypes of :func:`fftconvolve`.
+
+    See Also
+    --------
+    scipy.signal.oaconvolve : the reference this function follows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv import signal
+    >>> np.round(signal.oaconvolve(np.ones(6), [1, -1], mode='same'), 12)
+    array([1., 0., 0., 0., 0., 0.])
+    """
+    return _freq_convolve(in1, in2, mode, axes, True, workers, device)
+
+
+# ----------------------------------------------------------------------------------------------------
+# convolve2d, correlate2d
+# ----------------------------------------------------------------------------------------------------
+
+
+def _conv2d(name, in1, in2, mode, boundary, fillvalue):
+    """Shared checks of convolve2d and correlate2d: the arrays, options, and the valid-mode swap.
+    Returns the (possibly swapped) arrays, whether they were swapped, and the result if it is empty."""
+    in1, in2 = _arrays(in1, in2)
+    _option("mode", mode, _MODES)
+    _option("boundary", boundary, _BOUNDARIES)
+    if not in1.ndim == in2.ndim == 2:
+        raise ValueError(
+            f"{name} inputs must both be 2-D arrays; got {in1.ndim}-D and {in2.ndim}-D"
+        )
+    swapped = _core.valid_swap_needed(mode, list(in1.shape), list(in2.shape))
+    if swapped:
+        in1, in2 = in2, in1
+    if in1.size == 0 or in2.size == 0:
+        # scipy sizes the all-zero result with n1 + n2 - 1 ('full') and n1 - n2 + 1 ('valid') even for
+        # lengths of zero; an empty sum is zero whatever the boundary.
+        _fill_scalar(fillvalue, np.result_type(in1, in2))
+        sizes = {
+            "full": [a + b - 1 for a, b in zip(in1.shape, in2.shape)],
+            "same": list(in1.shape),
+            "valid": [a - b + 1 for a, b in zip(in1.shape, in2.shape)],
+        }[mode]
+        return in1, in2, swapped, np.zeros([max(n, 0) for n in sizes], np.result_type(in1, in2))
+    return in1, in2, swapped, None
+
+
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, workers=None, device="cpu"):
+    r"""Convolve two 2-dimensional arrays, extending `in1` beyond its edges as `boundary` says.
+
+    .. math::
+
+        \mathrm{out}[i, j] = \sum_{k, l} \tilde{x}[i - k, j - l]\, \mathrm{in2}[k, l]
+
+    where :math:`\tilde{x}` is `in1` extended by `boundary`, and indices are shifted by `mode`.
+
+    Parameters
+    ----------
+    in1 : array_like
+        First input, 2-D.
+    in2 : array_like
+        Second input, 2-D.
+    mode : {'full', 'valid', 'same'}, optional
+        Size of the output, as in :func:`convolve`.
+    boundary : {'fill', 'wrap', 'symm'}, optional
+        ``'fill'`` (alias ``'pad'``): `fillvalue` outside `in1`. ``'wrap'`` (alias ``'circular'``):
+        periodic. ``'symm'`` (alias ``'symmetric'``): mirrored, repeating the edge sample.
+    fillvalue : scalar, optional
+        The value outside `in1` with ``boundary='fill'``, converted to the output dtype.
+    workers : int, optional
+        Threads, as in :func:`convolve`.
+    device : {'cpu', 'gpu', 'auto'}, optional
+        As in :func:`convolve`.
+
+    Returns
+    -------
+    out : ndarray
+        The convolution, of dtype ``np.result_type(in1, in2)``; always computed by the direct method.
+
+    See Also
+    --------
+    scipy.signal.convolve2d : the reference this function follows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv import signal
+    >>> x = np.arange(9).reshape(3, 3)
+    >>> signal.convolve2d(x, np.ones((2, 2), int), mode='same', boundary='wrap')
+    array([[16, 14, 18],
+           [10,  8, 12],
+           [22, 20, 24]])
+    """
+    workers, device = _workers(workers), _device(device)
+    in1, in2, _, empty = _conv2d("convolve2d", in1, in2, mode, boundary, fillvalue)
+    if empty is not None:
+        return empty
+    return _run(in1, in2, mode, "direct", boundary, fillvalue, workers, device)
+
+
+def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, workers=None, device="cpu"):
+    r"""Cross-correlate two 2-dimensional arrays, extending `in1` as `boundary` says.
+
+    .. math::
+
+        \mathrm{out}[i, j] = \sum_{k, l} \tilde{x}[i + k, j + l]\, \overline{\mathrm{in2}[k, l]}
+
+    with :math:`\tilde{x}` `in1` extended by `boundary`, and indices shifted by `mode`. As in scipy,
+    'same' mode centres this function at offset ``in2.shape // 2`` of the full output (not
+    ``(in2.shape - 1) // 2`` as :func:`correlate` does), and when 'valid' mode swaps the inputs the
+    output is ``correlate2d(in2, in1)[::-1, ::-1]``.
+
+    Parameters
+    ----------
+    in1 : array_like
+        First input, 2-D.
+    in2 : array_like
+        Second input, 2-D.
+    mode : {'full', 'valid', 'same'}, optional
+        Size of the output, as in :func:`convolve`.
+    boundary : {'fill', 'wrap', 'symm'}, optional
+        As in :func:`convolve2d`.
+    fillvalue : scalar, optional
+        The value outside `in1` with ``boundary='fill'``.
+    workers : int, optional
+        Threads, as in :func:`convolve`.
+    device : {'cpu', 'gpu', 'auto'}, optional
+        As in :func:`convolve`.
+
+    Returns
+    -------
+    out : ndarray
+        The cross-correlation, of dtype ``np.result_type(in1, in2)``.
+
+    See Also
+    --------
+    scipy.signal.correlate2d : the reference this function follows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv import signal
+    >>> signal.correlate2d(np.eye(3, dtype=int), np.array([[1, 2], [3, 4]]), mode='valid')
+    array([[5, 3],
+           [2, 5]])
+    """
+    workers, device = _workers(workers), _device(device)
+    in1, in2, swapped, empty = _conv2d("correlate2d", in1, in2, mode, boundary, fillvalue)
+    if empty is not None:
+        return empty
+    kernel = _reverse_and_conj(in2)
+    crop = mode == "same" and any(n % 2 == 0 for n in in2.shape)
+    # The core centres 'same' at (n - 1) // 2 of the full output, scipy's correlate2d at n // 2: for
+    # even kernels, take the full output and cut the centre (exact whatever the boundary).
+    out = _run(in1, kernel, "full" if crop else mode, "direct", boundary, fillvalue, workers, device)
+    if crop:
+        out = out[tuple(slice(k // 2, k // 2 + n) for k, n in zip(in2.shape, in1.shape))].copy()
+    return out[::-1, ::-1].copy() if swapped else out
+
+
+# ----------------------------------------------------------------------------------------------------
+# choose_conv_method, correlation_lags
+# ----------------------------------------------------------------------------------------------------
+
+
+def _best_time(fn, repeat=3):
+    """Seconds per call of `fn`: the best of `repeat` runs of enough calls to last a millisecond."""
+    number, elapsed = 1, 0.0
+    while True:
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        elapsed = time.perf_counter() - start
+        if elapsed >= 1e-3 or number >= 10**6:
+            break
+        number *= 10
+    best = elapsed
+    for _ in range(repeat - 1):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, time.perf_counter() - start)
+    return best / number
+
+
+def _max_abs(x):
+    return max(abs(int(x.max())), abs(int(x.min())))
+
+
+def choose_conv_method(in1, in2, mode="full", measure=False):
+    """Find the faster method, ``'direct'`` or ``'fft'``, to convolve or correlate `in1` and `in2`.
+
+    The choice follows sigconv's cost model of its own kernels (so it may differ from scipy's), except
+    that bool inputs, and integer inputs whose exact result could exceed ``2**32``
+    (``max|in1| * max|in2| * min(in1.size, in2.size)``), always take the exact direct method.
+
+    Parameters
+    ----------
+    in1 : array_like
+        The first input of the convolution.
+    in2 : array_like
+        The second input.
+    mode : {'full', 'valid', 'same'}, optional
+        Size of the output, as in :func:`convolve`.
+    measure : bool, optional
+        If True, time both methods on these inputs and return the faster with the times.
+
+    Returns
+    -------
+    method : str
+        ``'direct'`` or ``'fft'``.
+    times : dict, optional
+        With ``measure=True``: seconds per call of each method, keyed ``'fft'`` and ``'direct'``.
+
+    See Also
+    --------
+    scipy.signal.choose_conv_method : the reference this function follows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv import signal
+    >>> signal.choose_conv_method(np.ones(10), np.ones(3))
+    'direct'
+    >>> method, times = signal.choose_conv_method(np.ones(10), np.ones(3), measure=True)
+    >>> sorted(times)
+    ['direct', 'fft']
+    """
+    volume, kernel = _arrays(in1, in2)
+    mode = _option("mode", mode, _MODES)
+    if measure:
+        times = {
+            method: _best_time(lambda: convolve(volume, kernel, mode=mode, method=method))
+            for method in ("fft", "direct")
+        }
+        return ("fft" if times["fft"] < times["direct"] else "direct"), times
+    if volume.ndim == 0 or volume.size == 0 or kernel.size == 0:
+        return "direct"
+    dtype = np.result_type(volume, kernel)
+    if dtype.kind == "b":
+        return "direct"
+    if dtype.kind in "iu":
+        bound = _max_abs(volume) * _max_abs(kernel) * min(volume.size, kernel.size)
+        if bound >= _FFT_EXACT_INT_BOUND:
+            return "direct"
+        dtype = np.dtype(np.float64)  # the FFT of integers runs in float64
+    part = _part_dtype(dtype)
+    return _core.choose_method(list(volume.shape), list(kernel.shape), mode, part.name)
+
+
+def correlation_lags(in1_len, in2_len, mode="full"):
+    r"""Lags of the samples of a 1-D cross-correlation.
+
+    Sample ``j`` of ``correlate(in1, in2, mode)`` is
+    :math:`\sum_m \mathrm{in1}[m + \mathrm{lags}[j]]\, \overline{\mathrm{in2}[m]}`.
+
+    Parameters
+    ----------
+    in1_len : int
+        Length of the first input.
+    in2_len : int
+        Length of the second input.
+    mode : {'full', 'valid', 'same'}, optional
+        The mode of the correlation.
+
+    Returns
+    -------
+    lags : ndarray of int64
+        ``arange(-in2_len + 1, in1_len)`` for 'full', its centre ``in1_len`` values for 'same', and
+        ``arange(in1_len - in2_len + 1)`` (or ``arange(in1_len - in2_len, 1)``) for 'valid'.
+
+    See Also
+    --------
+    scipy.signal.correlation_lags : the reference this function follows.
+
+    Examples
+    --------
+    >>> from sigconv import signal
+    >>> signal.correlation_lags(5, 3)
+    array([-2, -1,  0,  1,  2,  3,  4])
+    >>> signal.correlation_lags(5, 3, mode='same')
+    array([-1,  0,  1,  2,  3])
+    """
+    mode = _option("mode", mode, _MODES)
+    lengths = []
+    for name, n in (("in1_len", in1_len), ("in2_len", in2_len)):
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 0:
+            raise ValueError(f"{name} must be a non-negative integer; got {name}={n!r}")
+        lengths.append(int(n))
+    return _core.correlation_lags(lengths[0], lengths[1], mode)

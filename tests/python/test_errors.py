@@ -1,0 +1,121 @@
+"""Errors: type and message for bad options, shapes and dtypes."""
+
+import os
+
+import numpy as np
+import pytest
+
+import sigconv
+from sigconv import signal
+
+X1, K1 = np.ones(5), np.ones(3)
+X2, K2 = np.ones((4, 4)), np.ones((2, 2))
+
+ALL = [
+    ("convolve", X1, K1),
+    ("correlate", X1, K1),
+    ("fftconvolve", X1, K1),
+    ("oaconvolve", X1, K1),
+    ("convolve2d", X2, K2),
+    ("correlate2d", X2, K2),
+]
+
+
+@pytest.mark.parametrize("fn,x,k", ALL)
+def test_bad_mode_names_parameter_value_and_choices(fn, x, k):
+    with pytest.raises(ValueError, match=r"mode.*'full', 'same', 'valid'.*mode='fulll'"):
+        getattr(signal, fn)(x, k, mode="fulll")
+    with pytest.raises(ValueError, match="mode"):
+        getattr(signal, fn)(x, k, mode=2)
+
+
+@pytest.mark.parametrize("fn", ["convolve", "correlate"])
+def test_bad_method(fn):
+    with pytest.raises(ValueError, match=r"method.*'auto', 'direct', 'fft'.*method='oa'"):
+        getattr(signal, fn)(X1, K1, method="oa")
+
+
+@pytest.mark.parametrize("fn", ["convolve2d", "correlate2d"])
+def test_bad_boundary(fn):
+    with pytest.raises(ValueError, match=r"boundary.*'fill'.*'wrap'.*'symm'.*boundary='reflect'"):
+        getattr(signal, fn)(X2, K2, boundary="reflect")
+
+
+@pytest.mark.parametrize("fn,x,k", ALL)
+def test_device(fn, x, k):
+    with pytest.raises(ValueError, match=r"device.*'cpu', 'gpu', 'auto'.*device='tpu'"):
+        getattr(signal, fn)(x, k, device="tpu")
+    with pytest.raises(sigconv.GpuUnavailableError):
+        getattr(signal, fn)(x, k, device="gpu")
+    np.testing.assert_array_equal(getattr(signal, fn)(x, k, device="auto"), getattr(signal, fn)(x, k))
+
+
+def test_gpu_is_refused_on_paths_that_skip_the_core():
+    with pytest.raises(sigconv.GpuUnavailableError):
+        signal.fftconvolve(np.zeros(0), np.ones(3), device="gpu")
+    with pytest.raises(sigconv.GpuUnavailableError):
+        signal.convolve(2.0, 3.0, device="gpu")
+
+
+@pytest.mark.parametrize("workers", [0, 1.5, "2", True, -(os.cpu_count() or 1) - 1])
+@pytest.mark.parametrize("fn,x,k", ALL)
+def test_bad_workers(fn, x, k, workers):
+    with pytest.raises(ValueError, match="workers"):
+        getattr(signal, fn)(x, k, workers=workers)
+
+
+@pytest.mark.parametrize("fn", ["convolve", "correlate", "fftconvolve", "oaconvolve"])
+def test_dimensionality_mismatch(fn):
+    with pytest.raises(ValueError, match="same dimensionality"):
+        getattr(signal, fn)(X2, K1)
+
+
+@pytest.mark.parametrize("fn", ["convolve2d", "correlate2d"])
+def test_convolve2d_needs_2d(fn):
+    for a, b in [(X1, K1), (X2, K1), (np.ones((2, 2, 2)), K2), (2.0, 3.0)]:
+        with pytest.raises(ValueError, match="2-D"):
+            getattr(signal, fn)(a, b)
+
+
+@pytest.mark.parametrize("fn", [f for f, _, _ in ALL])
+def test_valid_mode_needs_one_input_to_contain_the_other(fn):
+    with pytest.raises(ValueError, match="valid"):
+        getattr(signal, fn)(np.ones((3, 5)), np.ones((5, 3)), "valid")
+
+
+@pytest.mark.parametrize("fn,x,k", ALL)
+def test_object_and_string_dtypes(fn, x, k):
+    with pytest.raises(TypeError, match="object"):
+        getattr(signal, fn)(x.astype(object), k)
+    with pytest.raises(TypeError, match="<U1"):
+        getattr(signal, fn)(x, np.full(k.shape, "a"))
+    with pytest.raises(TypeError, match="datetime64"):
+        getattr(signal, fn)(x.astype("datetime64[s]"), k)
+
+
+@pytest.mark.parametrize("fn", ["convolve2d", "correlate2d"])
+def test_bad_fillvalue(fn):
+    with pytest.raises(ValueError, match="fillvalue"):
+        getattr(signal, fn)(X2, K2, fillvalue=[1, 2])
+    with pytest.raises(ValueError, match="fillvalue"):
+        getattr(signal, fn)(X2, K2, fillvalue=np.array([]))
+    with pytest.raises(ValueError, match="fillvalue"):
+        getattr(signal, fn)(X2, K2, fillvalue=1 + 2j)  # complex into a float result
+    with pytest.raises(ValueError, match="fillvalue"):
+        getattr(signal, fn)(X2.astype(np.int8), K2.astype(np.int8), fillvalue=300)
+    with pytest.raises(ValueError, match="fillvalue"):
+        getattr(signal, fn)(X2, K2, fillvalue="a")
+
+
+def test_correlation_lags_errors():
+    with pytest.raises(ValueError, match="mode.*'bad'"):
+        signal.correlation_lags(3, 2, "bad")
+    with pytest.raises(ValueError, match="in1_len"):
+        signal.correlation_lags(-1, 2)
+    with pytest.raises(ValueError, match="in2_len"):
+        signal.correlation_lags(3, 2.5)
+
+
+def test_choose_conv_method_bad_mode():
+    with pytest.raises(ValueError, match="mode"):
+        signal.choose_conv_method(X1, K1, "bad")

@@ -30,17 +30,6 @@ step "cargo test --release"
 cargo test "${LOCKED[@]}" --release
 
 step "pytest -q tests/python"
-if [[ -n "$(find tests/python \( -name 'test_*.py' -o -name '*_test.py' \) -print -quit 2>/dev/null)" ]]; then
-    rc=0
-    "$ROOT/.venv/bin/python" -m pytest -q tests/python || rc=$?
-    if [[ $rc -ne 0 ]]; then
-        printf '\ntest.sh: FAILED: pytest exited with status %d\n' "$rc" >&2
-        exit "$rc"
-    fi
-else
-    # No Python test files at all yet: pytest would exit 5 ("no tests collected"). The Rust tests
-    # above ran, so say so loudly and go on; once any test file exists, pytest's status decides.
-    printf 'test.sh: WARNING: tests/python holds no test files yet; pytest not run\n' >&2
-fi
+"$ROOT/.venv/bin/python" -m pytest -q tests/python
 
 printf '\n==> all checks passed in %d s\n' "$((SECONDS - START))"

@@ -29,25 +29,38 @@ impl Mode {
     }
 }
 
-/// How samples outside the first input are taken (scipy.signal.convolve2d's `boundary`).
+/// How samples outside the input are taken: scipy.signal.convolve2d's `boundary` and
+/// scipy.ndimage's `mode`. Shown for the input `a b c d`:
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Boundary<T> {
-    /// A constant value (`fillvalue`); plain convolution uses zero.
+    /// A constant value (`fillvalue`, `cval`): `k k | a b c d | k k`. Plain convolution uses zero.
     Fill(T),
-    /// Periodic extension: `x[i mod n]`.
+    /// Periodic extension: `c d | a b c d | a b`.
     Wrap,
-    /// Symmetric extension that repeats the edge sample: `d c b a | a b c d | d c b a`.
+    /// Reflection that repeats the edge sample: `b a | a b c d | d c` (signal `symm`, ndimage `reflect`).
     Symm,
+    /// Reflection about the edge sample: `c b | a b c d | c b` (ndimage `mirror`).
+    Mirror,
+    /// The edge sample repeated: `a a | a b c d | d d` (ndimage `nearest`).
+    Nearest,
 }
 
 impl<T> Boundary<T> {
-    /// Parses scipy's boundary names (`fill`/`pad`, `wrap`/`circular`, `symm`/`symmetric`).
-    pub fn parse(name: &str, fillvalue: T) -> Result<Self> {
+    /// Parses scipy.signal's boundary names (`fill`/`pad`, `wrap`/`circular`, `symm`/`symmetric`) and
+    /// scipy.ndimage's mode names (`constant`, `reflect`, `mirror`, `nearest`, `wrap`, and the
+    /// `grid-constant`, `grid-mirror`, `grid-wrap` aliases, which filters treat as `constant`,
+    /// `reflect`, `wrap`). `fill` is the value of `fill`/`constant`.
+    pub fn parse(name: &str, fill: T) -> Result<Self> {
         match name {
-            "fill" | "pad" => Ok(Boundary::Fill(fillvalue)),
-            "wrap" | "circular" => Ok(Boundary::Wrap),
-            "symm" | "symmetric" => Ok(Boundary::Symm),
-            other => value_error!("boundary must be one of 'fill', 'wrap', 'symm'; got {other:?}"),
+            "fill" | "pad" | "constant" | "grid-constant" => Ok(Boundary::Fill(fill)),
+            "wrap" | "circular" | "grid-wrap" => Ok(Boundary::Wrap),
+            "symm" | "symmetric" | "reflect" | "grid-mirror" => Ok(Boundary::Symm),
+            "mirror" => Ok(Boundary::Mirror),
+            "nearest" => Ok(Boundary::Nearest),
+            other => value_error!(
+                "boundary must be one of 'fill', 'wrap', 'symm' (scipy.signal) or 'reflect', \
+                 'constant', 'nearest', 'mirror', 'wrap' (scipy.ndimage); got {other:?}"
+            ),
         }
     }
 
@@ -58,6 +71,9 @@ impl<T> Boundary<T> {
         if (0..n_i).contains(&i) {
             return Some(i as usize);
         }
+        if n == 0 {
+            return None;
+        }
         match self {
             Boundary::Fill(_) => None,
             Boundary::Wrap => Some(i.rem_euclid(n_i) as usize),
@@ -65,6 +81,13 @@ impl<T> Boundary<T> {
                 let r = i.rem_euclid(2 * n_i);
                 Some(if r < n_i { r } else { 2 * n_i - 1 - r } as usize)
             }
+            Boundary::Mirror if n == 1 => Some(0),
+            Boundary::Mirror => {
+                let period = 2 * n_i - 2;
+                let r = i.rem_euclid(period);
+                Some(if r < n_i { r } else { period - r } as usize)
+            }
+            Boundary::Nearest => Some(i.clamp(0, n_i - 1) as usize),
         }
     }
 }
@@ -281,6 +304,18 @@ mod tests {
         let got: Vec<_> = (-5..9).map(|i| symm.source_index(i, n).unwrap()).collect();
         assert_eq!(got, vec![3, 3, 2, 1, 0, 0, 1, 2, 3, 3, 2, 1, 0, 0]);
         assert_eq!(Boundary::Fill(0.0).source_index(-1, n), None);
+        let mirror = Boundary::<f64>::Mirror;
+        let got: Vec<_> = (-5..9)
+            .map(|i| mirror.source_index(i, n).unwrap())
+            .collect();
+        assert_eq!(got, vec![1, 2, 3, 2, 1, 0, 1, 2, 3, 2, 1, 0, 1, 2]);
+        let nearest = Boundary::<f64>::Nearest;
+        let got: Vec<_> = (-2..6)
+            .map(|i| nearest.source_index(i, n).unwrap())
+            .collect();
+        assert_eq!(got, vec![0, 0, 0, 1, 2, 3, 3, 3]);
+        assert_eq!(mirror.source_index(-3, 1), Some(0));
+        assert_eq!(wrap.source_index(-3, 0), None);
     }
 
     #[test]

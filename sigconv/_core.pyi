@@ -36,3 +36,13 @@ def valid_swap_needed(mode: str, shape1: list[int], shape2: list[int]) -> bool: 
 def correlation_lags(n1: int, n2: int, mode: str) -> npt.NDArray[np.int64]: ...
 def simd_level() -> Literal["avx512", "avx2", "scalar"]: ...
 def default_threads() -> int: ...
+def correlate(
+    x: npt.NDArray[np.floating],
+    weights: npt.NDArray[np.floating],
+    start: list[int],
+    boundary: str = "reflect",
+    cval: float = 0.0,
+    out_shape: list[int] | None = None,
+    workers: int | None = None,
+    device: str = "cpu",
+) -> npt.NDArray[np.floating]: ...

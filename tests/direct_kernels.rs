@@ -91,6 +91,8 @@ fn check_against_reference(isa: Isa, seed: u64) {
                     Boundary::Fill(v) => Boundary::Fill(v as f32),
                     Boundary::Wrap => Boundary::Wrap,
                     Boundary::Symm => Boundary::Symm,
+                    Boundary::Mirror => Boundary::Mirror,
+                    Boundary::Nearest => Boundary::Nearest,
                 };
                 let got32 = direct::correlate(x32.view(), k32.view(), &start, &out_shape, b32);
                 let err32 = max_abs_diff(&got32.mapv(f64::from), &want);

@@ -109,6 +109,63 @@ fn convolve<'py>(
     }
 }
 
+/// N-d correlation with an explicit geometry, for scipy.ndimage-style filters:
+/// `out[o] = sum_m ext(x)[o + start + m] * weights[m]` with `out_shape` (default: `x.shape`),
+/// `boundary` any signal or ndimage mode name and `cval` its fill value. float32 or float64.
+#[pyfunction]
+#[pyo3(signature = (x, weights, start, boundary="reflect", cval=0.0, out_shape=None, workers=None, device="cpu"))]
+#[allow(clippy::too_many_arguments)]
+fn correlate<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    weights: &Bound<'py, PyAny>,
+    start: Vec<isize>,
+    boundary: &str,
+    cval: f64,
+    out_shape: Option<Vec<usize>>,
+    workers: Option<usize>,
+    device: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    device::resolve(device)?;
+    macro_rules! run {
+        ($t:ty) => {{
+            let xa: PyReadonlyArrayDyn<$t> = x.extract().map_err(|_| same_dtype_error(x, weights))?;
+            let wa: PyReadonlyArrayDyn<$t> = weights.extract().map_err(|_| same_dtype_error(x, weights))?;
+            let shape = out_shape.clone().unwrap_or_else(|| xa.shape().to_vec());
+            if shape.len() != xa.ndim() || wa.ndim() != xa.ndim() || start.len() != xa.ndim() {
+                return Err(PyValueError::new_err(format!(
+                    "input, weights, start and out_shape need one length per axis; got {}, {}, {} and {}",
+                    xa.ndim(), wa.ndim(), start.len(), shape.len()
+                )));
+            }
+            let boundary = Boundary::parse(boundary, cval as $t)?;
+            // SAFETY: a new C-ordered array; correlate_into writes every element before any read.
+            let out = unsafe { PyArrayDyn::<$t>::new(py, shape.clone(), false) };
+            {
+                let mut out_rw = out.readwrite();
+                let (xv, wv) = (xa.as_array(), wa.as_array());
+                let buf = out_rw.as_slice_mut().expect("new arrays are contiguous");
+                py.detach(|| {
+                    threads::with_workers(workers, || {
+                        crate::cpu::direct::correlate_into(xv, wv, &start, buf, &shape, boundary)
+                    })
+                });
+            }
+            Ok(out.into_any())
+        }};
+    }
+    let dtype = x.cast::<numpy::PyUntypedArray>()?.dtype();
+    if dtype.is_equiv_to(&numpy::dtype::<f32>(py)) {
+        run!(f32)
+    } else if dtype.is_equiv_to(&numpy::dtype::<f64>(py)) {
+        run!(f64)
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "correlate computes in float32 or float64; got dtype {dtype}"
+        )))
+    }
+}
+
 /// FFT convolution over `axes` (sorted, distinct, non-negative); the other axes broadcast.
 #[pyfunction]
 #[pyo3(signature = (x, k, mode, axes, blocked=false, workers=None, device="cpu"))]
@@ -212,6 +269,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add_function(wrap_pyfunction!(convolve, m)?)?;
     m.add_function(wrap_pyfunction!(fftconvolve, m)?)?;
+    m.add_function(wrap_pyfunction!(correlate, m)?)?;
     m.add_function(wrap_pyfunction!(choose_method, m)?)?;
     m.add_function(wrap_pyfunction!(valid_swap_needed, m)?)?;
     m.add_function(wrap_pyfunction!(correlation_lags, m)?)?;

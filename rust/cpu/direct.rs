@@ -14,6 +14,7 @@
 //! The inner kernel is register-blocked: four output rows × several SIMD vectors of accumulators;
 //! every input vector loaded is used by up to four output rows, so it is not bound by loads.
 
+use crate::cpu::rows::{fill_value, gather_row};
 use crate::cpu::simd::{simd_kernel, SimdElement, Vector};
 use crate::cpu::{reference, threads};
 use crate::element::Element;
@@ -284,37 +285,6 @@ fn unravel(mut i: usize, shape: &[usize]) -> Vec<usize> {
         i /= shape[d];
     }
     idx
-}
-
-fn fill_value<T: Element>(boundary: Boundary<T>) -> T {
-    match boundary {
-        Boundary::Fill(v) => v,
-        _ => T::ZERO,
-    }
-}
-
-/// `dst[c] = ext(src)[lo + c]`: a row with its boundary extension.
-fn gather_row<T: Element>(dst: &mut [T], src: ArrayView1<T>, lo: isize, boundary: Boundary<T>) {
-    let (n, len) = (src.len() as isize, dst.len() as isize);
-    // dst[d0..d1] lies inside the row and is a plain copy; only the ends need the boundary rule.
-    let d0 = (-lo).clamp(0, len) as usize;
-    let d1 = (n - lo).clamp(0, len) as usize;
-    if d0 < d1 {
-        let inside = src.slice(ndarray::s![lo + d0 as isize..lo + d1 as isize]);
-        match inside.as_slice() {
-            Some(s) => dst[d0..d1].copy_from_slice(s),
-            None => dst[d0..d1]
-                .iter_mut()
-                .zip(inside.iter())
-                .for_each(|(d, &v)| *d = v),
-        }
-    }
-    for c in (0..d0).chain(d1.max(d0)..dst.len()) {
-        dst[c] = match boundary.source_index(lo + c as isize, src.len()) {
-            Some(s) => src[s],
-            None => fill_value(boundary),
-        };
-    }
 }
 
 simd_kernel! {

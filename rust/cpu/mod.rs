@@ -3,5 +3,6 @@
 pub mod direct;
 pub mod fft;
 pub mod reference;
+pub mod rows;
 pub mod simd;
 pub mod threads;

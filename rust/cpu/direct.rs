@@ -17,7 +17,6 @@
 use crate::cpu::rows::{fill_value, gather_row};
 use crate::cpu::simd::{simd_kernel, SimdElement, Vector};
 use crate::cpu::{reference, threads};
-use crate::element::Element;
 use crate::params::Boundary;
 use ndarray::{ArrayD, ArrayView1, ArrayView2, ArrayViewD, Axis, Ix2, IxDyn};
 use rayon::prelude::*;

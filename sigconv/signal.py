@@ -505,7 +505,7 @@ def oaconvolve(in1, in2, mode="full", axes=None, *, workers=None, device="cpu"):
     --------
     >>> import numpy as np
     >>> from sigconv import signal
-    >>> np.round(signal.oaconvolve(np.ones(6), [1, -1], mode='same'), 12)
+    >>> np.round(signal.oaconvolve(np.ones(6), [1, -1], mode='same'), 12) + 0.0  # + 0.0: no -0.
     array([1., 0., 0., 0., 0., 0.])
     """
     return _freq_convolve(in1, in2, mode, axes, True, workers, device)

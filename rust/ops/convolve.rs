@@ -11,28 +11,30 @@ use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Axis, IxDyn};
 pub trait ConvElement: direct::DirectElement {
     /// Whether this type has an FFT path.
     const HAS_FFT: bool;
-    /// FFT convolution, for the types that have one.
-    fn fft(
+    /// FFT convolution into `out` ([`fft::convolve_into`]), for the types that have one.
+    fn fft_into(
         x: ArrayViewD<Self>,
         k: ArrayViewD<Self>,
         axes: &[usize],
         windows: &[AxisWindow],
         block: Option<&[usize]>,
-    ) -> ArrayD<Self>;
+        out: ArrayViewMutD<Self>,
+    );
 }
 
 macro_rules! conv_real {
     ($t:ty) => {
         impl ConvElement for $t {
             const HAS_FFT: bool = true;
-            fn fft(
+            fn fft_into(
                 x: ArrayViewD<Self>,
                 k: ArrayViewD<Self>,
                 axes: &[usize],
                 windows: &[AxisWindow],
                 block: Option<&[usize]>,
-            ) -> ArrayD<Self> {
-                fft::convolve(x, k, axes, windows, block)
+                out: ArrayViewMutD<Self>,
+            ) {
+                fft::convolve_into(x, k, axes, windows, block, out)
             }
         }
     };
@@ -42,13 +44,14 @@ conv_real!(f64);
 
 impl ConvElement for i64 {
     const HAS_FFT: bool = false;
-    fn fft(
+    fn fft_into(
         _: ArrayViewD<Self>,
         _: ArrayViewD<Self>,
         _: &[usize],
         _: &[AxisWindow],
         _: Option<&[usize]>,
-    ) -> ArrayD<Self> {
+        _: ArrayViewMutD<Self>,
+    ) {
         unreachable!("i64 has no FFT path; ops::convolve never routes it there")
     }
 }
@@ -114,10 +117,16 @@ pub fn convolve_into<T: ConvElement>(
     };
     let wins = windows(mode, x.shape(), k.shape());
     let method = resolve_method(&x, &k, &wins, boundary, method)?;
-    let Some(out_buf) = out.as_slice_mut() else {
+    if !out.is_standard_layout() {
         return value_error!("out must be C-contiguous");
-    };
+    }
     threads::with_workers(workers, || match method {
+        Method::Fft | Method::OverlapAdd => {
+            let axes: Vec<usize> = (0..x.ndim()).collect();
+            let block =
+                (method == Method::OverlapAdd).then(|| cost::overlap_add_block(k.shape(), &wins));
+            T::fft_into(x, k, &axes, &wins, block.as_deref(), out.view_mut());
+        }
         Method::Direct | Method::Auto => {
             let mut flipped = k.view();
             for d in 0..flipped.ndim() {
@@ -128,14 +137,8 @@ pub fn convolve_into<T: ConvElement>(
                 .zip(k.shape())
                 .map(|(w, &n)| w.correlation_start(n))
                 .collect();
+            let out_buf = out.as_slice_mut().expect("checked: standard layout");
             direct::correlate_into(x.view(), flipped, &start, out_buf, &shape, boundary)
-        }
-        Method::Fft | Method::OverlapAdd => {
-            let axes: Vec<usize> = (0..x.ndim()).collect();
-            let block = (method == Method::OverlapAdd)
-                .then(|| cost::overlap_add_block(x.shape(), k.shape(), &wins));
-            let result = T::fft(x.view(), k.view(), &axes, &wins, block.as_deref());
-            out_buf.copy_from_slice(result.as_slice().expect("fft output is standard layout"));
         }
     });
     Ok(())
@@ -159,7 +162,9 @@ fn resolve_method<T: ConvElement>(
             wins,
             std::mem::size_of::<T>(),
         )),
-        _ if fft_possible => Ok(method),
+        // 'fft': whichever FFT algorithm the cost model expects to be faster.
+        Method::Fft if fft_possible => Ok(cost::fastest_fft(x.shape(), k.shape(), wins)),
+        Method::OverlapAdd if fft_possible => Ok(method),
         _ => value_error!("method={method:?} needs a float type and a zero 'fill' boundary"),
     }
 }
@@ -202,16 +207,29 @@ pub fn fft_convolve<T: Real + ConvElement>(
     }
     let xs: Vec<usize> = axes.iter().map(|&a| x.shape()[a]).collect();
     let ks: Vec<usize> = axes.iter().map(|&a| k.shape()[a]).collect();
-    let (x, k, xs, ks) = if valid_swap_needed(mode, &xs, &ks)? {
+    let (x, mut k, xs, ks) = if valid_swap_needed(mode, &xs, &ks)? {
         (k, x, ks, xs)
     } else {
         (x, k, xs, ks)
     };
+    if mode == Mode::Same {
+        // 'same' keeps in1's shape on every axis (scipy centres the whole result on it): where in1
+        // has length 1 on a broadcast axis, that is the middle sample of in2's broadcast.
+        for d in (0..x.ndim()).filter(|d| !axes.contains(d)) {
+            let n = k.shape()[d];
+            if x.shape()[d] == 1 && n > 1 {
+                k.slice_axis_inplace(Axis(d), ndarray::Slice::from((n - 1) / 2..(n + 1) / 2));
+            }
+        }
+    }
     let wins = windows(mode, &xs, &ks);
-    let block = blocked.then(|| cost::overlap_add_block(&xs, &ks, &wins));
-    Ok(threads::with_workers(workers, || {
-        T::fft(x, k, axes, &wins, block.as_deref())
-    }))
+    let block = blocked.then(|| cost::overlap_add_block(&ks, &wins));
+    let shape = fft::output_shape(x.shape(), k.shape(), axes, &wins);
+    let mut out = ArrayD::zeros(IxDyn(&shape));
+    threads::with_workers(workers, || {
+        T::fft_into(x, k, axes, &wins, block.as_deref(), out.view_mut())
+    });
+    Ok(out)
 }
 
 /// Which of `direct` / `fft` the cost model picks (scipy's `choose_conv_method` answers).

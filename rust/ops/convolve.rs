@@ -218,7 +218,7 @@ pub fn fft_convolve<T: Real + ConvElement>(
         for d in (0..x.ndim()).filter(|d| !axes.contains(d)) {
             let n = k.shape()[d];
             if x.shape()[d] == 1 && n > 1 {
-                k.slice_axis_inplace(Axis(d), ndarray::Slice::from((n - 1) / 2..(n + 1) / 2));
+                k.slice_axis_inplace(Axis(d), ndarray::Slice::from((n - 1) / 2..n.div_ceil(2)));
             }
         }
     }

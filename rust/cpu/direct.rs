@@ -126,11 +126,14 @@ fn correlate_1d<T: DirectElement>(
 ) {
     let kw = taps.len();
     let work = out.len() * kw;
-    let segment = if threads::parallel(work) {
-        // Enough segments to balance the threads, each long enough to amortise its edges.
+    let parallel = threads::parallel(work);
+    // Segments read the input in place; only the two at the edges gather a padded copy, which stays
+    // small. In parallel, enough segments to balance the threads, each long enough to amortise its
+    // edges.
+    let segment = if parallel {
         out.len().div_ceil(8 * threads::current_threads()).max(4096)
     } else {
-        out.len()
+        16384
     };
     let contiguous = x.as_slice();
     let run = |buf: &mut Vec<T>, (s, seg): (usize, &mut [T])| {
@@ -147,12 +150,15 @@ fn correlate_1d<T: DirectElement>(
         let len = seg.len();
         correlate_rows(seg, len, len, 1, &[row], taps, kw, false);
     };
-    if segment < out.len() {
+    if parallel {
         out.par_chunks_mut(segment)
             .enumerate()
             .for_each_init(Vec::new, run);
     } else {
-        run(&mut Vec::new(), (0, out));
+        let mut buf = Vec::new();
+        out.chunks_mut(segment)
+            .enumerate()
+            .for_each(|item| run(&mut buf, item));
     }
 }
 

@@ -472,23 +472,26 @@ fn fft_along<T: FftElement>(
     fft: &dyn Fft<T>,
     parallel: bool,
 ) {
-    const COLUMNS: usize = 16;
     let shape = spec.shape();
     let outer: usize = shape[..axis].iter().product();
     let len = shape[axis];
     let inner: usize = shape[axis + 1..].iter().product();
+    // Columns per gather: wide enough that each row segment read spans several cache lines, few
+    // enough that the gathered block (columns x len) stays in L2.
+    const L2_BYTES: usize = 512 * 1024;
+    let columns = (L2_BYTES / (len * size_of::<Complex<T>>())).clamp(4, 64);
     let mut view = spec
         .view_mut()
         .into_shape_with_order((outer, len, inner))
         .expect("standard layout");
     let init = || {
         (
-            vec![Complex::default(); len * COLUMNS],
+            vec![Complex::default(); len * columns],
             vec![Complex::default(); fft.get_inplace_scratch_len()],
         )
     };
-    let columns = |(buf, scratch): &mut (Vec<Complex<T>>, Vec<Complex<T>>),
-                   mut block: ArrayViewMut2<Complex<T>>| {
+    let transform = |(buf, scratch): &mut (Vec<Complex<T>>, Vec<Complex<T>>),
+                     mut block: ArrayViewMut2<Complex<T>>| {
         let b = block.ncols();
         let buf = &mut buf[..b * len];
         for (r, row) in block.rows().into_iter().enumerate() {
@@ -508,15 +511,15 @@ fn fft_along<T: FftElement>(
             .into_par_iter()
             .for_each(|mut plane| {
                 plane
-                    .axis_chunks_iter_mut(Axis(1), COLUMNS)
+                    .axis_chunks_iter_mut(Axis(1), columns)
                     .into_par_iter()
-                    .for_each_init(init, columns)
+                    .for_each_init(init, transform)
             });
     } else {
         let mut state = init();
         for mut plane in view.axis_iter_mut(Axis(0)) {
-            for block in plane.axis_chunks_iter_mut(Axis(1), COLUMNS) {
-                columns(&mut state, block);
+            for block in plane.axis_chunks_iter_mut(Axis(1), columns) {
+                transform(&mut state, block);
             }
         }
     }

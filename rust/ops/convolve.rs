@@ -163,7 +163,12 @@ fn resolve_method<T: ConvElement>(
             std::mem::size_of::<T>(),
         )),
         // 'fft': whichever FFT algorithm the cost model expects to be faster.
-        Method::Fft if fft_possible => Ok(cost::fastest_fft(x.shape(), k.shape(), wins)),
+        Method::Fft if fft_possible => Ok(cost::fastest_fft(
+            x.shape(),
+            k.shape(),
+            wins,
+            std::mem::size_of::<T>(),
+        )),
         Method::OverlapAdd if fft_possible => Ok(method),
         _ => value_error!("method={method:?} needs a float type and a zero 'fill' boundary"),
     }

@@ -1,7 +1,8 @@
 //! sigconv's cost model: estimated seconds of each algorithm on this code, so that `method='auto'`
-//! picks the fastest. The constants were fitted to timings of sigconv's own kernels (AVX-512 and
-//! AVX2 machines, one thread; `benches/calibrate_cost.py` refits them); threads divide every
-//! estimate alike, so they do not change the choice.
+//! picks the fastest. The constants were fitted to timings of sigconv's own kernels on one thread
+//! of an AVX-512 machine (`benches/calibrate_cost.py` times them and refits); AVX2 and scalar
+//! direct kernels scale by their lane counts. Threads divide every estimate alike, so they do not
+//! change the choice.
 
 use crate::cpu::fft::{block_geometry, circular_len, next_fast_len};
 use crate::cpu::simd::Isa;
@@ -9,14 +10,20 @@ use crate::params::{AxisWindow, Method};
 
 /// Seconds per multiply-add of the direct kernels, per byte of the element (f64 takes twice f32's
 /// time: half the lanes), at AVX-512 width; AVX2 and scalar scale by their lane counts.
-const DIRECT_SECONDS_PER_MAC_BYTE: f64 = 1.6e-11;
+const DIRECT_SECONDS_PER_MAC_BYTE: f64 = 8.0e-12;
+/// The 2-D kernel's register blocking (four output rows share each load) against the 1-D one.
+const DIRECT_2D_FACTOR: f64 = 0.6;
 /// Seconds per output sample of the direct kernels beyond the multiply-adds (gathering rows,
 /// writing the output).
-const DIRECT_SECONDS_PER_OUTPUT: f64 = 1.0e-9;
-/// Seconds per `point * log2(points)` of one real N-d FFT (forward or inverse) of `points` samples.
-const FFT_SECONDS_PER_POINT_LOG: f64 = 1.1e-10;
-/// Seconds per sample of the per-transform passes (zero padding, gathers, multiply, crop).
-const FFT_SECONDS_PER_POINT: f64 = 2.5e-9;
+const DIRECT_SECONDS_PER_OUTPUT: f64 = 3.9e-10;
+/// Seconds per `point * log2(points)` of one float32 real N-d FFT (forward or inverse) of `points`
+/// samples, while the spectrum stays in cache; float64 costs `sqrt(2)` times as much.
+const FFT_SECONDS_PER_POINT_LOG: f64 = 1.9e-10;
+/// Spectra beyond this many points no longer fit in cache: each doubling adds the whole cost once
+/// more (measured: 2048 x 2048 takes twice what 1024 x 1024 predicts).
+const FFT_CACHE_POINTS: f64 = (1 << 21) as f64;
+/// Seconds per overlap-add tile and transform line beyond the transforms (allocation, gathers).
+const OA_SECONDS_PER_LINE: f64 = 3.0e-7;
 
 /// Estimated seconds of the direct method.
 pub fn direct_seconds(out_shape: &[usize], k_shape: &[usize], elem_bytes: usize) -> f64 {
@@ -27,26 +34,44 @@ pub fn direct_seconds(out_shape: &[usize], k_shape: &[usize], elem_bytes: usize)
         Isa::Avx2 => 2.0,
         Isa::Scalar => 8.0,
     };
-    out * (taps * DIRECT_SECONDS_PER_MAC_BYTE * elem_bytes as f64 * width
+    let planes = out_shape.iter().filter(|&&n| n > 1).count() >= 2;
+    let blocking = if planes { DIRECT_2D_FACTOR } else { 1.0 };
+    out * (taps * DIRECT_SECONDS_PER_MAC_BYTE * elem_bytes as f64 * width * blocking
         + DIRECT_SECONDS_PER_OUTPUT)
 }
 
-/// Estimated seconds of one real FFT of `lens` (all axes) and its share of the passes around it.
-fn transform_seconds(lens: &[usize]) -> f64 {
+/// Estimated seconds of one real FFT of `lens` (all axes) of `elem_bytes` elements.
+fn transform_seconds(lens: &[usize], elem_bytes: usize) -> f64 {
     let n: f64 = lens.iter().map(|&n| n as f64).product();
-    n * (n.log2().max(1.0) * FFT_SECONDS_PER_POINT_LOG + FFT_SECONDS_PER_POINT)
+    let precision = if elem_bytes > 4 {
+        std::f64::consts::SQRT_2
+    } else {
+        1.0
+    };
+    let cache = 1.0 + (n / FFT_CACHE_POINTS).log2().max(0.0);
+    n * n.log2().max(1.0) * FFT_SECONDS_PER_POINT_LOG * precision * cache
 }
 
 /// Estimated seconds of one whole-array FFT convolution (kernel, input and inverse transforms).
-pub fn fft_seconds(x_shape: &[usize], k_shape: &[usize], windows: &[AxisWindow]) -> f64 {
+pub fn fft_seconds(
+    x_shape: &[usize],
+    k_shape: &[usize],
+    windows: &[AxisWindow],
+    elem_bytes: usize,
+) -> f64 {
     let lens: Vec<usize> = (0..windows.len())
         .map(|i| next_fast_len(circular_len(x_shape[i], k_shape[i], windows[i])))
         .collect();
-    3.0 * transform_seconds(&lens)
+    3.0 * transform_seconds(&lens, elem_bytes)
 }
 
 /// Estimated seconds of overlap-add with output blocks of `block`.
-pub fn overlap_add_seconds(k_shape: &[usize], windows: &[AxisWindow], block: &[usize]) -> f64 {
+pub fn overlap_add_seconds(
+    k_shape: &[usize],
+    windows: &[AxisWindow],
+    block: &[usize],
+    elem_bytes: usize,
+) -> f64 {
     let (lens, blocks): (Vec<usize>, Vec<usize>) = block
         .iter()
         .zip(k_shape)
@@ -57,26 +82,34 @@ pub fn overlap_add_seconds(k_shape: &[usize], windows: &[AxisWindow], block: &[u
         .zip(&blocks)
         .map(|(w, &b)| w.out_len.div_ceil(b) as f64)
         .product();
-    (2.0 * tiles + 1.0) * transform_seconds(&lens)
+    let lines: f64 = lens[..lens.len() - 1].iter().map(|&n| n as f64).product();
+    (2.0 * tiles + 1.0) * transform_seconds(&lens, elem_bytes) + tiles * lines * OA_SECONDS_PER_LINE
 }
 
-/// Output block shape for overlap-add: along each axis the cheapest per output sample of a few
+/// Output block shape for overlap-add: along each axis the cheapest per output sample of the
 /// candidate transform lengths (powers of two from twice the kernel), or the whole output where
-/// blocks do not pay.
+/// blocks do not pay. Axes are sized one at a time (blocks of the other axes do not change which
+/// length is cheapest per sample along this one, bar the per-line overhead, which favours length).
 pub fn overlap_add_block(k_shape: &[usize], windows: &[AxisWindow]) -> Vec<usize> {
+    let m = windows.len();
     windows
         .iter()
         .zip(k_shape)
-        .map(|(w, &k)| {
+        .enumerate()
+        .map(|(i, (w, &k))| {
             let whole = w.out_len.max(1);
             let per_sample = |b: usize| {
                 let (len, served) = block_geometry(b, k);
                 let tiles = whole.div_ceil(served) as f64;
-                let log = (len as f64).log2().max(1.0);
-                tiles * len as f64 * (log * FFT_SECONDS_PER_POINT_LOG + FFT_SECONDS_PER_POINT)
+                let len = len as f64;
+                // Along a non-last axis each tile line costs its overhead once per length unit.
+                let line = if i + 1 < m { OA_SECONDS_PER_LINE } else { 0.0 };
+                tiles * len * (len.log2().max(1.0) * FFT_SECONDS_PER_POINT_LOG + line)
             };
             let mut best = whole;
-            let mut len = (2 * k).next_power_of_two().max(64);
+            let mut len = (2 * k)
+                .next_power_of_two()
+                .max(if m > 1 { 128 } else { 1024 });
             while len + 1 - k < whole && len <= 1 << 20 {
                 let b = len + 1 - k;
                 if per_sample(b) < per_sample(best) {
@@ -89,17 +122,34 @@ pub fn overlap_add_block(k_shape: &[usize], windows: &[AxisWindow]) -> Vec<usize
         .collect()
 }
 
-/// The faster of the two FFT methods: one whole transform or overlap-add blocks.
-pub fn fastest_fft(x_shape: &[usize], k_shape: &[usize], windows: &[AxisWindow]) -> Method {
+/// The faster of the two FFT methods for these shapes, with its estimated seconds.
+fn best_fft(
+    x_shape: &[usize],
+    k_shape: &[usize],
+    windows: &[AxisWindow],
+    elem_bytes: usize,
+) -> (Method, f64) {
+    let whole = fft_seconds(x_shape, k_shape, windows, elem_bytes);
     let block = overlap_add_block(k_shape, windows);
-    let blocked = block.iter().zip(windows).any(|(&b, w)| b < w.out_len);
-    if blocked
-        && overlap_add_seconds(k_shape, windows, &block) < fft_seconds(x_shape, k_shape, windows)
-    {
-        Method::OverlapAdd
-    } else {
-        Method::Fft
+    if block.iter().zip(windows).all(|(&b, w)| b >= w.out_len) {
+        return (Method::Fft, whole);
     }
+    let blocked = overlap_add_seconds(k_shape, windows, &block, elem_bytes);
+    if blocked < whole {
+        (Method::OverlapAdd, blocked)
+    } else {
+        (Method::Fft, whole)
+    }
+}
+
+/// The faster of the two FFT methods: one whole transform or overlap-add blocks.
+pub fn fastest_fft(
+    x_shape: &[usize],
+    k_shape: &[usize],
+    windows: &[AxisWindow],
+    elem_bytes: usize,
+) -> Method {
+    best_fft(x_shape, k_shape, windows, elem_bytes).0
 }
 
 /// The fastest of the direct, FFT and overlap-add methods for these shapes.
@@ -114,17 +164,11 @@ pub fn fastest(
         return Method::Direct;
     }
     let direct = direct_seconds(&out_shape, k_shape, elem_bytes);
-    let fft_method = fastest_fft(x_shape, k_shape, windows);
-    let fft = match fft_method {
-        Method::OverlapAdd => {
-            overlap_add_seconds(k_shape, windows, &overlap_add_block(k_shape, windows))
-        }
-        _ => fft_seconds(x_shape, k_shape, windows),
-    };
+    let (method, fft) = best_fft(x_shape, k_shape, windows, elem_bytes);
     if direct <= fft {
         Method::Direct
     } else {
-        fft_method
+        method
     }
 }
 

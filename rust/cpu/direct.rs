@@ -175,6 +175,11 @@ struct Plane<T> {
 impl<T: DirectElement> Plane<T> {
     /// Writes (or with `accumulate`, adds) the correlation of `x` with `taps` (kh × kw, row-major)
     /// into `out` (rows of `out_w`). With `allow_parallel`, row blocks run as rayon tasks.
+    ///
+    /// Output columns whose window lies inside the input read its rows in place (rows above and
+    /// below map onto input rows by the boundary rule, or onto one row of the fill value); only the
+    /// strips at the left and right edges are gathered with their padding. Inputs whose rows are
+    /// not contiguous are gathered whole.
     fn correlate(
         &self,
         x: ArrayView2<T>,
@@ -191,20 +196,51 @@ impl<T: DirectElement> Plane<T> {
         } else {
             64
         };
-        let padded_w = out_w + kw - 1;
+        // Output columns lo..hi read input columns lo + start .. hi + start + kw - 1, all inside.
+        let n = x.ncols() as isize;
+        let lo = (-self.start[1]).clamp(0, out_w as isize) as usize;
+        let hi =
+            (n - (kw as isize - 1) - self.start[1]).clamp(lo as isize, out_w as isize) as usize;
+        let in_place = hi > lo && x.nrows() > 0 && x.row(0).as_slice().is_some();
+        let (lo, hi) = if in_place { (lo, hi) } else { (0, 0) };
+        let fill_row = vec![fill_value(self.boundary); if in_place { x.ncols() } else { 0 }];
         let run = |buf: &mut Vec<T>, (b, block): (usize, &mut [T])| {
             let nrows = block.len() / out_w;
             let in_rows = nrows + kh - 1;
-            buf.resize(in_rows * padded_w, T::ZERO);
             let y0 = (b * block_rows) as isize + self.start[0];
-            for (r, dst) in buf.chunks_exact_mut(padded_w).enumerate() {
-                match self.boundary.source_index(y0 + r as isize, x.nrows()) {
-                    Some(src) => gather_row(dst, x.row(src), self.start[1], self.boundary),
-                    None => dst.fill(fill_value(self.boundary)),
+            let source = |r: usize| self.boundary.source_index(y0 + r as isize, x.nrows());
+            // The edge strips (all of the width when nothing is read in place), gathered.
+            for (c0, c1) in [(0, lo), (hi, out_w)] {
+                if c0 == c1 {
+                    continue;
                 }
+                let padded_w = c1 - c0 + kw - 1;
+                buf.resize(in_rows * padded_w, T::ZERO);
+                let at = c0 as isize + self.start[1];
+                for (r, dst) in buf.chunks_exact_mut(padded_w).enumerate() {
+                    match source(r) {
+                        Some(src) => gather_row(dst, x.row(src), at, self.boundary),
+                        None => dst.fill(fill_value(self.boundary)),
+                    }
+                }
+                let rows: Vec<&[T]> = buf.chunks_exact(padded_w).collect();
+                let out_part = &mut block[c0..];
+                correlate_rows(out_part, out_w, c1 - c0, nrows, &rows, taps, kw, accumulate);
             }
-            let rows: Vec<&[T]> = buf.chunks_exact(padded_w).collect();
-            correlate_rows(block, out_w, out_w, nrows, &rows, taps, kw, accumulate);
+            if hi > lo {
+                let at = (lo as isize + self.start[1]) as usize;
+                let rows: Vec<&[T]> = (0..in_rows)
+                    .map(|r| {
+                        let row = match source(r) {
+                            Some(src) => x.row(src).to_slice().expect("rows are contiguous"),
+                            None => &fill_row[..],
+                        };
+                        &row[at..]
+                    })
+                    .collect();
+                let out_part = &mut block[lo..];
+                correlate_rows(out_part, out_w, hi - lo, nrows, &rows, taps, kw, accumulate);
+            }
         };
         if parallel {
             out.par_chunks_mut(block_rows * out_w)

@@ -8,9 +8,10 @@ A Rust core (multi-threaded, SIMD chosen at run time) behind scipy-compatible Py
 
 from sigconv._core import GpuUnavailableError
 from sigconv import signal
+from sigconv import ndimage
 
 __version__ = "0.1.0"
-__all__ = ["GpuUnavailableError", "signal", "info"]
+__all__ = ["GpuUnavailableError", "signal", "ndimage", "info"]
 
 
 def info():

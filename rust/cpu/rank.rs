@@ -11,6 +11,7 @@
 
 use crate::cpu::median_networks as nets;
 use crate::cpu::rows::{fill_value, gather_row};
+use crate::cpu::separable::may_hold_nan;
 use crate::cpu::simd::{simd_kernel, SimdElement};
 use crate::cpu::threads;
 use crate::element::Element;
@@ -18,6 +19,7 @@ use crate::params::Boundary;
 use ndarray::ArrayView1;
 use rayon::prelude::*;
 use std::cmp::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 /// Whether [`median_planes`] has a network for a window of `kh` rows × `kw` columns.
 pub fn has_network(kh: usize, kw: usize) -> bool {
@@ -26,7 +28,8 @@ pub fn has_network(kh: usize, kw: usize) -> bool {
 
 /// Median (rank `kh * kw / 2`) of every `kh × kw` window of each of the `planes` C-ordered
 /// `h × w` planes of `x`: `out[p][y][x] = median(ext(x[p])[y + start[0] + i][x + start[1] + j])`.
-/// Needs [`has_network`]`(kh, kw)`.
+/// Needs [`has_network`]`(kh, kw)`. Returns whether `x` may hold NaN (see
+/// [`may_hold_nan`]), which the networks do not propagate.
 #[allow(clippy::too_many_arguments)]
 pub fn median_planes<T: SimdElement>(
     x: &[T],
@@ -36,13 +39,14 @@ pub fn median_planes<T: SimdElement>(
     start: [isize; 2],
     boundary: Boundary<T>,
     out: &mut [T],
-) {
+) -> bool {
     assert!(has_network(kh, kw), "no median network for {kh}x{kw}");
     assert_eq!(x.len(), planes * h * w, "input size");
     assert_eq!(out.len(), x.len(), "output size");
     if out.is_empty() {
-        return;
+        return false;
     }
+    let saw_nan = AtomicBool::new(false);
     let parallel = threads::parallel(out.len() * kh * kw * 2);
     let block_rows = if parallel {
         (planes * h / (4 * threads::current_threads())).clamp(1, 32)
@@ -57,6 +61,9 @@ pub fn median_planes<T: SimdElement>(
         let (p, y0) = (b / per_plane, (b % per_plane) * block_rows);
         let nrows = block.len() / w;
         let plane = &x[p * h * w..(p + 1) * h * w];
+        if may_hold_nan(&plane[y0 * w..(y0 + nrows) * w]) {
+            saw_nan.store(true, AtomicOrdering::Relaxed);
+        }
         let in_rows = nrows + kh - 1;
         buf.resize((in_rows + kh) * stride + w + 16, T::ZERO);
         let (gathered, rest) = buf.split_at_mut(in_rows * stride);
@@ -74,16 +81,17 @@ pub fn median_planes<T: SimdElement>(
         }
         median_rows(block, w, nrows, gathered, stride, kh, kw, rest);
     };
+    // Blocks never straddle two planes.
+    let chunks = out
+        .chunks_mut(h * w)
+        .flat_map(|plane| plane.chunks_mut(block_rows * w));
     if parallel {
-        out.par_chunks_mut(block_rows * w)
-            .enumerate()
-            .for_each_init(Vec::new, run);
+        chunks.enumerate().par_bridge().for_each_init(Vec::new, run);
     } else {
         let mut buf = Vec::new();
-        out.chunks_mut(block_rows * w)
-            .enumerate()
-            .for_each(|item| run(&mut buf, item));
+        chunks.enumerate().for_each(|item| run(&mut buf, item));
     }
+    saw_nan.into_inner()
 }
 
 simd_kernel! {

@@ -18,11 +18,11 @@ use crate::cpu::direct::correlate_rows;
 use crate::cpu::rows::{fill_value, gather_row};
 use crate::cpu::simd::{simd_kernel, SimdElement, Vector};
 use crate::cpu::threads;
-use crate::element::Real;
 use crate::params::Boundary;
 use ndarray::ArrayView1;
 use num_traits::AsPrimitive;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 /// Windows above this length use the O(1)-per-sample algorithms (running sums, van Herk/Gil-Werman)
 /// rather than the direct taps.
@@ -35,156 +35,150 @@ pub fn split_axis(shape: &[usize], axis: usize) -> (usize, usize, usize) {
     (outer, shape[axis], inner)
 }
 
-/// What one pass computes over each window of `k` samples.
+/// What one pass computes over each window.
 #[derive(Debug, Clone, Copy)]
-enum Op<'a, T> {
-    /// `sum_m w[m] * window[m]`.
+pub enum Op<'a, T> {
+    /// `sum_m w[m] * window[m]`, a window of `w.len()`.
     Correlate(&'a [T]),
     /// `sum(window) / k`.
-    Mean,
-    /// `min(window)`.
-    Min,
-    /// `max(window)`.
-    Max,
+    Mean(usize),
+    /// `min(window)` over `k` samples.
+    Min(usize),
+    /// `max(window)` over `k` samples.
+    Max(usize),
 }
 
-/// `out = correlate1d(x, weights)` along `axis`: `out[i] = sum_m ext(x)[i + start + m] * w[m]`.
-pub fn correlate_axis<T>(
-    x: &[T],
-    shape: &[usize],
-    axis: usize,
-    weights: &[T],
-    start: isize,
-    boundary: Boundary<T>,
-    out: &mut [T],
-) where
-    T: Real + SimdElement + AsPrimitive<f64>,
-    f64: AsPrimitive<T>,
-{
-    run_pass(
-        x,
-        shape,
-        axis,
-        weights.len(),
-        start,
-        boundary,
-        Op::Correlate(weights),
-        out,
-    );
-}
+impl<T> Op<'_, T> {
+    /// The window length.
+    pub fn len(&self) -> usize {
+        match self {
+            Op::Correlate(w) => w.len(),
+            Op::Mean(k) | Op::Min(k) | Op::Max(k) => *k,
+        }
+    }
 
-/// `out[i] = mean(ext(x)[i + start .. i + start + size])` along `axis` (uniform_filter1d).
-/// float32 short windows use direct taps of `1 / size`; the rest running sums in float64.
-pub fn mean_axis<T>(
-    x: &[T],
-    shape: &[usize],
-    axis: usize,
-    size: usize,
-    start: isize,
-    boundary: Boundary<T>,
-    out: &mut [T],
-) where
-    T: Real + SimdElement + AsPrimitive<f64>,
-    f64: AsPrimitive<T>,
-{
-    // float64 (the type integers are filtered in) sums exactly and divides, as scipy does, so
-    // that integer results truncate alike; float32 short windows take direct taps of 1 / size.
-    if size <= DIRECT_MAX && size_of::<T>() == 4 {
-        let w: T = (1.0 / size as f64).as_();
-        let taps = vec![w; size];
-        run_pass(
-            x,
-            shape,
-            axis,
-            size,
-            start,
-            boundary,
-            Op::Correlate(&taps),
-            out,
-        );
-    } else {
-        run_pass(x, shape, axis, size, start, boundary, Op::Mean, out);
+    /// Whether the window is empty (never valid).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
-/// `out[i] = min` (or `max` with `is_max`) `of ext(x)[i + start .. i + start + size]` along `axis`.
-#[allow(clippy::too_many_arguments)]
-pub fn extreme_axis<T: SimdElement>(
-    x: &[T],
-    shape: &[usize],
-    axis: usize,
-    size: usize,
-    start: isize,
-    boundary: Boundary<T>,
+/// One pass along an axis: the op, the offset of window sample 0, the boundary.
+#[derive(Debug, Clone, Copy)]
+pub struct AxisOp<'a, T> {
+    /// What each window gives.
+    pub op: Op<'a, T>,
+    /// Offset of window sample 0 from its output sample.
+    pub start: isize,
+    /// Samples outside the input.
+    pub boundary: Boundary<T>,
+}
+
+/// The element types passes run on, with the kernels of each op in both layouts. Floats run
+/// every op; integers (i64) min and max only.
+pub trait PassElement: SimdElement {
+    /// `nrows` contiguous output rows of `width` from `rows` (`nrows + k - 1` rows of `width`).
+    fn rows_op(op: Op<Self>, rows: &[&[Self]], out: &mut [Self], width: usize, nrows: usize);
+    /// One output line from its gathered, padded input line (`out.len() + k - 1` samples).
+    fn line_op(op: Op<Self>, line: &[Self], out: &mut [Self]);
+}
+
+fn extreme_rows_op<T: SimdElement>(
+    k: usize,
     is_max: bool,
+    rows: &[&[T]],
     out: &mut [T],
+    width: usize,
+    nrows: usize,
 ) {
-    let op = if is_max { Op::Max } else { Op::Min };
-    let unused = |_: Op<T>, _: &[&[T]], _: &mut [T], _: (usize, usize, usize)| {
-        unreachable!("no float ops on this path")
+    if k > DIRECT_MAX {
+        van_herk_rows(out, width, nrows, rows, k, is_max)
+    } else {
+        extreme_rows(out, width, width, nrows, rows, k, is_max)
+    }
+}
+
+fn extreme_line_op<T: SimdElement>(k: usize, is_max: bool, line: &[T], out: &mut [T]) {
+    let n = out.len();
+    if k > DIRECT_MAX {
+        van_herk_line(out, line, k, is_max)
+    } else {
+        // Output i reads line[i + m]: the shifted views are the k input "rows".
+        let shifted: Vec<&[T]> = (0..k).map(|m| &line[m..m + n]).collect();
+        extreme_rows(out, n, n, 1, &shifted, k, is_max)
+    }
+}
+
+macro_rules! float_pass {
+    ($t:ty) => {
+        impl PassElement for $t {
+            fn rows_op(
+                op: Op<Self>,
+                rows: &[&[Self]],
+                out: &mut [Self],
+                width: usize,
+                nrows: usize,
+            ) {
+                match op {
+                    Op::Correlate(w) => correlate_rows(out, width, width, nrows, rows, w, 1, false),
+                    Op::Mean(k) if direct_mean::<Self>(k) => {
+                        let taps = vec![1.0 / k as $t; k];
+                        correlate_rows(out, width, width, nrows, rows, &taps, 1, false)
+                    }
+                    Op::Mean(k) => mean_rows(out, width, nrows, rows, k),
+                    Op::Min(k) => extreme_rows_op(k, false, rows, out, width, nrows),
+                    Op::Max(k) => extreme_rows_op(k, true, rows, out, width, nrows),
+                }
+            }
+            fn line_op(op: Op<Self>, line: &[Self], out: &mut [Self]) {
+                let n = out.len();
+                match op {
+                    Op::Correlate(w) => {
+                        let shifted: Vec<&[Self]> = (0..w.len()).map(|m| &line[m..m + n]).collect();
+                        correlate_rows(out, n, n, 1, &shifted, w, 1, false)
+                    }
+                    Op::Mean(k) if direct_mean::<Self>(k) => {
+                        let taps = vec![1.0 / k as $t; k];
+                        let shifted: Vec<&[Self]> = (0..k).map(|m| &line[m..m + n]).collect();
+                        correlate_rows(out, n, n, 1, &shifted, &taps, 1, false)
+                    }
+                    Op::Mean(k) => mean_line(out, line, k),
+                    Op::Min(k) => extreme_line_op(k, false, line, out),
+                    Op::Max(k) => extreme_line_op(k, true, line, out),
+                }
+            }
+        }
     };
-    let unused_line = |_: &mut [T], _: &[T], _: usize| unreachable!("no float ops on this path");
-    run_pass_generic(
-        x,
-        shape,
-        axis,
-        size,
-        start,
-        boundary,
-        op,
-        out,
-        unused,
-        unused_line,
-    );
+}
+float_pass!(f32);
+float_pass!(f64);
+
+impl PassElement for i64 {
+    fn rows_op(op: Op<Self>, rows: &[&[Self]], out: &mut [Self], width: usize, nrows: usize) {
+        match op {
+            Op::Min(k) => extreme_rows_op(k, false, rows, out, width, nrows),
+            Op::Max(k) => extreme_rows_op(k, true, rows, out, width, nrows),
+            _ => unreachable!("integers run min and max only"),
+        }
+    }
+    fn line_op(op: Op<Self>, line: &[Self], out: &mut [Self]) {
+        match op {
+            Op::Min(k) => extreme_line_op(k, false, line, out),
+            Op::Max(k) => extreme_line_op(k, true, line, out),
+            _ => unreachable!("integers run min and max only"),
+        }
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_pass<T>(
-    x: &[T],
-    shape: &[usize],
-    axis: usize,
-    k: usize,
-    start: isize,
-    boundary: Boundary<T>,
-    op: Op<T>,
-    out: &mut [T],
-) where
-    T: Real + SimdElement + AsPrimitive<f64>,
-    f64: AsPrimitive<T>,
-{
-    run_pass_generic(
-        x,
-        shape,
-        axis,
-        k,
-        start,
-        boundary,
-        op,
-        out,
-        |op, rows, out, g| match op {
-            Op::Correlate(w) => correlate_rows(out, g.0, g.0, g.1, rows, w, 1, false),
-            Op::Mean => mean_rows(out, g.0, g.1, rows, g.2),
-            _ => unreachable!("min/max run elsewhere"),
-        },
-        mean_line,
-    );
+/// float32 short box windows take direct taps of `1 / k`; float64 (the type integers are
+/// filtered in) sums exactly and divides, as scipy does, so that integer results truncate alike.
+fn direct_mean<T>(k: usize) -> bool {
+    k <= DIRECT_MAX && size_of::<T>() == 4
 }
 
-/// The pass driver shared by every op: splits the output into row blocks, finds (or gathers) the
-/// input rows each block reads, and calls the op's kernel. `float_rows(op, rows, out, (width, runs the float-only ops (correlation, mean) on `nrows` output rows.
-#[allow(clippy::too_many_arguments)]
-fn run_pass_generic<T: SimdElement>(
-    x: &[T],
-    shape: &[usize],
-    axis: usize,
-    k: usize,
-    start: isize,
-    boundary: Boundary<T>,
-    op: Op<T>,
-    out: &mut [T],
-    float_rows: impl Fn(Op<T>, &[&[T]], &mut [T], (usize, usize, usize)) + Sync,
-    float_line: impl Fn(&mut [T], &[T], usize) + Sync,
-) {
+/// One pass along `axis` of the C-ordered array `x` of `shape` into `out`.
+pub fn pass<T: PassElement>(x: &[T], shape: &[usize], axis: usize, p: AxisOp<T>, out: &mut [T]) {
+    let k = p.op.len();
     assert_eq!(x.len(), shape.iter().product::<usize>(), "input size");
     assert_eq!(out.len(), x.len(), "output size");
     assert!(k >= 1, "window of at least one sample");
@@ -194,42 +188,23 @@ fn run_pass_generic<T: SimdElement>(
     let (_, n, inner) = split_axis(shape, axis);
     let work = out.len() * if k > DIRECT_MAX { 4 } else { k };
     let parallel = threads::parallel(work);
-    let rows_op = |rows: &[&[T]], block: &mut [T], width: usize, nrows: usize| match op {
-        Op::Min | Op::Max if k > DIRECT_MAX => {
-            van_herk_rows(block, width, nrows, rows, k, matches!(op, Op::Max))
-        }
-        Op::Min | Op::Max => {
-            extreme_rows(block, width, width, nrows, rows, k, matches!(op, Op::Max))
-        }
-        _ => float_rows(op, rows, block, (width, nrows, k)),
-    };
     if inner > 1 {
         // Rows of `inner` samples, combined element-wise; blocks of output rows within one line.
-        let fill_row = vec![fill_value(boundary); inner];
+        let fill_row = vec![fill_value(p.boundary); inner];
         let block_rows = if parallel {
-            let lines = out.len() / inner;
-            (lines / (4 * threads::current_threads())).clamp(1, 64)
+            (out.len() / inner / (4 * threads::current_threads())).clamp(1, 64)
         } else {
             64
         }
         .min(n);
+        let per_line = n.div_ceil(block_rows);
         let run = |(b, block): (usize, &mut [T])| {
-            // Blocks never straddle two lines: `n` is a multiple of nothing in general, so the
-            // block index is taken within the line.
-            let per_line = n.div_ceil(block_rows);
-            let (o, bi) = (b / per_line, b % per_line);
-            let i0 = bi * block_rows;
+            let (o, i0) = (b / per_line, (b % per_line) * block_rows);
             let nrows = block.len() / inner;
             let line = &x[o * n * inner..(o + 1) * n * inner];
-            let rows: Vec<&[T]> = (0..nrows + k - 1)
-                .map(
-                    |r| match boundary.source_index(i0 as isize + start + r as isize, n) {
-                        Some(s) => &line[s * inner..(s + 1) * inner],
-                        None => &fill_row[..],
-                    },
-                )
-                .collect();
-            rows_op(&rows, block, inner, nrows);
+            let lo = i0 as isize + p.start;
+            let rows = source_rows(line, inner, n, lo, nrows + k - 1, p.boundary, &fill_row);
+            T::rows_op(p.op, &rows, block, inner, nrows);
         };
         // Chunk each line separately so that blocks align with lines.
         let chunks = out
@@ -241,39 +216,19 @@ fn run_pass_generic<T: SimdElement>(
             chunks.enumerate().for_each(run);
         }
     } else {
-        // The last axis: lines gathered with their boundary, several per task.
+        // The last axis: lines gathered with their boundary.
         let lines_per_task = if parallel {
             (out.len() / n / (4 * threads::current_threads())).clamp(1, 16)
         } else {
             16
         };
-        let padded = n + k - 1;
         let run = |buf: &mut Vec<T>, (t, block): (usize, &mut [T])| {
-            let nlines = block.len() / n;
-            buf.resize(nlines * padded, T::ZERO);
-            for (l, dst) in buf.chunks_exact_mut(padded).enumerate() {
+            buf.resize(n + k - 1, T::ZERO);
+            for (l, out_line) in block.chunks_exact_mut(n).enumerate() {
                 let line = t * lines_per_task + l;
                 let src = ArrayView1::from(&x[line * n..(line + 1) * n]);
-                gather_row(dst, src, start, boundary);
-            }
-            for (l, out_line) in block.chunks_exact_mut(n).enumerate() {
-                let line = &buf[l * padded..(l + 1) * padded];
-                match op {
-                    Op::Correlate(_) => {
-                        // Output i reads line[i + m]: the shifted views are the k input "rows".
-                        let shifted: Vec<&[T]> = (0..k).map(|m| &line[m..m + n]).collect();
-                        float_rows(op, &shifted, out_line, (n, 1, k))
-                    }
-                    Op::Mean => float_line(out_line, line, k),
-                    Op::Min | Op::Max if k > DIRECT_MAX => {
-                        van_herk_line(out_line, line, k, matches!(op, Op::Max))
-                    }
-                    Op::Min | Op::Max => {
-                        // Output i reads line[i + m]: the shifted views are the "rows".
-                        let shifted: Vec<&[T]> = (0..k).map(|m| &line[m..m + n]).collect();
-                        extreme_rows(out_line, n, n, 1, &shifted, k, matches!(op, Op::Max))
-                    }
-                }
+                gather_row(buf, src, p.start, p.boundary);
+                T::line_op(p.op, buf, out_line);
             }
         };
         if parallel {
@@ -286,6 +241,128 @@ fn run_pass_generic<T: SimdElement>(
                 .enumerate()
                 .for_each(|item| run(&mut buf, item));
         }
+    }
+}
+
+/// The `count` input rows (of `width`) read from padded position `lo` on: rows of `line` (`n`
+/// rows) through the boundary, or the fill row.
+fn source_rows<'a, T>(
+    line: &'a [T],
+    width: usize,
+    n: usize,
+    lo: isize,
+    count: usize,
+    boundary: Boundary<T>,
+    fill_row: &'a [T],
+) -> Vec<&'a [T]> {
+    (0..count)
+        .map(|r| match boundary.source_index(lo + r as isize, n) {
+            Some(s) => &line[s * width..(s + 1) * width],
+            None => fill_row,
+        })
+        .collect()
+}
+
+/// Two passes fused: `vertical` along the second-to-last axis, then `horizontal` along the last,
+/// over every plane, block of rows by block of rows: the intermediate block stays in cache and
+/// the array is read and written once. With `probe`, also reports whether the input may hold NaN
+/// (true for any NaN; an infinity may also say true).
+pub fn pass_2d<T: PassElement>(
+    x: &[T],
+    shape: &[usize],
+    vertical: AxisOp<T>,
+    horizontal: AxisOp<T>,
+    probe: bool,
+    out: &mut [T],
+) -> bool {
+    let nd = shape.len();
+    assert!(nd >= 2, "two axes");
+    assert_eq!(x.len(), shape.iter().product::<usize>(), "input size");
+    assert_eq!(out.len(), x.len(), "output size");
+    let (kv, kh) = (vertical.op.len(), horizontal.op.len());
+    assert!(kv >= 1 && kh >= 1, "windows of at least one sample");
+    if out.is_empty() {
+        return false;
+    }
+    let (h, w) = (shape[nd - 2], shape[nd - 1]);
+    let planes = x.len() / (h * w);
+    let cost = |k: usize| if k > DIRECT_MAX { 4 } else { k };
+    let parallel = threads::parallel(out.len() * (cost(kv) + cost(kh)));
+    let block_rows = if parallel {
+        (planes * h / (4 * threads::current_threads())).clamp(1, 32)
+    } else {
+        32
+    }
+    .min(h);
+    let per_plane = h.div_ceil(block_rows);
+    let fill_row = vec![fill_value(vertical.boundary); w];
+    let saw_nan = AtomicBool::new(false);
+    let run = |bufs: &mut (Vec<T>, Vec<T>), (b, block): (usize, &mut [T])| {
+        let (tmp, line) = bufs;
+        let (p, y0) = (b / per_plane, (b % per_plane) * block_rows);
+        let nrows = block.len() / w;
+        let plane = &x[p * h * w..(p + 1) * h * w];
+        if probe && may_hold_nan(&plane[y0 * w..(y0 + nrows) * w]) {
+            saw_nan.store(true, AtomicOrdering::Relaxed);
+        }
+        let lo = y0 as isize + vertical.start;
+        let rows = source_rows(
+            plane,
+            w,
+            h,
+            lo,
+            nrows + kv - 1,
+            vertical.boundary,
+            &fill_row,
+        );
+        tmp.resize(nrows * w, T::ZERO);
+        T::rows_op(vertical.op, &rows, tmp, w, nrows);
+        line.resize(w + kh - 1, T::ZERO);
+        for (t, o) in tmp.chunks_exact(w).zip(block.chunks_exact_mut(w)) {
+            gather_row(
+                line,
+                ArrayView1::from(t),
+                horizontal.start,
+                horizontal.boundary,
+            );
+            T::line_op(horizontal.op, line, o);
+        }
+    };
+    // Blocks never straddle two planes.
+    let chunks = out
+        .chunks_mut(h * w)
+        .flat_map(|plane| plane.chunks_mut(block_rows * w));
+    if parallel {
+        chunks
+            .enumerate()
+            .par_bridge()
+            .for_each_init(|| (Vec::new(), Vec::new()), run);
+    } else {
+        let mut bufs = (Vec::new(), Vec::new());
+        chunks.enumerate().for_each(|item| run(&mut bufs, item));
+    }
+    saw_nan.into_inner()
+}
+
+simd_kernel! {
+    /// Whether `data` may hold a NaN: true whenever it does (a running SIMD sum turns NaN), and
+    /// possibly for infinities of both signs or sums that overflow; never for integers.
+    pub fn may_hold_nan<T, V>(data: &[T]) -> bool {
+        let lanes = V::LANES;
+        // SAFETY: only where V's instruction set runs (simd_kernel dispatches).
+        let mut acc = unsafe { V::zero() };
+        let mut i = 0;
+        while i + lanes <= data.len() {
+            // SAFETY: i + lanes <= data.len().
+            acc = unsafe { acc.add(V::load(data.as_ptr().add(i))) };
+            i += lanes;
+        }
+        let mut lanes_out = [T::ZERO; 16];
+        // SAFETY: LANES <= 16 on every instruction set.
+        unsafe { acc.store(lanes_out.as_mut_ptr()) };
+        #[allow(clippy::eq_op)]
+        let nan = lanes_out[..lanes].iter().chain(&data[i..]).any(|&v| v != v);
+        nan
     }
 }
 

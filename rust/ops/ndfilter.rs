@@ -8,7 +8,7 @@
 //! over a NaN mask with the same window and boundary) and set to NaN: a window with a NaN gives
 //! NaN, as `numpy.max` or `numpy.median` of it would.
 
-use crate::cpu::simd::SimdElement;
+use crate::cpu::separable::{AxisOp, Op, PassElement};
 use crate::cpu::{rank, separable, threads};
 use crate::error::{value_error, Error, Result};
 use crate::params::Boundary;
@@ -56,54 +56,45 @@ pub struct Pass<T> {
 }
 
 /// Element types of the ndimage filters: floats run every op, integers (as i64) min, max and rank.
-pub trait NdElement: SimdElement {
+pub trait NdElement: PassElement {
     /// A NaN of the type, or None for integers.
     fn nan() -> Option<Self>;
-    /// The linear ops (correlate, mean); integers error.
-    fn linear_pass(x: &[Self], shape: &[usize], pass: &Pass<Self>, out: &mut [Self]) -> Result<()>;
 }
 
-macro_rules! float_nd {
-    ($t:ty) => {
-        impl NdElement for $t {
-            fn nan() -> Option<Self> {
-                Some(<$t>::NAN)
-            }
-            fn linear_pass(
-                x: &[Self],
-                shape: &[usize],
-                p: &Pass<Self>,
-                out: &mut [Self],
-            ) -> Result<()> {
-                match &p.op {
-                    PassOp::Correlate(w) => {
-                        separable::correlate_axis(x, shape, p.axis, w, p.start, p.boundary, out)
-                    }
-                    PassOp::Mean(k) => {
-                        separable::mean_axis(x, shape, p.axis, *k, p.start, p.boundary, out)
-                    }
-                    _ => unreachable!("min/max are not linear"),
-                }
-                Ok(())
-            }
-        }
-    };
+impl NdElement for f32 {
+    fn nan() -> Option<Self> {
+        Some(f32::NAN)
+    }
 }
-float_nd!(f32);
-float_nd!(f64);
+
+impl NdElement for f64 {
+    fn nan() -> Option<Self> {
+        Some(f64::NAN)
+    }
+}
 
 impl NdElement for i64 {
     fn nan() -> Option<Self> {
         None
     }
-    fn linear_pass(_: &[Self], _: &[usize], _: &Pass<Self>, _: &mut [Self]) -> Result<()> {
-        Err(Error::Type(
-            "correlation and mean passes compute in float32 or float64; got int64".into(),
-        ))
+}
+
+fn axis_op<T: Copy>(p: &Pass<T>) -> AxisOp<'_, T> {
+    let op = match &p.op {
+        PassOp::Correlate(w) => Op::Correlate(w),
+        PassOp::Mean(k) => Op::Mean(*k),
+        PassOp::Min(k) => Op::Min(*k),
+        PassOp::Max(k) => Op::Max(*k),
+    };
+    AxisOp {
+        op,
+        start: p.start,
+        boundary: p.boundary,
     }
 }
 
-/// Runs `passes` one after the other (the first reads `x`, the last writes `out`).
+/// Runs `passes` one after the other (the first reads `x`, the last writes `out`). A pass along
+/// the second-to-last axis followed by one along the last runs fused ([`separable::pass_2d`]).
 pub fn filter_passes<T: NdElement>(
     x: &[T],
     shape: &[usize],
@@ -111,49 +102,36 @@ pub fn filter_passes<T: NdElement>(
     out: &mut [T],
 ) -> Result<()> {
     check_shape(x, shape, out)?;
+    let nd = shape.len();
     for p in passes {
-        if p.axis >= shape.len() {
-            return value_error!(
-                "axis {} is out of range for {} dimensions",
-                p.axis,
-                shape.len()
-            );
+        if p.axis >= nd {
+            return value_error!("axis {} is out of range for {nd} dimensions", p.axis);
         }
         if p.op.is_empty() {
             return value_error!("filter size must be at least 1; got a window of 0 samples");
+        }
+        let linear = matches!(p.op, PassOp::Correlate(_) | PassOp::Mean(_));
+        if linear && T::nan().is_none() {
+            return Err(Error::Type(
+                "correlation and mean passes compute in float32 or float64; got int64".into(),
+            ));
         }
     }
     if passes.is_empty() || x.is_empty() {
         out.copy_from_slice(x);
         return Ok(());
     }
-    let run = |src: &[T], p: &Pass<T>, dst: &mut [T]| -> Result<()> {
-        match p.op {
-            PassOp::Min(k) | PassOp::Max(k) => {
-                let is_max = matches!(p.op, PassOp::Max(_));
-                separable::extreme_axis(src, shape, p.axis, k, p.start, p.boundary, is_max, dst);
-                Ok(())
-            }
-            _ => T::linear_pass(src, shape, p, dst),
-        }
-    };
-    let n = passes.len();
-    let mut tmp = if n > 1 {
-        vec![T::ZERO; x.len()]
-    } else {
-        Vec::new()
-    };
-    for (i, p) in passes.iter().enumerate() {
-        // Ping-pong so that the last pass lands in `out`.
-        let to_out = (n - 1 - i) % 2 == 0;
-        match (i, to_out) {
-            (0, true) => run(x, p, out)?,
-            (0, false) => run(x, p, &mut tmp)?,
-            (_, true) => run(&tmp, p, out)?,
-            (_, false) => run(out, p, &mut tmp)?,
-        }
+    // Steps: (first pass, fused with the next one).
+    let mut steps = Vec::new();
+    let mut i = 0;
+    while i < passes.len() {
+        let fused = nd >= 2
+            && i + 1 < passes.len()
+            && passes[i].axis == nd - 2
+            && passes[i + 1].axis == nd - 1;
+        steps.push((i, fused));
+        i += 1 + fused as usize;
     }
-    // Min/max passes: windows holding NaN become NaN.
     let extreme: Vec<(usize, usize, isize, Boundary<T>)> = passes
         .iter()
         .filter_map(|p| match p.op {
@@ -161,8 +139,43 @@ pub fn filter_passes<T: NdElement>(
             _ => None,
         })
         .collect();
+    // Returns whether the step's input may hold NaN (probed by the fused kernel, else unknown).
+    let run = |src: &[T], (i, fused): (usize, bool), dst: &mut [T], probe: bool| -> bool {
+        if fused {
+            separable::pass_2d(
+                src,
+                shape,
+                axis_op(&passes[i]),
+                axis_op(&passes[i + 1]),
+                probe,
+                dst,
+            )
+        } else {
+            separable::pass(src, shape, passes[i].axis, axis_op(&passes[i]), dst);
+            true
+        }
+    };
+    let probe = !extreme.is_empty();
+    let n = steps.len();
+    let mut tmp = if n > 1 {
+        vec![T::ZERO; x.len()]
+    } else {
+        Vec::new()
+    };
+    let mut maybe_nan = true;
+    for (s, &step) in steps.iter().enumerate() {
+        // Ping-pong so that the last step lands in `out`.
+        let to_out = (n - 1 - s) % 2 == 0;
+        match (s, to_out) {
+            (0, true) => maybe_nan = run(x, step, out, probe),
+            (0, false) => maybe_nan = run(x, step, &mut tmp, probe),
+            (_, true) => _ = run(&tmp, step, out, false),
+            (_, false) => _ = run(out, step, &mut tmp, false),
+        }
+    }
+    // Min/max passes: windows holding NaN become NaN.
     if !extreme.is_empty() {
-        nan_windows(x, shape, &extreme, out);
+        nan_windows(x, shape, &extreme, maybe_nan, out);
     }
     Ok(())
 }
@@ -223,12 +236,12 @@ pub fn rank_filter<T: NdElement>(
         } else {
             [start[nd - 2], start[nd - 1]]
         };
-        rank::median_planes(x, planes, (h, w), (kh, kw), st, boundary, out);
+        let maybe_nan = rank::median_planes(x, planes, (h, w), (kh, kw), st, boundary, out);
         let mut axes = vec![(nd - 1, kw, st[1], boundary)];
         if nd >= 2 {
             axes.push((nd - 2, kh, st[0], boundary));
         }
-        nan_windows(x, shape, &axes, out);
+        nan_windows(x, shape, &axes, maybe_nan, out);
     } else {
         rank::rank_generic(x, shape, footprint, fshape, rank, start, boundary, out);
     }
@@ -248,11 +261,13 @@ fn check_shape<T>(x: &[T], shape: &[usize], out: &[T]) -> Result<()> {
 }
 
 /// Sets to NaN every output whose rectangular window (one `(axis, size, start, boundary)` per
-/// filtered axis) holds a NaN of `x`, or reads a NaN fill value.
+/// filtered axis) holds a NaN of `x`, or reads a NaN fill value. `maybe_nan` false: a kernel's
+/// probe saw no NaN in `x`, so it is not scanned again.
 fn nan_windows<T: NdElement>(
     x: &[T],
     shape: &[usize],
     axes: &[(usize, usize, isize, Boundary<T>)],
+    maybe_nan: bool,
     out: &mut [T],
 ) {
     let Some(nan) = T::nan() else { return };
@@ -261,11 +276,12 @@ fn nan_windows<T: NdElement>(
     let fill_nan = axes
         .iter()
         .any(|(_, _, _, b)| matches!(b, Boundary::Fill(v) if is_nan(v)));
-    let any = if threads::parallel(x.len()) {
-        x.par_iter().any(is_nan)
-    } else {
-        x.iter().any(is_nan)
-    };
+    let any = maybe_nan
+        && if threads::parallel(x.len()) {
+            x.par_iter().any(is_nan)
+        } else {
+            x.iter().any(is_nan)
+        };
     if !any && !fill_nan {
         return;
     }

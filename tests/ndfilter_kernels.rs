@@ -132,7 +132,7 @@ fn passes_match_reference_on_every_isa() {
             // Short windows take the direct kernels, long ones (> 12) van Herk and running sums.
             let k = [1, 2, 3, 4, 5, 7, 13, 20][rng.random_range(0..8)];
             let w = random_vec(&mut rng, k);
-            let start = -(k as isize / 2) + rng.random_range(-1..=1);
+            let start = -(k as isize / 2) + rng.random_range(-1i64..=1) as isize;
             for kind in [Kind::Corr, Kind::Mean, Kind::Min, Kind::Max] {
                 for b in boundaries() {
                     let want = reference_pass(&x, &shape, axis, kind, &w, start, b);
@@ -427,7 +427,7 @@ fn windows_with_nan_give_nan() {
         let mut got = vec![0.0; x.len()];
         rank_filter(&x, &shape, &fp, &[kh, kw], kh * kw / 2, &start, b, &mut got).unwrap();
         assert!(same_or_both_nan(&got, &want), "median {kh}x{kw}");
-        for (op, rank) in [(PassOp::Min(0), 0), (PassOp::Max(0), kh * kw - 1)] {
+        for (op, rank) in [(PassOp::<f64>::Min(0), 0), (PassOp::Max(0), kh * kw - 1)] {
             let mk = |axis, k| Pass {
                 axis,
                 op: match op {

@@ -599,9 +599,10 @@ class Tensor:
             np.put_along_axis(z, idx, g, axis=d)
             return (z,)
 
+        ind = idx
         if not keepdim:
-            vals, idx = vals.squeeze(d), idx.squeeze(d)
-        return _result(vals, (self,), backward), _wrap(idx.astype(np.int64))
+            vals, ind = vals.squeeze(d), idx.squeeze(d)
+        return _result(vals, (self,), backward), _wrap(ind.astype(np.int64))
 
     def max(self, dim=None, keepdim=False):
         """The largest value; with ``dim``, the pair ``(values, indices)`` along it (as torch)."""

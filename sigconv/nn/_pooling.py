@@ -101,7 +101,11 @@ def avg_pool2d_backward(grad_output, input_shape, kernel_size, stride=None, padd
     k = _tup(kernel_size, 2)
     s = _tup(stride if stride is not None else kernel_size, 2)
     p = _tup(padding, 2)
-    div = avg_pool2d(np.ones(input_shape, grad_output.dtype), k, s, p, ceil_mode, count_include_pad, divisor_override)
+    ho_, wo_ = grad_output.shape[2:]
+    if divisor_override:
+        div = divisor_override
+    else:
+        div = np.outer(_counts(input_shape[2], k[0], s[0], p[0], ho_, count_include_pad), _counts(input_shape[3], k[1], s[1], p[1], wo_, count_include_pad))
     _, iwin = _pool_windows(x, k, s, p, (1, 1), ceil_mode, 0.0)
     ho, wo = grad_output.shape[2:]
     n, c = input_shape[:2]

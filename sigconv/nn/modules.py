@@ -184,11 +184,16 @@ class Module:
     def named_children(self):
         return iter(self._modules.items())
 
-    def named_modules(self, prefix=""):
+    def named_modules(self, prefix="", _memo=None):
+        """``(name, module)`` for this module and every sub-module, each module once."""
+        memo = set() if _memo is None else _memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
         yield prefix, self
         for name, m in self._modules.items():
             if m is not None:
-                yield from m.named_modules(prefix + ("." if prefix else "") + name)
+                yield from m.named_modules(prefix + ("." if prefix else "") + name, memo)
 
     def modules(self):
         for _, m in self.named_modules():
@@ -265,10 +270,17 @@ class Module:
     def cpu(self):
         return self
 
+    def _all_modules(self, prefix=""):
+        # every path to every module, as torch's state_dict walks them (a shared layer appears twice)
+        yield prefix, self
+        for name, m in self._modules.items():
+            if m is not None:
+                yield from m._all_modules(prefix + ("." if prefix else "") + name)
+
     def state_dict(self):
         """An ordered mapping of parameter and buffer names to tensors (shared, detached)."""
         out = OrderedDict()
-        for mname, m in self.named_modules():
+        for mname, m in self._all_modules():
             pre = mname + "." if mname else ""
             for k, p in m._parameters.items():
                 if p is not None:
@@ -281,7 +293,7 @@ class Module:
     def load_state_dict(self, state_dict, strict=True):
         """Copy values from ``state_dict`` (tensors or arrays) into the parameters and buffers."""
         own = OrderedDict()
-        for mname, m in self.named_modules():
+        for mname, m in self._all_modules():
             pre = mname + "." if mname else ""
             for store in (m._parameters, m._buffers):
                 for k, t in store.items():

@@ -22,9 +22,8 @@ Split = namedtuple("Split", ["x_train", "y_train", "x_test", "y_test"])
 Split.__doc__ = "Training and held-out arrays: ``x_train, y_train, x_test, y_test``."
 
 
-def _fresh(split, extra=None):
-    out = Split(*(a.copy() for a in split))
-    return out
+def _fresh(split):
+    return Split(*(a.copy() for a in split))
 
 
 def _stratified(y, test_size, seed):

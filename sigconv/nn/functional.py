@@ -10,13 +10,12 @@ losses are vectorised numpy expressions. Layouts are torch's: ``(N, C, L)`` and 
 from __future__ import annotations
 
 import functools
-import math
 import numbers
 
 import numpy as np
 
 from sigconv import autograd as _ag
-from sigconv.autograd import Tensor, _result, _unbroadcast, _wrap
+from sigconv.autograd import Tensor, _result, _wrap
 from sigconv.nn import _conv, _pooling
 
 __all__ = [
@@ -1050,5 +1049,3 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     parents = (x,) + ((w,) if w is not None else ()) + ((b,) if b is not None else ())
     return _result(out.astype(a.dtype, copy=False), parents, backward)
 
-
-del math, _unbroadcast

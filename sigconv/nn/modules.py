@@ -343,16 +343,6 @@ class Module:
         return list(super().__dir__()) + list(self._parameters) + list(self._modules) + list(self._buffers)
 
 
-def _args_repr(pairs, defaults):
-    """``extra_repr`` text: required values, then only the options that differ from the defaults."""
-    parts = []
-    for k, v in pairs:
-        if k in defaults and defaults[k] == v:
-            continue
-        parts.append(f"{k}={v}" if k in defaults else f"{v}")
-    return ", ".join(parts)
-
-
 class Sequential(Module):
     """Modules applied one after another; indexable and iterable (as ``torch.nn.Sequential``).
 
@@ -975,5 +965,3 @@ class MSELoss(Module):
     def forward(self, input, target):
         return F.mse_loss(input, target, self.reduction)
 
-
-del _args_repr

@@ -5,7 +5,6 @@ import pytest
 
 import sigconv
 from sigconv import data, models, nn, optim, train
-from sigconv.nn import functional as F
 
 
 @pytest.fixture

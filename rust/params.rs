@@ -219,6 +219,135 @@ pub fn correlation_lags(n1: usize, n2: usize, mode: Mode) -> Vec<isize> {
     }
 }
 
+/// One spatial axis of a pooling window, with torch's parameters (`kernel_size`, `stride`,
+/// `padding`, `dilation`, `ceil_mode`). Output sample `o` reads the input samples
+/// `o * stride - padding + j * dilation` for `j` in `0..kernel`, those inside the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolAxis {
+    /// Window length (taps before dilation).
+    pub kernel: usize,
+    /// Step between windows.
+    pub stride: usize,
+    /// Implicit padding on both sides.
+    pub padding: usize,
+    /// Spacing between the taps of a window (max and min pooling only; 1 elsewhere).
+    pub dilation: usize,
+    /// Count a last, partial window that starts inside the input or left padding.
+    pub ceil_mode: bool,
+}
+
+impl PoolAxis {
+    /// Checks torch's rules: positive kernel, stride and dilation, `padding <= kernel / 2`.
+    pub fn new(
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+        dilation: usize,
+        ceil_mode: bool,
+    ) -> Result<Self> {
+        if kernel == 0 || stride == 0 || dilation == 0 {
+            return value_error!(
+                "kernel_size, stride and dilation must be positive; got kernel_size={kernel}, \
+                 stride={stride}, dilation={dilation}"
+            );
+        }
+        if padding > kernel / 2 {
+            return value_error!(
+                "padding must be at most half of kernel_size; got padding={padding}, \
+                 kernel_size={kernel}"
+            );
+        }
+        Ok(PoolAxis {
+            kernel,
+            stride,
+            padding,
+            dilation,
+            ceil_mode,
+        })
+    }
+
+    /// A window that reads each sample once (kernel 1, stride 1): the unpooled axis of a 1-D pool.
+    pub fn identity() -> Self {
+        PoolAxis {
+            kernel: 1,
+            stride: 1,
+            padding: 0,
+            dilation: 1,
+            ceil_mode: false,
+        }
+    }
+
+    /// Output length for an input of `n` samples (torch's `pooling_output_shape`): floor (or ceil
+    /// with `ceil_mode`) of `(n + 2 padding - dilation (kernel - 1) - 1) / stride + 1`, where a
+    /// last window with `ceil_mode` must start inside the input or the left padding. Errors when it
+    /// is below 1.
+    pub fn out_len(&self, n: usize) -> Result<usize> {
+        let (n_i, k, s, p, d) = (
+            n as i64,
+            self.kernel as i64,
+            self.stride as i64,
+            self.padding as i64,
+            self.dilation as i64,
+        );
+        let span = n_i + 2 * p - d * (k - 1) - 1 + if self.ceil_mode { s - 1 } else { 0 };
+        let mut out = span.div_euclid(s) + 1;
+        if self.ceil_mode && out > 0 && (out - 1) * s >= n_i + p {
+            out -= 1;
+        }
+        if out < 1 || n == 0 {
+            return value_error!(
+                "output size is too small: an input of length {n} with kernel_size={}, \
+                 stride={}, padding={}, dilation={} gives {out} output samples",
+                self.kernel,
+                self.stride,
+                self.padding,
+                self.dilation
+            );
+        }
+        Ok(out as usize)
+    }
+
+    /// First input index (may be negative) that output sample `o` reads.
+    #[inline]
+    pub fn start(&self, o: usize) -> isize {
+        (o * self.stride) as isize - self.padding as isize
+    }
+
+    /// The default output length of max_unpool for an input of `n` samples:
+    /// `(n - 1) stride - 2 padding + kernel` (zero when that is negative).
+    pub fn unpool_len(&self, n: usize) -> usize {
+        if n == 0 {
+            return 0;
+        }
+        ((n - 1) * self.stride + self.kernel).saturating_sub(2 * self.padding)
+    }
+}
+
+/// Two-dimensional pooling geometry: the height and the width axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolParams {
+    /// The height axis (the identity for 1-D pooling).
+    pub h: PoolAxis,
+    /// The width axis.
+    pub w: PoolAxis,
+}
+
+impl PoolParams {
+    /// Output plane shape for an input plane of `h x w`.
+    pub fn out_shape(&self, h: usize, w: usize) -> Result<(usize, usize)> {
+        Ok((self.h.out_len(h)?, self.w.out_len(w)?))
+    }
+}
+
+/// The input range `start..end` averaged by output sample `o` of an adaptive pool from `n_in` to
+/// `n_out` samples (torch): `start = floor(o n_in / n_out)`, `end = ceil((o + 1) n_in / n_out)`.
+#[inline]
+pub fn adaptive_range(o: usize, n_in: usize, n_out: usize) -> (usize, usize) {
+    let start = o * n_in / n_out;
+    let end = ((o + 1) * n_in).div_ceil(n_out);
+    (start, end)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,5 +462,42 @@ mod tests {
         assert_eq!(correlation_lags(2, 0, Mode::Same), vec![1]);
         assert_eq!(correlation_lags(3, 0, Mode::Same), vec![1, 2]);
         assert_eq!(correlation_lags(4, 0, Mode::Same), vec![3]);
+    }
+    #[test]
+    fn pool_out_len_matches_torch() {
+        let ax = |k, s, p, d, c| PoolAxis::new(k, s, p, d, c).unwrap();
+        // torch.nn.functional.max_pool1d(torch.zeros(1, 1, n), k, s, p, d, ceil_mode).shape[-1]
+        assert_eq!(ax(2, 2, 0, 1, false).out_len(112).unwrap(), 56);
+        assert_eq!(ax(2, 2, 0, 1, false).out_len(7).unwrap(), 3);
+        assert_eq!(ax(2, 2, 0, 1, true).out_len(7).unwrap(), 4);
+        assert_eq!(ax(3, 2, 1, 1, false).out_len(8).unwrap(), 4);
+        assert_eq!(ax(3, 2, 1, 1, true).out_len(8).unwrap(), 5);
+        assert_eq!(ax(3, 2, 1, 1, true).out_len(9).unwrap(), 5);
+        assert_eq!(ax(3, 1, 0, 2, false).out_len(10).unwrap(), 6);
+        // the ceil_mode window that would start in the right padding is dropped: 3, not 4
+        assert_eq!(ax(2, 2, 1, 1, true).out_len(5).unwrap(), 3);
+        assert_eq!(ax(3, 3, 0, 1, true).out_len(1).unwrap(), 1);
+        assert!(ax(3, 1, 0, 1, false).out_len(2).is_err());
+        assert!(ax(2, 2, 0, 1, false).out_len(0).is_err());
+    }
+
+    #[test]
+    fn pool_axis_rules() {
+        assert!(PoolAxis::new(0, 1, 0, 1, false).is_err());
+        assert!(PoolAxis::new(2, 0, 0, 1, false).is_err());
+        assert!(PoolAxis::new(2, 1, 0, 0, false).is_err());
+        assert!(PoolAxis::new(3, 1, 2, 1, false).is_err());
+        assert!(PoolAxis::new(4, 1, 2, 1, false).is_ok());
+        assert_eq!(PoolAxis::new(2, 2, 0, 1, false).unwrap().unpool_len(3), 6);
+        assert_eq!(PoolAxis::new(3, 2, 1, 1, false).unwrap().unpool_len(4), 7);
+    }
+
+    #[test]
+    fn adaptive_ranges_cover_the_input() {
+        // torch.nn.AdaptiveAvgPool1d(3) on length 10 averages [0, 4), [3, 7), [6, 10)
+        assert_eq!(adaptive_range(0, 10, 3), (0, 4));
+        assert_eq!(adaptive_range(1, 10, 3), (3, 7));
+        assert_eq!(adaptive_range(2, 10, 3), (6, 10));
+        assert_eq!(adaptive_range(4, 4, 8), (2, 3));
     }
 }

@@ -568,15 +568,16 @@ def adaptive_avg_pool2d(input, output_size):
     return _adaptive(2, input, output_size)
 
 
-_INTERP_MODES = ("nearest", "linear", "bilinear", "bed_of_nails")
+_INTERP_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area", "bed_of_nails")
 
 
 @_tensor_aware
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
     """Resample ``(N, C, L)`` or ``(N, C, H, W)``, as ``torch.nn.functional.interpolate``.
 
-    Modes ``'nearest'``, ``'linear'`` (1-D), ``'bilinear'`` (2-D) and the extra ``'bed_of_nails'``
-    (each sample at the top-left of its ``scale_factor`` block, zeros elsewhere).
+    Modes ``'nearest'``, ``'nearest-exact'``, ``'linear'`` (1-D), ``'bilinear'`` (2-D), ``'area'``
+    and the extra ``'bed_of_nails'`` (each sample at the top-left of its ``scale_factor`` block,
+    zeros elsewhere).
 
     Examples
     --------
@@ -594,8 +595,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError(f"align_corners applies to 'linear' and 'bilinear' only, got mode={mode!r}")
     xd = x._data
     shape = xd.shape
-    out = _pooling.interpolate(_c(xd), size, scale_factor, mode, align_corners)
-    return _result(out, (x,), lambda g: (_pooling.interpolate_backward(_c(g), shape, size, scale_factor, mode, align_corners),))
+    rsf = recompute_scale_factor
+    out = _pooling.interpolate(_c(xd), size, scale_factor, mode, align_corners, rsf)
+    return _result(out, (x,), lambda g: (_pooling.interpolate_backward(_c(g), shape, size, scale_factor, mode, align_corners, rsf),))
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -1,6 +1,7 @@
 """Accuracy on held-out data after training from scratch (issue 4's targets), each run timed.
 
-  digits    LeNet-5 (8x8 input, padded convolutions) on scikit-learn's digits    target >= 98%
+  digits    SmallResNet (16, 32 channels) on scikit-learn's 8x8 digits          target >= 98%
+            (LeNet-5 with padded convolutions reaches about 95-96% on these 8x8 images)
   mnist1d   TimeSeriesCNN on MNIST-1D (5,000 samples, the published split)        target >= 94%
   text      CharCNN on language identification of 1-3 word phrases (8 languages,
             wordfreq's word lists; chance 12.5%)                                  target: well above chance
@@ -44,11 +45,11 @@ class StepLR:
 def run_digits(progress):
     sigconv.manual_seed(0)
     d = data.digits(test_size=0.2, seed=0)
-    model = models.LeNet5(input_size=8)
-    opt = optim.Adam(model.parameters(), lr=3e-3)
+    model = models.SmallResNet(widths=(16, 32))
+    opt = optim.Adam(model.parameters(), lr=2e-3)
     h = train.fit(
-        model, (d.x_train, d.y_train), nn.CrossEntropyLoss(), opt, epochs=40, val_data=(d.x_test, d.y_test),
-        batch_size=32, augment=train.augment(crop_padding=1), scheduler=StepLR(opt, 15, 0.3), progress=progress,
+        model, (d.x_train, d.y_train), nn.CrossEntropyLoss(), opt, epochs=15, val_data=(d.x_test, d.y_test),
+        batch_size=32, scheduler=StepLR(opt, 8, 0.2), progress=progress,
     )  # fmt: skip
     return model, h, train.evaluate(model, (d.x_test, d.y_test))["acc"], len(d.y_test)
 
@@ -80,7 +81,7 @@ def run_text(progress):
 
 
 RUNS = {
-    "digits": (run_digits, 0.98, "LeNet-5 on sklearn digits"),
+    "digits": (run_digits, 0.98, "SmallResNet on sklearn digits"),
     "mnist1d": (run_mnist1d, 0.94, "TimeSeriesCNN on MNIST-1D"),
     "text": (run_text, 0.5, "CharCNN, language of a phrase (chance 0.125)"),
 }

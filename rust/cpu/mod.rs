@@ -1,7 +1,12 @@
 //! CPU kernels.
 
+pub mod conv;
+pub mod conv_reference;
 pub mod direct;
 pub mod fft;
+pub mod gemm;
+pub mod matmul;
+pub mod pad;
 pub mod reference;
 pub mod rows;
 pub mod simd;

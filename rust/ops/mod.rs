@@ -5,3 +5,4 @@ pub mod cost;
 pub mod device;
 
 pub use convolve::{convolve, fft_convolve, ConvElement};
+pub mod conv;

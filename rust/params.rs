@@ -756,6 +756,9 @@ mod tests {
         assert_eq!(adaptive_range(1, 10, 3), (3, 7));
         assert_eq!(adaptive_range(2, 10, 3), (6, 10));
         assert_eq!(adaptive_range(4, 4, 8), (2, 3));
+    }
+
+    #[test]
     fn conv_lengths_match_torch() {
         // torch.nn.functional.conv1d(torch.zeros(1, 1, 10), torch.zeros(1, 1, 3), stride=2,
         // padding=1, dilation=2).shape[-1] == 4

@@ -46,7 +46,7 @@ def sig_models():
         "cnn1d": (
             nn.Sequential(
                 nn.Conv1d(1, 16, 9), nn.ReLU(), nn.MaxPool1d(4), nn.Conv1d(16, 32, 9), nn.ReLU(), nn.MaxPool1d(4),
-                nn.Flatten(), nn.Linear(32 * 254, 10),
+                nn.Flatten(), nn.Linear(32 * 253, 10),
             ),
             (32, 1, 4096),
         ),
@@ -64,7 +64,7 @@ def torch_model(torch, name, sig):
     t = torch.nn
     layers = {
         "lenet5": [t.Conv2d(1, 6, 5), t.ReLU(), t.MaxPool2d(2), t.Conv2d(6, 16, 5), t.ReLU(), t.MaxPool2d(2), t.Flatten(), t.Linear(400, 120), t.ReLU(), t.Linear(120, 84), t.ReLU(), t.Linear(84, 10)],
-        "cnn1d": [t.Conv1d(1, 16, 9), t.ReLU(), t.MaxPool1d(4), t.Conv1d(16, 32, 9), t.ReLU(), t.MaxPool1d(4), t.Flatten(), t.Linear(32 * 254, 10)],
+        "cnn1d": [t.Conv1d(1, 16, 9), t.ReLU(), t.MaxPool1d(4), t.Conv1d(16, 32, 9), t.ReLU(), t.MaxPool1d(4), t.Flatten(), t.Linear(32 * 253, 10)],
         "conv64": [t.Conv2d(64, 64, 3, padding=1), t.ReLU(), t.Conv2d(64, 64, 3, padding=1), t.ReLU(), t.MaxPool2d(2), t.Flatten(), t.Linear(64 * 28 * 28, 10)],
     }[name]
     m = t.Sequential(*layers)

@@ -309,7 +309,7 @@ _PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
 @_tensor_aware
-def pad(input, pad, mode="constant", value=0.0):
+def pad(input, pad, mode="constant", value=None):
     """Pad the last ``len(pad) // 2`` axes, as ``torch.nn.functional.pad``.
 
     ``pad`` lists ``(left, right)`` of the last axis first, then of the axis before, and so on.
@@ -338,6 +338,8 @@ def pad(input, pad, mode="constant", value=0.0):
             raise ValueError(f"circular padding {pad[2 * i:2 * i + 2]} must not exceed the axis length {n}")
     xd = x._data
     shape = xd.shape
+    if value is not None and mode != "constant":
+        raise ValueError(f"value applies to mode='constant' only, got mode={mode!r} with value={value!r}")
     out = _conv.pad(_c(xd), pad, mode, value)
     return _result(out, (x,), lambda g: (_conv.pad_backward(_c(g), shape, pad, mode),))
 

@@ -546,7 +546,7 @@ impl ConvParams {
         if in_channels == 0 {
             return value_error!("in_channels must be positive; got 0");
         }
-        if in_channels % groups != 0 || out_channels % groups != 0 {
+        if !in_channels.is_multiple_of(groups) || !out_channels.is_multiple_of(groups) {
             return value_error!(
                 "in_channels ({in_channels}) and out_channels ({out_channels}) must both be \
                  divisible by groups; got groups={groups}"

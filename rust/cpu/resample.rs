@@ -133,7 +133,7 @@ fn check_len(what: &str, got: usize, want: usize) -> Result<()> {
 }
 
 fn factor(ax: &ResampleAxis) -> Result<usize> {
-    if ax.n_in == 0 || ax.n_out % ax.n_in != 0 {
+    if ax.n_in == 0 || !ax.n_out.is_multiple_of(ax.n_in) {
         return value_error!(
             "bed_of_nails needs an output size that is a whole multiple of the input size; got \
              {} from {}",

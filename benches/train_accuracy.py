@@ -60,8 +60,8 @@ def run_mnist1d(progress):
     model = models.TimeSeriesCNN(length=40, channels=(32, 64, 64), kernel_size=5)
     opt = optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-4)
     h = train.fit(
-        model, (d.x_train, d.y_train), nn.CrossEntropyLoss(), opt, epochs=40, val_data=(d.x_test, d.y_test),
-        batch_size=64, scheduler=StepLR(opt, 15, 0.3), progress=progress,
+        model, (d.x_train, d.y_train), nn.CrossEntropyLoss(), opt, epochs=20, val_data=(d.x_test, d.y_test),
+        batch_size=64, scheduler=StepLR(opt, 8, 0.3), progress=progress,
     )  # fmt: skip
     return model, h, train.evaluate(model, (d.x_test, d.y_test))["acc"], len(d.y_test)
 

@@ -219,6 +219,392 @@ pub fn correlation_lags(n1: usize, n2: usize, mode: Mode) -> Vec<isize> {
     }
 }
 
+/// One spatial axis of a pooling window, with torch's parameters (`kernel_size`, `stride`,
+/// `padding`, `dilation`, `ceil_mode`). Output sample `o` reads the input samples
+/// `o * stride - padding + j * dilation` for `j` in `0..kernel`, those inside the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolAxis {
+    /// Window length (taps before dilation).
+    pub kernel: usize,
+    /// Step between windows.
+    pub stride: usize,
+    /// Implicit padding on both sides.
+    pub padding: usize,
+    /// Spacing between the taps of a window (max and min pooling only; 1 elsewhere).
+    pub dilation: usize,
+    /// Count a last, partial window that starts inside the input or left padding.
+    pub ceil_mode: bool,
+}
+
+impl PoolAxis {
+    /// Checks torch's rules: positive kernel, stride and dilation, `padding <= kernel / 2`.
+    pub fn new(
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+        dilation: usize,
+        ceil_mode: bool,
+    ) -> Result<Self> {
+        if kernel == 0 || stride == 0 || dilation == 0 {
+            return value_error!(
+                "kernel_size, stride and dilation must be positive; got kernel_size={kernel}, \
+                 stride={stride}, dilation={dilation}"
+            );
+        }
+        if padding > kernel / 2 {
+            return value_error!(
+                "padding must be at most half of kernel_size; got padding={padding}, \
+                 kernel_size={kernel}"
+            );
+        }
+        Ok(PoolAxis {
+            kernel,
+            stride,
+            padding,
+            dilation,
+            ceil_mode,
+        })
+    }
+
+    /// A window that reads each sample once (kernel 1, stride 1): the unpooled axis of a 1-D pool.
+    pub fn identity() -> Self {
+        PoolAxis {
+            kernel: 1,
+            stride: 1,
+            padding: 0,
+            dilation: 1,
+            ceil_mode: false,
+        }
+    }
+
+    /// Output length for an input of `n` samples (torch's `pooling_output_shape`): floor (or ceil
+    /// with `ceil_mode`) of `(n + 2 padding - dilation (kernel - 1) - 1) / stride + 1`, where a
+    /// last window with `ceil_mode` must start inside the input or the left padding. Errors when it
+    /// is below 1.
+    pub fn out_len(&self, n: usize) -> Result<usize> {
+        let (n_i, k, s, p, d) = (
+            n as i64,
+            self.kernel as i64,
+            self.stride as i64,
+            self.padding as i64,
+            self.dilation as i64,
+        );
+        let span = n_i + 2 * p - d * (k - 1) - 1 + if self.ceil_mode { s - 1 } else { 0 };
+        let mut out = span.div_euclid(s) + 1;
+        if self.ceil_mode && out > 0 && (out - 1) * s >= n_i + p {
+            out -= 1;
+        }
+        if out < 1 || n == 0 {
+            return value_error!(
+                "output size is too small: an input of length {n} with kernel_size={}, \
+                 stride={}, padding={}, dilation={} gives {out} output samples",
+                self.kernel,
+                self.stride,
+                self.padding,
+                self.dilation
+            );
+        }
+        Ok(out as usize)
+    }
+
+    /// First input index (may be negative) that output sample `o` reads.
+    #[inline]
+    pub fn start(&self, o: usize) -> isize {
+        (o * self.stride) as isize - self.padding as isize
+    }
+
+    /// The default output length of max_unpool for an input of `n` samples:
+    /// `(n - 1) stride - 2 padding + kernel` (zero when that is negative).
+    pub fn unpool_len(&self, n: usize) -> usize {
+        if n == 0 {
+            return 0;
+        }
+        ((n - 1) * self.stride + self.kernel).saturating_sub(2 * self.padding)
+    }
+}
+
+/// Two-dimensional pooling geometry: the height and the width axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolParams {
+    /// The height axis (the identity for 1-D pooling).
+    pub h: PoolAxis,
+    /// The width axis.
+    pub w: PoolAxis,
+}
+
+impl PoolParams {
+    /// Output plane shape for an input plane of `h x w`.
+    pub fn out_shape(&self, h: usize, w: usize) -> Result<(usize, usize)> {
+        Ok((self.h.out_len(h)?, self.w.out_len(w)?))
+    }
+}
+
+/// The input range `start..end` averaged by output sample `o` of an adaptive pool from `n_in` to
+/// `n_out` samples (torch): `start = floor(o n_in / n_out)`, `end = ceil((o + 1) n_in / n_out)`.
+#[inline]
+pub fn adaptive_range(o: usize, n_in: usize, n_out: usize) -> (usize, usize) {
+    let start = o * n_in / n_out;
+    let end = ((o + 1) * n_in).div_ceil(n_out);
+    (start, end)
+}
+
+/// Output length of a convolution along one axis (torch's formula):
+/// `L_out = floor((L + pad_lo + pad_hi - d (k - 1) - 1) / s) + 1`, or `None` when the dilated kernel
+/// does not fit in the padded input (or `stride`, `dilation` or `kernel` is zero).
+pub fn conv_out_len(
+    len: usize,
+    kernel: usize,
+    stride: usize,
+    pad_lo: usize,
+    pad_hi: usize,
+    dilation: usize,
+) -> Option<usize> {
+    if stride == 0 || dilation == 0 || kernel == 0 {
+        return None;
+    }
+    let span = dilation * (kernel - 1) + 1;
+    let padded = len + pad_lo + pad_hi;
+    (padded >= span).then(|| (padded - span) / stride + 1)
+}
+
+/// Output length of a transposed convolution along one axis (torch's formula):
+/// `L_out = (L - 1) s - 2 p + d (k - 1) + output_padding + 1`, or `None` when it is below one.
+pub fn conv_transpose_out_len(
+    len: usize,
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+    output_padding: usize,
+    dilation: usize,
+) -> Option<usize> {
+    if stride == 0 || dilation == 0 || kernel == 0 || len == 0 {
+        return None;
+    }
+    let full = (len - 1) * stride + dilation * (kernel - 1) + output_padding + 1;
+    full.checked_sub(2 * padding).filter(|&n| n >= 1)
+}
+
+/// The geometry of one spatial axis of a convolution: output sample `o` reads the input samples
+/// `o * stride - pad_lo + j * dilation` for `j` in `0..kernel` (those outside `0..input` are zero).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvAxis {
+    /// Input length.
+    pub input: usize,
+    /// Output length.
+    pub output: usize,
+    /// Kernel length.
+    pub kernel: usize,
+    /// Step between output samples, in input samples.
+    pub stride: usize,
+    /// Zero samples before the input.
+    pub pad_lo: usize,
+    /// Step between kernel taps, in input samples.
+    pub dilation: usize,
+}
+
+impl ConvAxis {
+    /// A trivial axis of length one (how a 1-D convolution runs as a 2-D one of height one).
+    pub const UNIT: ConvAxis = ConvAxis {
+        input: 1,
+        output: 1,
+        kernel: 1,
+        stride: 1,
+        pad_lo: 0,
+        dilation: 1,
+    };
+
+    /// The axis of a convolution of an input of length `input` padded by `pad_lo`/`pad_hi` zeros.
+    pub fn forward(
+        input: usize,
+        kernel: usize,
+        stride: usize,
+        (pad_lo, pad_hi): (usize, usize),
+        dilation: usize,
+    ) -> Result<Self> {
+        check_positive(kernel, stride, dilation)?;
+        if input == 0 {
+            return value_error!("input size must be positive; got 0");
+        }
+        match conv_out_len(input, kernel, stride, pad_lo, pad_hi, dilation) {
+            Some(output) => Ok(ConvAxis {
+                input,
+                output,
+                kernel,
+                stride,
+                pad_lo,
+                dilation,
+            }),
+            None => value_error!(
+                "input size {input} (padded by {pad_lo} + {pad_hi}) is smaller than the dilated \
+                 kernel size {} (kernel_size={kernel}, dilation={dilation})",
+                dilation * (kernel - 1) + 1
+            ),
+        }
+    }
+
+    /// The axis of the convolution whose data gradient is a transposed convolution of an input of
+    /// length `input`: that convolution maps the transposed output back onto `input` samples.
+    pub fn transposed(
+        input: usize,
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+        output_padding: usize,
+        dilation: usize,
+    ) -> Result<Self> {
+        check_positive(kernel, stride, dilation)?;
+        if output_padding >= stride && output_padding >= dilation {
+            return value_error!(
+                "output_padding must be smaller than either stride or dilation; got \
+                 output_padding={output_padding}, stride={stride}, dilation={dilation}"
+            );
+        }
+        match conv_transpose_out_len(input, kernel, stride, padding, output_padding, dilation) {
+            Some(full) => Ok(ConvAxis {
+                input: full,
+                output: input,
+                kernel,
+                stride,
+                pad_lo: padding,
+                dilation,
+            }),
+            None => value_error!(
+                "the transposed convolution of an input of size {input} with kernel_size={kernel}, \
+                 stride={stride}, padding={padding}, output_padding={output_padding}, \
+                 dilation={dilation} has an output size below 1"
+            ),
+        }
+    }
+
+    /// The first input index that output `o`, tap `j` reads (negative inside the padding).
+    #[inline]
+    pub fn source(&self, o: usize, j: usize) -> isize {
+        (o * self.stride + j * self.dilation) as isize - self.pad_lo as isize
+    }
+
+    /// The outputs `o` whose tap `j` reads inside the input: `lo..hi` (empty if none).
+    #[inline]
+    pub fn valid_outputs(&self, j: usize) -> (usize, usize) {
+        let (s, off) = (self.stride, j * self.dilation);
+        // o * s + off - pad_lo >= 0  <=>  o >= ceil((pad_lo - off) / s)
+        let lo = self.pad_lo.saturating_sub(off).div_ceil(s);
+        // o * s + off - pad_lo < input  <=>  o < ceil((input + pad_lo - off) / s)
+        let hi = (self.input + self.pad_lo).saturating_sub(off).div_ceil(s);
+        (
+            lo.min(self.output),
+            hi.min(self.output).max(lo.min(self.output)),
+        )
+    }
+}
+
+fn check_positive(kernel: usize, stride: usize, dilation: usize) -> Result<()> {
+    if kernel == 0 {
+        return value_error!("kernel_size must be positive; got {kernel}");
+    }
+    if stride == 0 {
+        return value_error!("stride must be positive; got {stride}");
+    }
+    if dilation == 0 {
+        return value_error!("dilation must be positive; got {dilation}");
+    }
+    Ok(())
+}
+
+/// A batched, grouped 2-D convolution in NCHW layout (1-D runs with a unit height axis): input
+/// `(batch, in_channels, h.input, w.input)`, weight `(out_channels, in_channels / groups, h.kernel,
+/// w.kernel)`, output `(batch, out_channels, h.output, w.output)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvParams {
+    /// Samples in the batch.
+    pub batch: usize,
+    /// Input channels (all groups).
+    pub in_channels: usize,
+    /// Output channels (all groups).
+    pub out_channels: usize,
+    /// Channel groups: group `g` maps input channels `g * in_channels / groups ..` to output
+    /// channels `g * out_channels / groups ..`.
+    pub groups: usize,
+    /// The height axis.
+    pub h: ConvAxis,
+    /// The width axis.
+    pub w: ConvAxis,
+}
+
+impl ConvParams {
+    /// Checks the channel counts against `groups`.
+    pub fn new(
+        batch: usize,
+        in_channels: usize,
+        out_channels: usize,
+        groups: usize,
+        h: ConvAxis,
+        w: ConvAxis,
+    ) -> Result<Self> {
+        if groups == 0 {
+            return value_error!("groups must be positive; got {groups}");
+        }
+        if in_channels == 0 {
+            return value_error!("in_channels must be positive; got 0");
+        }
+        if !in_channels.is_multiple_of(groups) || !out_channels.is_multiple_of(groups) {
+            return value_error!(
+                "in_channels ({in_channels}) and out_channels ({out_channels}) must both be \
+                 divisible by groups; got groups={groups}"
+            );
+        }
+        Ok(ConvParams {
+            batch,
+            in_channels,
+            out_channels,
+            groups,
+            h,
+            w,
+        })
+    }
+
+    /// Input channels per group.
+    pub fn cin_g(&self) -> usize {
+        self.in_channels / self.groups
+    }
+    /// Output channels per group.
+    pub fn cout_g(&self) -> usize {
+        self.out_channels / self.groups
+    }
+    /// Rows of the im2col matrix of one group: `cin_g * kh * kw`.
+    pub fn patch(&self) -> usize {
+        self.cin_g() * self.h.kernel * self.w.kernel
+    }
+    /// Input samples per channel.
+    pub fn in_plane(&self) -> usize {
+        self.h.input * self.w.input
+    }
+    /// Output samples per channel.
+    pub fn out_plane(&self) -> usize {
+        self.h.output * self.w.output
+    }
+    /// Input shape.
+    pub fn input_shape(&self) -> [usize; 4] {
+        [self.batch, self.in_channels, self.h.input, self.w.input]
+    }
+    /// Weight shape.
+    pub fn weight_shape(&self) -> [usize; 4] {
+        [
+            self.out_channels,
+            self.cin_g(),
+            self.h.kernel,
+            self.w.kernel,
+        ]
+    }
+    /// Output shape.
+    pub fn output_shape(&self) -> [usize; 4] {
+        [self.batch, self.out_channels, self.h.output, self.w.output]
+    }
+    /// Multiply-adds of the forward pass (the same for each backward pass).
+    pub fn macs(&self) -> usize {
+        self.batch * self.out_channels * self.out_plane() * self.patch()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,5 +719,84 @@ mod tests {
         assert_eq!(correlation_lags(2, 0, Mode::Same), vec![1]);
         assert_eq!(correlation_lags(3, 0, Mode::Same), vec![1, 2]);
         assert_eq!(correlation_lags(4, 0, Mode::Same), vec![3]);
+    }
+    #[test]
+    fn pool_out_len_matches_torch() {
+        let ax = |k, s, p, d, c| PoolAxis::new(k, s, p, d, c).unwrap();
+        // torch.nn.functional.max_pool1d(torch.zeros(1, 1, n), k, s, p, d, ceil_mode).shape[-1]
+        assert_eq!(ax(2, 2, 0, 1, false).out_len(112).unwrap(), 56);
+        assert_eq!(ax(2, 2, 0, 1, false).out_len(7).unwrap(), 3);
+        assert_eq!(ax(2, 2, 0, 1, true).out_len(7).unwrap(), 4);
+        assert_eq!(ax(3, 2, 1, 1, false).out_len(8).unwrap(), 4);
+        assert_eq!(ax(3, 2, 1, 1, true).out_len(8).unwrap(), 5);
+        assert_eq!(ax(3, 2, 1, 1, true).out_len(9).unwrap(), 5);
+        assert_eq!(ax(3, 1, 0, 2, false).out_len(10).unwrap(), 6);
+        // the ceil_mode window that would start in the right padding is dropped: 3, not 4
+        assert_eq!(ax(2, 2, 1, 1, true).out_len(5).unwrap(), 3);
+        assert_eq!(ax(3, 3, 0, 1, true).out_len(1).unwrap(), 1);
+        assert!(ax(3, 1, 0, 1, false).out_len(2).is_err());
+        assert!(ax(2, 2, 0, 1, false).out_len(0).is_err());
+    }
+
+    #[test]
+    fn pool_axis_rules() {
+        assert!(PoolAxis::new(0, 1, 0, 1, false).is_err());
+        assert!(PoolAxis::new(2, 0, 0, 1, false).is_err());
+        assert!(PoolAxis::new(2, 1, 0, 0, false).is_err());
+        assert!(PoolAxis::new(3, 1, 2, 1, false).is_err());
+        assert!(PoolAxis::new(4, 1, 2, 1, false).is_ok());
+        assert_eq!(PoolAxis::new(2, 2, 0, 1, false).unwrap().unpool_len(3), 6);
+        assert_eq!(PoolAxis::new(3, 2, 1, 1, false).unwrap().unpool_len(4), 7);
+    }
+
+    #[test]
+    fn adaptive_ranges_cover_the_input() {
+        // torch.nn.AdaptiveAvgPool1d(3) on length 10 averages [0, 4), [3, 7), [6, 10)
+        assert_eq!(adaptive_range(0, 10, 3), (0, 4));
+        assert_eq!(adaptive_range(1, 10, 3), (3, 7));
+        assert_eq!(adaptive_range(2, 10, 3), (6, 10));
+        assert_eq!(adaptive_range(4, 4, 8), (2, 3));
+    }
+
+    #[test]
+    fn conv_lengths_match_torch() {
+        // torch.nn.functional.conv1d(torch.zeros(1, 1, 10), torch.zeros(1, 1, 3), stride=2,
+        // padding=1, dilation=2).shape[-1] == 4
+        assert_eq!(conv_out_len(10, 3, 2, 1, 1, 2), Some(4));
+        assert_eq!(conv_out_len(5, 5, 1, 0, 0, 1), Some(1));
+        assert_eq!(conv_out_len(4, 5, 1, 0, 0, 1), None);
+        assert_eq!(conv_out_len(4, 3, 0, 0, 0, 1), None);
+        // conv_transpose1d(torch.zeros(1, 1, 4), torch.zeros(1, 1, 3), stride=2, padding=1,
+        // output_padding=1).shape[-1] == 8
+        assert_eq!(conv_transpose_out_len(4, 3, 2, 1, 1, 1), Some(8));
+        assert_eq!(conv_transpose_out_len(1, 1, 1, 1, 0, 1), None);
+    }
+
+    #[test]
+    fn conv_axis_valid_outputs() {
+        let axis = ConvAxis::forward(7, 3, 2, (2, 2), 2).unwrap();
+        assert_eq!(axis.output, 4);
+        for j in 0..3 {
+            let (lo, hi) = axis.valid_outputs(j);
+            for o in 0..axis.output {
+                let inside = (0..7).contains(&axis.source(o, j));
+                assert_eq!(inside, (lo..hi).contains(&o), "tap {j} output {o}");
+            }
+        }
+        assert!(ConvAxis::forward(2, 3, 1, (0, 0), 1).is_err());
+        assert!(ConvAxis::forward(5, 3, 0, (0, 0), 1).is_err());
+        assert!(ConvAxis::transposed(4, 3, 2, 0, 2, 1).is_err());
+        let t = ConvAxis::transposed(4, 3, 2, 1, 1, 1).unwrap();
+        assert_eq!((t.input, t.output), (8, 4));
+    }
+
+    #[test]
+    fn conv_params_groups() {
+        let a = ConvAxis::forward(8, 3, 1, (1, 1), 1).unwrap();
+        assert!(ConvParams::new(2, 6, 4, 3, ConvAxis::UNIT, a).is_err());
+        assert!(ConvParams::new(2, 6, 4, 0, ConvAxis::UNIT, a).is_err());
+        let p = ConvParams::new(2, 6, 9, 3, ConvAxis::UNIT, a).unwrap();
+        assert_eq!((p.cin_g(), p.cout_g(), p.patch()), (2, 3, 6));
+        assert_eq!(p.output_shape(), [2, 9, 1, 8]);
     }
 }

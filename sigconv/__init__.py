@@ -8,14 +8,22 @@ A Rust core (multi-threaded, SIMD chosen at run time) behind scipy-compatible Py
 * :mod:`sigconv.ndimage` — ``correlate``, ``convolve`` (and their 1-D forms), ``uniform_filter``,
   ``gaussian_filter``, ``median_filter``, ``minimum_filter``, ``maximum_filter`` (and 1-D forms),
   as in scipy.ndimage.
+* :class:`sigconv.Tensor`, :func:`sigconv.tensor`, :class:`sigconv.no_grad` — reverse-mode autograd;
+  :mod:`sigconv.nn`, :mod:`sigconv.optim` — torch-like layers, losses and optimizers;
+  :func:`sigconv.save` / :func:`sigconv.load` — models and state in one ``.npz`` file.
 """
 
 from sigconv._core import GpuUnavailableError
 from sigconv import signal
 from sigconv import ndimage
+from sigconv.autograd import Tensor, cat, enable_grad, is_grad_enabled, manual_seed, no_grad, stack, tensor
+from sigconv import nn, optim
+from sigconv.nn.serialization import load, save
 
 __version__ = "0.1.0"
 __all__ = ["GpuUnavailableError", "signal", "ndimage", "info"]
+__all__ += ["Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed", "cat", "stack"]
+__all__ += ["nn", "optim", "save", "load"]
 
 
 def info():

@@ -6,3 +6,4 @@ pub mod device;
 pub mod ndfilter;
 
 pub use convolve::{convolve, fft_convolve, ConvElement};
+pub mod conv;

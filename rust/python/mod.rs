@@ -15,6 +15,9 @@ use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
+mod nn;
+mod pool;
+
 create_exception!(
     _core,
     GpuUnavailableError,
@@ -400,5 +403,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(correlation_lags, m)?)?;
     m.add_function(wrap_pyfunction!(simd_level, m)?)?;
     m.add_function(wrap_pyfunction!(default_threads, m)?)?;
+    pool::register(m)?;
+    nn::register(m)?;
     Ok(())
 }

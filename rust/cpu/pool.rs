@@ -1,0 +1,584 @@
+//! Pooling kernels with torch's semantics, forward and backward: max and min pooling (with or
+//! without the argmax indices), average pooling, max-unpooling and adaptive average pooling.
+//!
+//! Every kernel works on [`Planes`]: `count` contiguous planes of `h x w` (the batch and channel
+//! axes flattened, NCHW order). 1-D pooling is a plane of height 1 with the identity window
+//! ([`PoolAxis::identity`]) along the height. Indices are flat positions in an input plane,
+//! `ih * w + iw`, as torch's `return_indices` gives them.
+//!
+//! Threads: forward kernels split the output into chunks of whole rows (rayon, `par_chunks_mut`),
+//! backward kernels into whole planes, each chunk owned by one task.
+
+use crate::cpu::pool_simd::{nan_max, nan_min, PairElement, PairOp};
+use crate::cpu::threads;
+use crate::element::Real;
+use crate::error::{value_error, Result};
+use crate::params::{adaptive_range, PoolAxis, PoolParams};
+use rayon::prelude::*;
+
+/// `count` contiguous planes of `h` rows of `w` samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Planes {
+    /// Number of planes (batch times channels).
+    pub count: usize,
+    /// Rows per plane.
+    pub h: usize,
+    /// Samples per row.
+    pub w: usize,
+}
+
+impl Planes {
+    /// Samples per plane.
+    pub fn plane_len(&self) -> usize {
+        self.h * self.w
+    }
+    /// Samples in all planes.
+    pub fn len(&self) -> usize {
+        self.count * self.h * self.w
+    }
+    /// Whether there is no sample at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Which extreme a pool keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extreme {
+    /// max_pool.
+    Max,
+    /// min_pool.
+    Min,
+}
+
+fn check_len(what: &str, got: usize, want: usize) -> Result<()> {
+    if got != want {
+        return value_error!("{what} holds {got} samples where {want} are needed");
+    }
+    Ok(())
+}
+
+/// Runs `f(first_row, chunk)` over chunks of whole rows (`row_len` samples each) of `out`, split
+/// across threads when `work` (operations of the whole call) is worth it.
+fn for_rows<T: Send>(
+    out: &mut [T],
+    row_len: usize,
+    work: usize,
+    f: impl Fn(usize, &mut [T]) + Sync,
+) {
+    if out.is_empty() || row_len == 0 {
+        return;
+    }
+    let rows = out.len() / row_len;
+    if !threads::parallel(work) || rows < 2 {
+        return f(0, out);
+    }
+    let per = rows.div_ceil(threads::current_threads() * 8).max(1);
+    out.par_chunks_mut(per * row_len)
+        .enumerate()
+        .for_each(|(i, chunk)| f(i * per, chunk));
+}
+
+/// [`for_rows`] over two outputs with the same rows (values and indices).
+fn for_rows2<A: Send, B: Send>(
+    a: &mut [A],
+    b: &mut [B],
+    row_len: usize,
+    work: usize,
+    f: impl Fn(usize, &mut [A], &mut [B]) + Sync,
+) {
+    if a.is_empty() || row_len == 0 {
+        return;
+    }
+    let rows = a.len() / row_len;
+    if !threads::parallel(work) || rows < 2 {
+        return f(0, a, b);
+    }
+    let per = rows.div_ceil(threads::current_threads() * 8).max(1);
+    a.par_chunks_mut(per * row_len)
+        .zip(b.par_chunks_mut(per * row_len))
+        .enumerate()
+        .for_each(|(i, (ca, cb))| f(i * per, ca, cb));
+}
+
+/// [`for_rows`] with a fallible body: the first error is returned.
+fn try_for_planes<T: Send>(
+    out: &mut [T],
+    plane_len: usize,
+    work: usize,
+    f: impl Fn(usize, &mut [T]) -> Result<()> + Sync,
+) -> Result<()> {
+    if out.is_empty() || plane_len == 0 {
+        return Ok(());
+    }
+    let planes = out.len() / plane_len;
+    if !threads::parallel(work) || planes < 2 {
+        return out
+            .chunks_mut(plane_len)
+            .enumerate()
+            .try_for_each(|(p, c)| f(p, c));
+    }
+    out.par_chunks_mut(plane_len)
+        .enumerate()
+        .try_for_each(|(p, c)| f(p, c))
+}
+
+/// The taps `start + j * dilation` of one window axis that fall inside `0..n`, as a range of `j`.
+#[inline]
+fn valid_taps(start: isize, ax: &PoolAxis, n: usize) -> std::ops::Range<usize> {
+    let d = ax.dilation as isize;
+    let first = if start < 0 { (-start + d - 1) / d } else { 0 };
+    let last = if start >= n as isize {
+        0
+    } else {
+        // taps j with start + j d <= n - 1
+        (((n as isize - 1 - start) / d) + 1).min(ax.kernel as isize)
+    };
+    first as usize..(last.max(first)) as usize
+}
+
+/// Whether `ax` is the kernel 2, stride 2 window without padding or dilation.
+fn is_k2s2(ax: &PoolAxis) -> bool {
+    ax.kernel == 2 && ax.stride == 2 && ax.padding == 0 && ax.dilation == 1
+}
+
+/// Max or min pooling without indices: `out` (planes of `oh x ow`, from `p.out_shape`) gets the
+/// extreme of each window; NaN wins as in torch. Separable: each output row first reduces its
+/// window's input rows into one row, then each window across that row.
+pub fn extreme_pool<T: Real + PairElement>(
+    x: &[T],
+    planes: Planes,
+    p: &PoolParams,
+    kind: Extreme,
+    out: &mut [T],
+) -> Result<()> {
+    check_len("input", x.len(), planes.len())?;
+    let (oh, ow) = p.out_shape(planes.h, planes.w)?;
+    check_len("output", out.len(), planes.count * oh * ow)?;
+    let (h, w) = (planes.h, planes.w);
+    let op = if kind == Extreme::Max {
+        PairOp::Max
+    } else {
+        PairOp::Min
+    };
+    let init = if kind == Extreme::Max {
+        T::neg_infinity()
+    } else {
+        T::infinity()
+    };
+    let pick = if kind == Extreme::Max {
+        nan_max::<T>
+    } else {
+        nan_min::<T>
+    };
+    let work = planes.len() * p.h.kernel + planes.count * oh * ow * p.w.kernel;
+    let fast_w = is_k2s2(&p.w);
+    for_rows(out, ow, work, |first, chunk| {
+        let mut col = vec![init; w];
+        for (r, orow) in chunk.chunks_mut(ow).enumerate() {
+            let (plane, oy) = ((first + r) / oh, (first + r) % oh);
+            let xp = &x[plane * h * w..(plane + 1) * h * w];
+            let start = p.h.start(oy);
+            let taps = valid_taps(start, &p.h, h);
+            let row = |j: usize| {
+                let iy = (start + (j * p.h.dilation) as isize) as usize;
+                &xp[iy * w..(iy + 1) * w]
+            };
+            // Kernel-2 stride-2 windows over one or two rows: the SIMD row.
+            let from = if fast_w && (1..=2).contains(&taps.len()) {
+                let n_fast = (w / 2).min(ow);
+                let r0 = row(taps.start);
+                let r1 = if taps.len() == 2 {
+                    row(taps.start + 1)
+                } else {
+                    r0
+                };
+                T::pair_rows(r0, r1, &mut orow[..n_fast], op, T::one());
+                n_fast
+            } else {
+                0
+            };
+            if from == ow {
+                continue;
+            }
+            // The reduced row: the row itself for one tap, else the extreme down the window.
+            let src: &[T] = if taps.len() == 1 {
+                row(taps.start)
+            } else {
+                col.fill(init);
+                for j in taps.clone() {
+                    for (c, &v) in col.iter_mut().zip(row(j)) {
+                        *c = pick(*c, v);
+                    }
+                }
+                &col
+            };
+            for (ox, o) in orow.iter_mut().enumerate().skip(from) {
+                let sx = p.w.start(ox);
+                let mut acc = init;
+                for j in valid_taps(sx, &p.w, w) {
+                    acc = pick(acc, src[(sx + (j * p.w.dilation) as isize) as usize]);
+                }
+                *o = acc;
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Max or min pooling with torch's indices: each window is scanned row by row, a sample replaces
+/// the best so far when it is strictly better or NaN (so ties keep the first, NaN the last); the
+/// index of an all-(-inf) window is its first valid sample.
+pub fn extreme_pool_indices<T: Real>(
+    x: &[T],
+    planes: Planes,
+    p: &PoolParams,
+    kind: Extreme,
+    out: &mut [T],
+    indices: &mut [i64],
+) -> Result<()> {
+    check_len("input", x.len(), planes.len())?;
+    let (oh, ow) = p.out_shape(planes.h, planes.w)?;
+    check_len("output", out.len(), planes.count * oh * ow)?;
+    check_len("indices", indices.len(), out.len())?;
+    let (h, w) = (planes.h, planes.w);
+    let max = kind == Extreme::Max;
+    let work = planes.count * oh * ow * p.h.kernel * p.w.kernel;
+    for_rows2(out, indices, ow, work, |first, chunk, ichunk| {
+        for (r, (orow, irow)) in chunk.chunks_mut(ow).zip(ichunk.chunks_mut(ow)).enumerate() {
+            let (plane, oy) = ((first + r) / oh, (first + r) % oh);
+            let xp = &x[plane * h * w..(plane + 1) * h * w];
+            let sy = p.h.start(oy);
+            let ty = valid_taps(sy, &p.h, h);
+            let iy0 = sy + (ty.start * p.h.dilation) as isize;
+            for (ox, (o, oi)) in orow.iter_mut().zip(irow.iter_mut()).enumerate() {
+                let sx = p.w.start(ox);
+                let tx = valid_taps(sx, &p.w, w);
+                let ix0 = sx + (tx.start * p.w.dilation) as isize;
+                let mut best = if max {
+                    T::neg_infinity()
+                } else {
+                    T::infinity()
+                };
+                let mut best_i = iy0 as i64 * w as i64 + ix0 as i64;
+                for jy in ty.clone() {
+                    let iy = (sy + (jy * p.h.dilation) as isize) as usize;
+                    let xr = &xp[iy * w..(iy + 1) * w];
+                    for jx in tx.clone() {
+                        let ix = (sx + (jx * p.w.dilation) as isize) as usize;
+                        let v = xr[ix];
+                        let better = if max { v > best } else { v < best };
+                        if better || v.is_nan() {
+                            best = v;
+                            best_i = (iy * w + ix) as i64;
+                        }
+                    }
+                }
+                *o = best;
+                *oi = best_i;
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Gradient of max or min pooling: `grad_input` (planes of `input`) gets each output's gradient
+/// added at its index. Errors on an index outside the plane.
+pub fn extreme_pool_backward<T: Real>(
+    grad_output: &[T],
+    indices: &[i64],
+    out_plane_len: usize,
+    input: Planes,
+    grad_input: &mut [T],
+) -> Result<()> {
+    check_len("grad_input", grad_input.len(), input.len())?;
+    check_len(
+        "grad_output",
+        grad_output.len(),
+        input.count * out_plane_len,
+    )?;
+    check_len("indices", indices.len(), grad_output.len())?;
+    let n = input.plane_len();
+    try_for_planes(grad_input, n, grad_output.len(), |plane, gi| {
+        gi.fill(T::zero());
+        let range = plane * out_plane_len..(plane + 1) * out_plane_len;
+        for (&g, &i) in grad_output[range.clone()].iter().zip(&indices[range]) {
+            if i < 0 || i as usize >= n {
+                return value_error!(
+                    "indices holds {i}, outside an input plane of {} x {} samples",
+                    input.h,
+                    input.w
+                );
+            }
+            gi[i as usize] = gi[i as usize] + g;
+        }
+        Ok(())
+    })
+}
+
+/// The rows or columns one average-pool window covers along an axis: the valid range and the
+/// window length counted with padding (torch: the window clipped to `n + padding`).
+#[inline]
+fn avg_span(start: isize, ax: &PoolAxis, n: usize) -> (usize, usize, usize) {
+    let end = (start + ax.kernel as isize).min((n + ax.padding) as isize);
+    let with_pad = (end - start).max(0) as usize;
+    let lo = start.max(0) as usize;
+    let hi = end.min(n as isize).max(0) as usize;
+    (lo, hi.max(lo), with_pad)
+}
+
+/// The divisor of an average-pool window: `divisor_override`, else the window counted with or
+/// without its padding.
+#[inline]
+fn avg_divisor(
+    with_pad: usize,
+    valid: usize,
+    count_include_pad: bool,
+    divisor: Option<usize>,
+) -> usize {
+    divisor.unwrap_or(if count_include_pad { with_pad } else { valid })
+}
+
+/// Average pooling (torch's avg_pool2d; no dilation): the mean of each window, in row order,
+/// divided by `divisor` if given, else by the window size with its padding (`count_include_pad`)
+/// or without it. A window with no valid sample gives 0.
+pub fn avg_pool<T: Real + PairElement>(
+    x: &[T],
+    planes: Planes,
+    p: &PoolParams,
+    count_include_pad: bool,
+    divisor: Option<usize>,
+    out: &mut [T],
+) -> Result<()> {
+    check_len("input", x.len(), planes.len())?;
+    if p.h.dilation != 1 || p.w.dilation != 1 {
+        return value_error!("average pooling has no dilation");
+    }
+    if divisor == Some(0) {
+        return value_error!("divisor_override must be non-zero; got 0");
+    }
+    let (oh, ow) = p.out_shape(planes.h, planes.w)?;
+    check_len("output", out.len(), planes.count * oh * ow)?;
+    let (h, w) = (planes.h, planes.w);
+    let work = planes.count * oh * ow * p.h.kernel * p.w.kernel;
+    let fast = is_k2s2(&p.w) && is_k2s2(&p.h);
+    for_rows(out, ow, work, |first, chunk| {
+        for (r, orow) in chunk.chunks_mut(ow).enumerate() {
+            let (plane, oy) = ((first + r) / oh, (first + r) % oh);
+            let xp = &x[plane * h * w..(plane + 1) * h * w];
+            let (y0, y1, ph) = avg_span(p.h.start(oy), &p.h, h);
+            let mut from = 0;
+            if fast && y1 - y0 == 2 {
+                let n_fast = (w / 2).min(ow);
+                let div = T::from(avg_divisor(4, 4, count_include_pad, divisor)).unwrap();
+                let (r0, r1) = (&xp[y0 * w..(y0 + 1) * w], &xp[(y0 + 1) * w..(y0 + 2) * w]);
+                T::pair_rows(r0, r1, &mut orow[..n_fast], PairOp::Mean, div);
+                from = n_fast;
+            }
+            for (ox, o) in orow.iter_mut().enumerate().skip(from) {
+                let (x0, x1, pw) = avg_span(p.w.start(ox), &p.w, w);
+                if y0 >= y1 || x0 >= x1 {
+                    *o = T::zero();
+                    continue;
+                }
+                let mut sum = T::zero();
+                for iy in y0..y1 {
+                    for &v in &xp[iy * w + x0..iy * w + x1] {
+                        sum = sum + v;
+                    }
+                }
+                let div = avg_divisor(ph * pw, (y1 - y0) * (x1 - x0), count_include_pad, divisor);
+                *o = sum / T::from(div).unwrap();
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Gradient of [`avg_pool`]: each output's gradient divided by its window's divisor, added to
+/// every valid sample of the window.
+pub fn avg_pool_backward<T: Real>(
+    grad_output: &[T],
+    input: Planes,
+    p: &PoolParams,
+    count_include_pad: bool,
+    divisor: Option<usize>,
+    grad_input: &mut [T],
+) -> Result<()> {
+    check_len("grad_input", grad_input.len(), input.len())?;
+    if divisor == Some(0) {
+        return value_error!("divisor_override must be non-zero; got 0");
+    }
+    let (oh, ow) = p.out_shape(input.h, input.w)?;
+    check_len("grad_output", grad_output.len(), input.count * oh * ow)?;
+    let (h, w) = (input.h, input.w);
+    let work = grad_output.len() * p.h.kernel * p.w.kernel;
+    try_for_planes(grad_input, h * w, work, |plane, gi| {
+        gi.fill(T::zero());
+        let go = &grad_output[plane * oh * ow..(plane + 1) * oh * ow];
+        for oy in 0..oh {
+            let (y0, y1, ph) = avg_span(p.h.start(oy), &p.h, h);
+            for ox in 0..ow {
+                let (x0, x1, pw) = avg_span(p.w.start(ox), &p.w, w);
+                if y0 >= y1 || x0 >= x1 {
+                    continue;
+                }
+                let div = avg_divisor(ph * pw, (y1 - y0) * (x1 - x0), count_include_pad, divisor);
+                let g = go[oy * ow + ox] / T::from(div).unwrap();
+                for iy in y0..y1 {
+                    for v in &mut gi[iy * w + x0..iy * w + x1] {
+                        *v = *v + g;
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Max-unpooling: each plane of `out` (`out_h x out_w`) is zero except at the indices, which get
+/// the input values (a repeated index keeps the last). Errors on an index outside the plane.
+pub fn max_unpool<T: Real>(
+    x: &[T],
+    indices: &[i64],
+    planes: Planes,
+    out_h: usize,
+    out_w: usize,
+    out: &mut [T],
+) -> Result<()> {
+    check_len("input", x.len(), planes.len())?;
+    check_len("indices", indices.len(), x.len())?;
+    let n = out_h * out_w;
+    check_len("output", out.len(), planes.count * n)?;
+    let m = planes.plane_len();
+    try_for_planes(out, n, x.len(), |plane, o| {
+        o.fill(T::zero());
+        let range = plane * m..(plane + 1) * m;
+        for (&v, &i) in x[range.clone()].iter().zip(&indices[range]) {
+            if i < 0 || i as usize >= n {
+                return value_error!(
+                    "indices holds {i}, outside an output plane of {out_h} x {out_w} samples"
+                );
+            }
+            o[i as usize] = v;
+        }
+        Ok(())
+    })
+}
+
+/// Gradient of [`max_unpool`]: `grad_input[i] = grad_output[indices[i]]` in each plane.
+pub fn max_unpool_backward<T: Real>(
+    grad_output: &[T],
+    indices: &[i64],
+    out_plane_len: usize,
+    input: Planes,
+    grad_input: &mut [T],
+) -> Result<()> {
+    check_len("grad_input", grad_input.len(), input.len())?;
+    check_len("indices", indices.len(), input.len())?;
+    check_len(
+        "grad_output",
+        grad_output.len(),
+        input.count * out_plane_len,
+    )?;
+    let m = input.plane_len();
+    try_for_planes(grad_input, m, input.len(), |plane, gi| {
+        let go = &grad_output[plane * out_plane_len..(plane + 1) * out_plane_len];
+        for (g, &i) in gi.iter_mut().zip(&indices[plane * m..(plane + 1) * m]) {
+            if i < 0 || i as usize >= out_plane_len {
+                return value_error!(
+                    "indices holds {i}, outside a grad_output plane of {out_plane_len} samples"
+                );
+            }
+            *g = go[i as usize];
+        }
+        Ok(())
+    })
+}
+
+/// Adaptive average pooling to `out_h x out_w` (torch): output `(oy, ox)` averages the input rows
+/// [`adaptive_range`]`(oy, h, out_h)` and columns `adaptive_range(ox, w, out_w)`.
+pub fn adaptive_avg_pool<T: Real>(
+    x: &[T],
+    planes: Planes,
+    out_h: usize,
+    out_w: usize,
+    out: &mut [T],
+) -> Result<()> {
+    check_len("input", x.len(), planes.len())?;
+    check_len("output", out.len(), planes.count * out_h * out_w)?;
+    let (h, w) = (planes.h, planes.w);
+    if (h == 0 || w == 0) && !out.is_empty() {
+        return value_error!("adaptive pooling needs a non-empty input plane; got {h} x {w}");
+    }
+    let work = planes.len() + out.len();
+    for_rows(out, out_w, work, |first, chunk| {
+        for (r, orow) in chunk.chunks_mut(out_w).enumerate() {
+            let (plane, oy) = ((first + r) / out_h, (first + r) % out_h);
+            let xp = &x[plane * h * w..(plane + 1) * h * w];
+            let (y0, y1) = adaptive_range(oy, h, out_h);
+            for (ox, o) in orow.iter_mut().enumerate() {
+                let (x0, x1) = adaptive_range(ox, w, out_w);
+                let mut sum = T::zero();
+                for iy in y0..y1 {
+                    for &v in &xp[iy * w + x0..iy * w + x1] {
+                        sum = sum + v;
+                    }
+                }
+                *o = sum / T::from((y1 - y0) * (x1 - x0)).unwrap();
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Gradient of [`adaptive_avg_pool`]: each output's gradient divided by its window size, added to
+/// the window.
+pub fn adaptive_avg_pool_backward<T: Real>(
+    grad_output: &[T],
+    input: Planes,
+    out_h: usize,
+    out_w: usize,
+    grad_input: &mut [T],
+) -> Result<()> {
+    check_len("grad_input", grad_input.len(), input.len())?;
+    check_len(
+        "grad_output",
+        grad_output.len(),
+        input.count * out_h * out_w,
+    )?;
+    let (h, w) = (input.h, input.w);
+    let work = input.len() + grad_output.len();
+    try_for_planes(grad_input, h * w, work, |plane, gi| {
+        gi.fill(T::zero());
+        let go = &grad_output[plane * out_h * out_w..(plane + 1) * out_h * out_w];
+        for oy in 0..out_h {
+            let (y0, y1) = adaptive_range(oy, h, out_h);
+            for ox in 0..out_w {
+                let (x0, x1) = adaptive_range(ox, w, out_w);
+                let g = go[oy * out_w + ox] / T::from((y1 - y0) * (x1 - x0)).unwrap();
+                for iy in y0..y1 {
+                    for v in &mut gi[iy * w + x0..iy * w + x1] {
+                        *v = *v + g;
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_taps_clip_to_the_input() {
+        let ax = PoolAxis::new(3, 1, 1, 2, false).unwrap();
+        // taps at -1, 1, 3 of an input of 3: only j = 1
+        assert_eq!(valid_taps(-1, &ax, 3), 1..2);
+        assert_eq!(valid_taps(0, &ax, 5), 0..3);
+        assert_eq!(valid_taps(4, &ax, 5), 0..1);
+        assert_eq!(valid_taps(5, &ax, 5), 0..0);
+    }
+}

@@ -4,13 +4,15 @@ A Rust core (multi-threaded, SIMD chosen at run time) behind scipy-compatible Py
 
 * :mod:`sigconv.signal` — ``convolve``, ``correlate``, ``fftconvolve``, ``oaconvolve``, ``convolve2d``,
   ``correlate2d``, ``choose_conv_method``, ``correlation_lags``, as in scipy.signal.
+* :mod:`sigconv.kernels` — the classic kernels (box, gaussian, sobel, prewitt, laplacian, ...).
 """
 
 from sigconv._core import GpuUnavailableError
 from sigconv import signal
+from sigconv import kernels
 
 __version__ = "0.1.0"
-__all__ = ["GpuUnavailableError", "signal", "info"]
+__all__ = ["GpuUnavailableError", "signal", "kernels", "info"]
 
 
 def info():

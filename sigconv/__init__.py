@@ -5,14 +5,16 @@ A Rust core (multi-threaded, SIMD chosen at run time) behind scipy-compatible Py
 * :mod:`sigconv.signal` — ``convolve``, ``correlate``, ``fftconvolve``, ``oaconvolve``, ``convolve2d``,
   ``correlate2d``, ``choose_conv_method``, ``correlation_lags``, as in scipy.signal.
 * :mod:`sigconv.kernels` — the classic kernels (box, gaussian, sobel, prewitt, laplacian, ...).
+* :func:`sigconv.conv_matrix` — the scipy.sparse matrix of a convolution.
 """
 
 from sigconv._core import GpuUnavailableError
 from sigconv import signal
 from sigconv import kernels
+from sigconv._conv_matrix import conv_matrix
 
 __version__ = "0.1.0"
-__all__ = ["GpuUnavailableError", "signal", "kernels", "info"]
+__all__ = ["GpuUnavailableError", "signal", "kernels", "conv_matrix", "info"]
 
 
 def info():

@@ -46,3 +46,13 @@ def correlate(
     workers: int | None = None,
     device: str = "cpu",
 ) -> npt.NDArray[np.floating]: ...
+def fill_missing(
+    x: npt.NDArray[np.floating],
+    lost: npt.NDArray[np.bool_],
+    weights: npt.NDArray[np.floating],
+    start: list[int],
+    boundary: str = "constant",
+    max_iter: int | None = None,
+    workers: int | None = None,
+    device: str = "cpu",
+) -> tuple[npt.NDArray[np.floating], int, int]: ...

@@ -203,6 +203,93 @@ fn fftconvolve<'py>(
     }
 }
 
+/// Normalized-convolution filling (`sigconv::cpu::fill`): a copy of `x` with the samples where
+/// `lost` is true filled from the valid ones, tap `m` of `weights` reading `p + start + m` through
+/// `boundary` (an ndimage mode; `'constant'`: outside the array counts as lost). float32 or float64.
+/// Returns `(filled, passes, unfilled)`; unfilled samples are NaN.
+#[pyfunction]
+#[pyo3(signature = (x, lost, weights, start, boundary="constant", max_iter=None, workers=None, device="cpu"))]
+#[allow(clippy::too_many_arguments)]
+fn fill_missing<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    lost: PyReadonlyArrayDyn<'py, bool>,
+    weights: &Bound<'py, PyAny>,
+    start: Vec<isize>,
+    boundary: &str,
+    max_iter: Option<usize>,
+    workers: Option<usize>,
+    device: &str,
+) -> PyResult<(Bound<'py, PyAny>, usize, usize)> {
+    device::resolve(device)?;
+    macro_rules! run {
+        ($t:ty) => {{
+            let xa: PyReadonlyArrayDyn<$t> =
+                x.extract().map_err(|_| same_dtype_error(x, weights))?;
+            let wa: PyReadonlyArrayDyn<$t> = weights
+                .extract()
+                .map_err(|_| same_dtype_error(x, weights))?;
+            if lost.shape() != xa.shape() {
+                return Err(PyValueError::new_err(format!(
+                    "mask has shape {:?}; expected the shape of x, {:?}",
+                    lost.shape(),
+                    xa.shape()
+                )));
+            }
+            let boundary = Boundary::parse(boundary, 0.0 as $t)?;
+            let shape = xa.shape().to_vec();
+            let k_shape = wa.shape().to_vec();
+            // The output starts as a row-major copy of x; only lost samples are written.
+            let row_major = |a: ndarray::ArrayViewD<'_, $t>| match a.as_slice() {
+                Some(s) => s.to_vec(),
+                None => a.iter().copied().collect(),
+            };
+            let mut values: Vec<$t> = row_major(xa.as_array());
+            let taps: Vec<$t> = row_major(wa.as_array());
+            let lost_v: std::borrow::Cow<'_, [bool]> = match lost.as_slice() {
+                Ok(s) => s.into(),
+                Err(_) => lost
+                    .as_array()
+                    .iter()
+                    .copied()
+                    .collect::<Vec<bool>>()
+                    .into(),
+            };
+            let report = py.detach(|| {
+                threads::with_workers(workers, || {
+                    crate::cpu::fill::fill_missing(
+                        &mut values,
+                        &lost_v,
+                        &shape,
+                        &taps,
+                        &k_shape,
+                        &start,
+                        boundary,
+                        max_iter,
+                    )
+                })
+            })?;
+            let out = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), values)
+                .expect("shape matches length");
+            Ok((
+                out.into_pyarray(py).into_any(),
+                report.iterations,
+                report.remaining,
+            ))
+        }};
+    }
+    let dtype = x.cast::<numpy::PyUntypedArray>()?.dtype();
+    if dtype.is_equiv_to(&numpy::dtype::<f32>(py)) {
+        run!(f32)
+    } else if dtype.is_equiv_to(&numpy::dtype::<f64>(py)) {
+        run!(f64)
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "fill_missing computes in float32 or float64; got dtype {dtype}"
+        )))
+    }
+}
+
 /// `'direct'` or `'fft'`: the method sigconv's cost model picks for these shapes and dtype.
 #[pyfunction]
 fn choose_method(
@@ -270,6 +357,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convolve, m)?)?;
     m.add_function(wrap_pyfunction!(fftconvolve, m)?)?;
     m.add_function(wrap_pyfunction!(correlate, m)?)?;
+    m.add_function(wrap_pyfunction!(fill_missing, m)?)?;
     m.add_function(wrap_pyfunction!(choose_method, m)?)?;
     m.add_function(wrap_pyfunction!(valid_swap_needed, m)?)?;
     m.add_function(wrap_pyfunction!(correlation_lags, m)?)?;

@@ -51,8 +51,10 @@ def fill_missing(
     lost: npt.NDArray[np.bool_],
     weights: npt.NDArray[np.floating],
     start: list[int],
+    factors: list[npt.NDArray[np.floating]] | None = None,
     boundary: str = "constant",
     max_iter: int | None = None,
+    first_pass: str = "auto",
     workers: int | None = None,
     device: str = "cpu",
 ) -> tuple[npt.NDArray[np.floating], int, int]: ...

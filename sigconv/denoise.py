@@ -19,7 +19,8 @@ __all__ = ["fill_missing"]
 
 
 def _window(x_ndim, size, sigma, kernel, truncate):
-    """The weights as a convolution kernel (float64, non-negative, at least one positive)."""
+    """The weights as a convolution kernel (float64, non-negative, at least one positive), and
+    its factors per axis when it is separable (box and Gaussian windows), else None."""
     if kernel is not None and sigma is not None:
         raise ValueError("give either sigma or kernel, not both; got sigma and kernel")
     if kernel is not None:
@@ -37,14 +38,22 @@ def _window(x_ndim, size, sigma, kernel, truncate):
             raise ValueError(
                 "kernel weights must be finite and non-negative, with at least one positive"
             )
-        return w
+        return w, None
     if sigma is not None:
-        return kernels.gaussian(sigma, x_ndim, truncate=truncate)
-    sizes = _ndsupport.per_axis(size, x_ndim, "size")
-    for s in sizes:
-        if isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral) or s < 1:
-            raise ValueError(f"size must be a positive integer or one per axis; got size={size!r}")
-    return np.ones([int(s) for s in sizes])
+        sigmas = _ndsupport.per_axis(sigma, x_ndim, "sigma")
+        factors = [kernels.gaussian(s, truncate=truncate) for s in sigmas]
+    else:
+        sizes = _ndsupport.per_axis(size, x_ndim, "size")
+        for s in sizes:
+            if isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral) or s < 1:
+                raise ValueError(
+                    f"size must be a positive integer or one per axis; got size={size!r}"
+                )
+        factors = [np.ones(int(s)) for s in sizes]
+    w = factors[0]
+    for f in factors[1:]:
+        w = np.multiply.outer(w, f)
+    return w, factors
 
 
 def fill_missing(
@@ -161,7 +170,7 @@ def fill_missing(
         or max_iter < 1
     ):
         raise ValueError(f"max_iter must be None or a positive integer; got max_iter={max_iter!r}")
-    w = _window(x.ndim, size, sigma, kernel, truncate)
+    w, factors = _window(x.ndim, size, sigma, kernel, truncate)
     workers, device = _workers(workers), _device(device)
     if x.size == 0:
         return np.empty(x.shape, dtype)
@@ -172,13 +181,17 @@ def fill_missing(
     # Convolution kernel -> correlation taps: flipped, first tap reading p + k // 2 - (k - 1).
     taps = np.ascontiguousarray(w[(slice(None, None, -1),) * w.ndim], dtype=dtype)
     start = [k // 2 - (k - 1) for k in w.shape]
+    if factors is not None:
+        factors = [np.ascontiguousarray(f[::-1], dtype=dtype) for f in factors]
     out, _, unfilled = _core.fill_missing(
         np.ascontiguousarray(x, dtype=dtype),
         np.ascontiguousarray(lost),
         taps,
         start,
+        factors,
         mode,
         None if max_iter is None else int(max_iter),
+        "auto",
         workers,
         device,
     )

@@ -4,7 +4,7 @@
 use ndarray::{ArrayD, IxDyn};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use sigconv::cpu::fill::{fill_missing, FillReport};
+use sigconv::cpu::fill::{fill_missing, FillElement, FillReport, FirstPass};
 use sigconv::cpu::threads;
 use sigconv::element::Real;
 use sigconv::params::Boundary;
@@ -113,7 +113,7 @@ fn random_mask(rng: &mut SmallRng, shape: &[usize]) -> ArrayD<bool> {
     mask
 }
 
-fn check<T: Real + Bits>(seed: u64, ndim: usize, cast: fn(f64) -> T) {
+fn check<T: FillElement + Bits>(seed: u64, ndim: usize, cast: fn(f64) -> T) {
     let mut rng = SmallRng::seed_from_u64(seed);
     let sizes: &[usize] = if ndim == 1 {
         &[1, 2, 5, 17, 60]
@@ -129,13 +129,26 @@ fn check<T: Real + Bits>(seed: u64, ndim: usize, cast: fn(f64) -> T) {
         .map(|&k| -(rng.random_range(0..k) as isize))
         .collect();
     let x = ArrayD::from_shape_fn(IxDyn(&shape), |_| cast(rng.random_range(-1.0..1.0)));
-    let w = ArrayD::from_shape_fn(IxDyn(&k_shape), |_| {
+    let tap = |rng: &mut SmallRng| {
         if rng.random_bool(0.2) {
             T::zero()
         } else {
             cast(rng.random_range(0.1..1.0))
         }
+    };
+    // Half the cases separable: the weights are the outer product of one factor per axis.
+    let factors: Option<Vec<Vec<T>>> = rng.random_bool(0.5).then(|| {
+        k_shape
+            .iter()
+            .map(|&k| (0..k).map(|_| tap(&mut rng)).collect())
+            .collect()
     });
+    let w = match &factors {
+        Some(f) => ArrayD::from_shape_fn(IxDyn(&k_shape), |m| {
+            (0..ndim).fold(T::one(), |acc, d| acc * f[d][m[d]])
+        }),
+        None => ArrayD::from_shape_fn(IxDyn(&k_shape), |_| tap(&mut rng)),
+    };
     if w.iter().all(|&v| v == T::zero()) {
         return;
     }
@@ -147,7 +160,13 @@ fn check<T: Real + Bits>(seed: u64, ndim: usize, cast: fn(f64) -> T) {
     };
     for boundary in boundaries::<T>() {
         let (want, want_report) = reference(&x, &lost, &w, &start, boundary, max_iter);
-        for workers in [Some(1), None] {
+        let cases = [
+            (FirstPass::Sparse, Some(1)),
+            (FirstPass::Sparse, None),
+            (FirstPass::Dense, None),
+            (FirstPass::Auto, Some(1)),
+        ];
+        for (first, workers) in cases {
             let mut got = x.as_slice().unwrap().to_vec();
             let report = threads::with_workers(workers, || {
                 fill_missing(
@@ -157,18 +176,30 @@ fn check<T: Real + Bits>(seed: u64, ndim: usize, cast: fn(f64) -> T) {
                     w.as_slice().unwrap(),
                     &k_shape,
                     &start,
+                    factors.as_deref(),
                     boundary,
                     max_iter,
+                    first,
                 )
             })
             .unwrap();
             let ctx = format!(
-                "seed {seed} shape {shape:?} k {k_shape:?} start {start:?} {boundary:?} max_iter {max_iter:?}"
+                "seed {seed} shape {shape:?} k {k_shape:?} start {start:?} {boundary:?} \
+                 max_iter {max_iter:?} {first:?} separable {}",
+                factors.is_some()
             );
             assert_eq!(report, want_report, "{ctx}");
+            // The sparse passes add the same terms in the same order as the reference: bit for
+            // bit. The dense first pass sums with SIMD fused multiply-adds: within rounding.
+            let tol = if first == FirstPass::Sparse {
+                0.0
+            } else {
+                1e-5
+            };
             for (i, (g, r)) in got.iter().zip(want.iter()).enumerate() {
+                let (g, r) = (g.to_f64().unwrap(), r.to_f64().unwrap());
                 assert!(
-                    g == r || (g.is_nan() && r.is_nan()),
+                    (g - r).abs() <= tol || (g.is_nan() && r.is_nan()),
                     "{ctx}: sample {i}: {g:?} != {r:?}"
                 );
             }
@@ -252,8 +283,10 @@ fn large_image_with_holes_threaded() {
             w.as_slice().unwrap(),
             &[3, 3],
             &[-1, -1],
+            None,
             boundary,
             None,
+            FirstPass::Sparse,
         )
         .unwrap();
         assert_eq!(got_report, report);

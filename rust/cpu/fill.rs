@@ -19,11 +19,30 @@
 //! around), or all remaining lost samples from one scan of the mask when that is cheaper. Passes are
 //! threaded with rayon over chunks of the samples they evaluate.
 
+use crate::cpu::direct::{correlate_into, DirectElement};
 use crate::cpu::threads;
 use crate::element::Real;
 use crate::error::{value_error, Result};
 use crate::params::Boundary;
+use ndarray::{ArrayViewD, IxDyn};
 use rayon::prelude::*;
+
+/// Element types filling runs on.
+pub trait FillElement: Real + DirectElement {}
+impl FillElement for f32 {}
+impl FillElement for f64 {}
+
+/// How the first pass evaluates the two sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstPass {
+    /// By the cost model: whole-array correlations when lost samples are many and the window large.
+    Auto,
+    /// Two whole-array SIMD correlations ([`correlate_into`]; per axis when the weights are
+    /// separable), read at the lost samples.
+    Dense,
+    /// The sums at each lost sample, like later passes.
+    Sparse,
+}
 
 /// State of a sample during filling.
 const VALID: u8 = 0;
@@ -44,11 +63,15 @@ pub struct FillReport {
 struct Window<T> {
     shape: Vec<usize>,
     strides: Vec<usize>,
-    /// Per tap: its weight, its flat offset (for samples whose window lies inside the array) and its
-    /// offset on each axis (`start[d] + m[d]`).
+    /// Per nonzero tap: its weight and its offset on each axis (`start[d] + m[d]`), for samples near
+    /// the edges.
     weights: Vec<T>,
-    flat: Vec<isize>,
     offsets: Vec<Vec<isize>>,
+    /// The kernel as rows along the last axis (zero taps included): each row's flat offset, and the
+    /// taps of all rows, `kw` per row. Samples whose window lies inside read these rows in place.
+    row_flat: Vec<isize>,
+    row_taps: Vec<T>,
+    kw: usize,
     /// Per axis: the range of offsets `lo ..= hi` the taps read.
     lo: Vec<isize>,
     hi: Vec<isize>,
@@ -68,7 +91,7 @@ impl<T: Real> Window<T> {
         for d in (0..ndim.saturating_sub(1)).rev() {
             strides[d] = strides[d + 1] * shape[d + 1];
         }
-        let (mut w, mut flat, mut offsets) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut w, mut offsets) = (Vec::new(), Vec::new());
         for (t, &wt) in weights.iter().enumerate() {
             if wt == T::ZERO {
                 continue;
@@ -79,22 +102,34 @@ impl<T: Real> Window<T> {
                 off[d] = start[d] + (rest % k_shape[d]) as isize;
                 rest /= k_shape[d];
             }
-            flat.push((0..ndim).map(|d| off[d] * strides[d] as isize).sum());
             offsets.push(off);
             w.push(wt);
         }
-        let lo = (0..ndim)
-            .map(|d| offsets.iter().map(|o| o[d]).min().unwrap_or(0))
+        let kw = k_shape[ndim - 1];
+        let row_flat = (0..weights.len() / kw.max(1))
+            .map(|r| {
+                let mut rest = r;
+                let mut off = start[ndim - 1] * strides[ndim - 1] as isize;
+                for d in (0..ndim - 1).rev() {
+                    off += (start[d] + (rest % k_shape[d]) as isize) * strides[d] as isize;
+                    rest /= k_shape[d];
+                }
+                off
+            })
             .collect();
+        // The interior test uses the reach of every tap, zero or not, since rows read them all.
+        let lo = (0..ndim).map(|d| start[d]).collect();
         let hi = (0..ndim)
-            .map(|d| offsets.iter().map(|o| o[d]).max().unwrap_or(0))
+            .map(|d| start[d] + k_shape[d] as isize - 1)
             .collect();
         Window {
             shape: shape.to_vec(),
             strides,
             weights: w,
-            flat,
             offsets,
+            row_flat,
+            row_taps: weights.to_vec(),
+            kw,
             lo,
             hi,
             boundary,
@@ -109,7 +144,8 @@ impl<T: Real> Window<T> {
     }
 
     /// The weighted mean of the valid samples in the window of `p`, or `None` when there are none.
-    fn evaluate(&self, p: usize, values: &[T], state: &[u8], coords: &mut [usize]) -> Option<T> {
+    /// `values` holds 0 at lost samples and `valid` 1 at valid ones, 0 elsewhere.
+    fn evaluate(&self, p: usize, buf: &Buffers<T>, coords: &mut [usize]) -> Option<T> {
         self.coords(p, coords);
         let inside = (0..coords.len()).all(|d| {
             let c = coords[d] as isize;
@@ -117,11 +153,17 @@ impl<T: Real> Window<T> {
         });
         let (mut num, mut den) = (T::ZERO, T::ZERO);
         if inside {
-            for (&w, &f) in self.weights.iter().zip(&self.flat) {
+            // Branch-free rows in place: a lost sample adds w * 0 to both sums.
+            for (&f, taps) in self
+                .row_flat
+                .iter()
+                .zip(self.row_taps.chunks_exact(self.kw))
+            {
                 let q = (p as isize + f) as usize;
-                if state[q] == VALID {
-                    num = num + w * values[q];
-                    den = den + w;
+                let (vals, valid) = (&buf.values[q..q + self.kw], &buf.valid[q..q + self.kw]);
+                for ((&w, &v), &m) in taps.iter().zip(vals).zip(valid) {
+                    num = num + w * v;
+                    den = den + w * m;
                 }
             }
         } else {
@@ -136,10 +178,8 @@ impl<T: Real> Window<T> {
                         None => continue 'taps,
                     }
                 }
-                if state[q] == VALID {
-                    num = num + w * values[q];
-                    den = den + w;
-                }
+                num = num + w * buf.values[q];
+                den = den + w * buf.valid[q];
             }
         }
         (den > T::ZERO).then(|| num / den)
@@ -164,10 +204,14 @@ impl<T: Real> Window<T> {
             scratch.index[d] = -reach;
         }
         let wrap = matches!(self.boundary, Boundary::Wrap);
-        'outer: loop {
-            let mut q = 0usize;
+        let last = ndim - 1;
+        let (n_last, c_last) = (self.shape[last] as isize, scratch.centre[last] as isize);
+        let (r0, r1) = scratch.ranges[last];
+        'rows: loop {
+            // the row of the box: every axis but the last
+            let mut base = 0usize;
             let mut ok = true;
-            for d in 0..ndim {
+            for d in 0..last {
                 let n = self.shape[d] as isize;
                 let mut c = scratch.centre[d] as isize + scratch.index[d];
                 if wrap {
@@ -176,17 +220,31 @@ impl<T: Real> Window<T> {
                     ok = false;
                     break;
                 }
-                q += c as usize * self.strides[d];
+                base += c as usize * self.strides[d];
             }
-            if ok && state[q] == LOST {
-                state[q] = QUEUED;
-                out.push(q);
+            if ok {
+                let mut visit = |c: isize| {
+                    let q = base + c as usize;
+                    if state[q] == LOST {
+                        state[q] = QUEUED;
+                        out.push(q);
+                    }
+                };
+                if wrap && (c_last + r0 < 0 || c_last + r1 >= n_last) {
+                    for c in c_last + r0..=c_last + r1 {
+                        visit(c.rem_euclid(n_last));
+                    }
+                } else {
+                    for c in (c_last + r0).max(0)..=(c_last + r1).min(n_last - 1) {
+                        visit(c);
+                    }
+                }
             }
-            // next index of the box, last axis fastest
-            for d in (0..ndim).rev() {
+            // next row of the box
+            for d in (0..last).rev() {
                 scratch.index[d] += 1;
                 if scratch.index[d] <= scratch.ranges[d].1 {
-                    continue 'outer;
+                    continue 'rows;
                 }
                 scratch.index[d] = scratch.ranges[d].0;
             }
@@ -207,22 +265,32 @@ struct Scratch {
     ranges: Vec<(isize, isize)>,
 }
 
+/// The arrays a pass reads: values with 0 at lost samples, validity as 0/1, and each sample's state.
+struct Buffers<'a, T> {
+    values: &'a mut [T],
+    valid: Vec<T>,
+    state: Vec<u8>,
+}
+
 /// Fills the samples of `values` (row-major, `shape`) where `lost` is true, in place, by iterated
 /// normalized convolution with `weights` (row-major, `k_shape`), tap `m` reading `p + start + m`
 /// through `boundary` (see the module doc). Samples still lost at the end are set to NaN.
 ///
-/// `max_iter`: the most passes (`None`: until done). Errors for mismatched shapes, or weights that are
-/// negative, not finite, or all zero.
+/// `factors`: when the weights are separable, one factor per axis whose outer product is `weights`;
+/// a dense first pass then correlates axis by axis. `max_iter`: the most passes (`None`: until done).
+/// Errors for mismatched shapes, or weights that are negative, not finite, or all zero.
 #[allow(clippy::too_many_arguments)]
-pub fn fill_missing<T: Real>(
+pub fn fill_missing<T: FillElement>(
     values: &mut [T],
     lost: &[bool],
     shape: &[usize],
     weights: &[T],
     k_shape: &[usize],
     start: &[isize],
+    factors: Option<&[Vec<T>]>,
     boundary: Boundary<T>,
     max_iter: Option<usize>,
+    first_pass: FirstPass,
 ) -> Result<FillReport> {
     let n: usize = shape.iter().product();
     if values.len() != n || lost.len() != n {
@@ -232,7 +300,7 @@ pub fn fill_missing<T: Real>(
             lost.len()
         );
     }
-    if k_shape.len() != shape.len() || start.len() != shape.len() {
+    if k_shape.len() != shape.len() || start.len() != shape.len() || shape.is_empty() {
         return value_error!(
             "weights and start need one entry per axis ({}); got {} and {}",
             shape.len(),
@@ -240,7 +308,7 @@ pub fn fill_missing<T: Real>(
             start.len()
         );
     }
-    if weights.len() != k_shape.iter().product::<usize>() {
+    if weights.len() != k_shape.iter().product::<usize>() || weights.is_empty() {
         return value_error!("weights do not fill their shape {k_shape:?}");
     }
     if weights.iter().any(|w| !w.is_finite() || *w < T::ZERO) {
@@ -249,28 +317,84 @@ pub fn fill_missing<T: Real>(
     if !weights.iter().any(|w| *w > T::ZERO) {
         return value_error!("weights must have at least one positive entry");
     }
-    let state_of = |l: bool| if l { LOST } else { VALID };
-    let mut state: Vec<u8> = lost.iter().map(|&l| state_of(l)).collect();
-    let mut candidates: Vec<usize> = Vec::with_capacity(n / 8);
-    candidates.extend(lost.iter().enumerate().filter(|(_, &l)| l).map(|(p, _)| p));
+    if let Some(f) = factors {
+        if f.len() != k_shape.len() || f.iter().zip(k_shape).any(|(f, &k)| f.len() != k) {
+            return value_error!("separable factors must have the lengths {k_shape:?}");
+        }
+    }
+    // The lost samples, listed without a branch per sample (a mask of scattered losses would
+    // mispredict every tenth one): write every index, advance over the lost ones.
+    let mut candidates: Vec<usize> = vec![0; n + 1];
+    let mut count = 0;
+    for (p, &l) in lost.iter().enumerate() {
+        candidates[count] = p;
+        count += l as usize;
+    }
+    candidates.truncate(count);
+    candidates.shrink_to_fit();
     let mut remaining = candidates.len();
+    let mut iterations = 0;
+    if remaining == 0 {
+        return Ok(FillReport {
+            iterations,
+            remaining,
+        });
+    }
+    let mut buf = Buffers {
+        valid: lost
+            .iter()
+            .map(|&l| if l { T::ZERO } else { T::one() })
+            .collect(),
+        state: lost.iter().map(|&l| if l { LOST } else { VALID }).collect(),
+        values,
+    };
+    for &p in &candidates {
+        buf.values[p] = T::ZERO;
+    }
     let window = Window::new(shape, weights, k_shape, start, boundary);
     let box_len = window.box_len();
-    let mut iterations = 0;
     let mut scratch = Scratch {
         centre: vec![0; shape.len()],
         index: vec![0; shape.len()],
         ranges: vec![(0, 0); shape.len()],
     };
+    let dense = match first_pass {
+        FirstPass::Dense => true,
+        FirstPass::Sparse => false,
+        FirstPass::Auto => {
+            // Per sample: the sparse pass does two multiply-adds per tap at each lost sample; the
+            // dense one two SIMD correlations of the whole array (about 8 multiply-adds per
+            // instruction) plus a few passes over memory.
+            let taps = match factors {
+                Some(f) => f.iter().map(Vec::len).sum::<usize>(),
+                None => weights.len(),
+            };
+            2 * remaining * weights.len() > n * (6 + taps / 4)
+        }
+    };
     while remaining > 0 && !candidates.is_empty() && max_iter.is_none_or(|m| iterations < m) {
-        let filled = evaluate_all(&window, &candidates, values, &state);
+        let filled = if dense && iterations == 0 {
+            dense_pass(
+                &buf,
+                shape,
+                weights,
+                k_shape,
+                start,
+                factors,
+                boundary,
+                &candidates,
+            )
+        } else {
+            evaluate_all(&window, &candidates, &buf)
+        };
         if filled.is_empty() {
             break;
         }
         iterations += 1;
         for &(p, v) in &filled {
-            values[p] = v;
-            state[p] = VALID;
+            buf.values[p] = v;
+            buf.valid[p] = T::one();
+            buf.state[p] = VALID;
         }
         remaining -= filled.len();
         candidates.clear();
@@ -279,18 +403,18 @@ pub fn fill_missing<T: Real>(
         }
         if filled.len().saturating_mul(box_len) >= n / 4 {
             // Cheaper to scan the whole mask once than to visit every neighbourhood.
-            candidates.extend((0..n).filter(|&p| state[p] == LOST));
+            candidates.extend((0..n).filter(|&p| buf.state[p] == LOST));
         } else {
             for &(f, _) in &filled {
-                window.queue_neighbours(f, &mut state, &mut candidates, &mut scratch);
+                window.queue_neighbours(f, &mut buf.state, &mut candidates, &mut scratch);
             }
             for &p in &candidates {
-                state[p] = LOST;
+                buf.state[p] = LOST;
             }
         }
     }
     if remaining > 0 {
-        for (v, s) in values.iter_mut().zip(&state) {
+        for (v, s) in buf.values.iter_mut().zip(&buf.state) {
             if *s != VALID {
                 *v = T::nan();
             }
@@ -303,23 +427,18 @@ pub fn fill_missing<T: Real>(
 }
 
 /// One pass: the new value of every candidate that has a valid sample in its window.
-fn evaluate_all<T: Real>(
+fn evaluate_all<T: FillElement>(
     window: &Window<T>,
     candidates: &[usize],
-    values: &[T],
-    state: &[u8],
+    buf: &Buffers<T>,
 ) -> Vec<(usize, T)> {
     let ndim = window.shape.len();
-    let work = candidates.len() * window.weights.len();
+    let work = candidates.len() * window.row_taps.len();
     let eval_chunk = |chunk: &[usize]| -> Vec<(usize, T)> {
         let mut coords = vec![0usize; ndim];
         chunk
             .iter()
-            .filter_map(|&p| {
-                window
-                    .evaluate(p, values, state, &mut coords)
-                    .map(|v| (p, v))
-            })
+            .filter_map(|&p| window.evaluate(p, buf, &mut coords).map(|v| (p, v)))
             .collect()
     };
     if threads::parallel(work) {
@@ -339,9 +458,96 @@ fn evaluate_all<T: Real>(
     }
 }
 
+/// The first pass over the whole array: both sums as SIMD correlations of the values (0 at lost
+/// samples) and of the validity, read at the `lost` samples.
+#[allow(clippy::too_many_arguments)]
+fn dense_pass<T: FillElement>(
+    buf: &Buffers<T>,
+    shape: &[usize],
+    weights: &[T],
+    k_shape: &[usize],
+    start: &[isize],
+    factors: Option<&[Vec<T>]>,
+    boundary: Boundary<T>,
+    lost: &[usize],
+) -> Vec<(usize, T)> {
+    // Outside the array, a fill boundary reads 0 in both arrays: no value, no weight.
+    let boundary = match boundary {
+        Boundary::Fill(_) => Boundary::Fill(T::ZERO),
+        b => b,
+    };
+    let correlate = |x: &[T]| -> Vec<T> {
+        let mut out = vec![T::ZERO; x.len()];
+        match factors {
+            Some(f) if shape.len() > 1 => {
+                // One axis at a time: the boundary maps each axis on its own, so this is the
+                // N-d correlation with the outer product of the factors. Passes alternate between
+                // `out` and `tmp`, ending in `out`.
+                let mut tmp = vec![T::ZERO; x.len()];
+                let passes = f.len();
+                for (d, taps) in f.iter().enumerate() {
+                    let mut ks = vec![1usize; shape.len()];
+                    ks[d] = taps.len();
+                    let mut st = vec![0isize; shape.len()];
+                    st[d] = start[d];
+                    let kv = ArrayViewD::from_shape(IxDyn(&ks), taps).expect("shape");
+                    let into_out = (passes - 1 - d) % 2 == 0;
+                    let (src, dst): (&[T], &mut [T]) = match (d, into_out) {
+                        (0, true) => (x, &mut out),
+                        (0, false) => (x, &mut tmp),
+                        (_, true) => (&tmp, &mut out),
+                        (_, false) => (&out, &mut tmp),
+                    };
+                    let xv = ArrayViewD::from_shape(IxDyn(shape), src).expect("shape");
+                    correlate_into(xv, kv, &st, dst, shape, boundary);
+                }
+            }
+            _ => {
+                let xv = ArrayViewD::from_shape(IxDyn(shape), x).expect("shape");
+                let kv = ArrayViewD::from_shape(IxDyn(k_shape), weights).expect("shape");
+                correlate_into(xv, kv, start, &mut out, shape, boundary);
+            }
+        }
+        out
+    };
+    let num = correlate(&buf.values[..]);
+    let den = correlate(&buf.valid);
+    lost.iter()
+        .filter(|&&p| den[p] > T::ZERO)
+        .map(|&p| (p, num[p] / den[p]))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 1-D filling with a centred window.
+    fn run(
+        x: &[f64],
+        lost: &[bool],
+        w: &[f64],
+        boundary: Boundary<f64>,
+        max_iter: Option<usize>,
+        first: FirstPass,
+    ) -> Result<(Vec<f64>, FillReport)> {
+        let mut v = x.to_vec();
+        let start = -((w.len() / 2) as isize);
+        let shape = [x.len()];
+        let r = fill_missing(
+            &mut v,
+            lost,
+            &shape,
+            w,
+            &[w.len()],
+            &[start],
+            None,
+            boundary,
+            max_iter,
+            first,
+        )?;
+        Ok((v, r))
+    }
 
     fn fill1(
         x: &[f64],
@@ -349,20 +555,16 @@ mod tests {
         w: &[f64],
         boundary: Boundary<f64>,
     ) -> (Vec<f64>, FillReport) {
-        let mut v = x.to_vec();
-        let start = -((w.len() / 2) as isize);
-        let r = fill_missing(
-            &mut v,
-            lost,
-            &[x.len()],
-            w,
-            &[w.len()],
-            &[start],
-            boundary,
-            None,
-        )
-        .unwrap();
-        (v, r)
+        let sparse = run(x, lost, w, boundary, None, FirstPass::Sparse).unwrap();
+        let dense = run(x, lost, w, boundary, None, FirstPass::Dense).unwrap();
+        assert_eq!(sparse.1, dense.1);
+        for (a, b) in sparse.0.iter().zip(&dense.0) {
+            assert!(
+                (a - b).abs() < 1e-12 || (a.is_nan() && b.is_nan()),
+                "{a} {b}"
+            );
+        }
+        sparse
     }
 
     #[test]
@@ -396,29 +598,16 @@ mod tests {
     #[test]
     fn reflect_boundary_reads_the_mirrored_samples() {
         // index 0 reads ext(-1) = x[0] (lost), x[0] (lost) and x[1]: the mean is x[1].
-        let (v, _) = fill1(
-            &[0.0, 4.0, 8.0],
-            &[true, false, false],
-            &[1.0, 2.0, 1.0],
-            Boundary::Symm,
-        );
-        assert_eq!(v[0], 4.0);
+        let x = [0.0, 4.0, 8.0];
+        let lost = [true, false, false];
+        assert_eq!(fill1(&x, &lost, &[1.0, 2.0, 1.0], Boundary::Symm).0[0], 4.0);
         // mirror: ext(-1) = x[1]: (1 * 4 + 1 * 4) / 2
-        let (v, _) = fill1(
-            &[0.0, 4.0, 8.0],
-            &[true, false, false],
-            &[1.0, 2.0, 1.0],
-            Boundary::Mirror,
+        assert_eq!(
+            fill1(&x, &lost, &[1.0, 2.0, 1.0], Boundary::Mirror).0[0],
+            4.0
         );
-        assert_eq!(v[0], 4.0);
         // wrap: ext(-1) = x[2]
-        let (v, _) = fill1(
-            &[0.0, 4.0, 8.0],
-            &[true, false, false],
-            &[1.0, 2.0, 1.0],
-            Boundary::Wrap,
-        );
-        assert_eq!(v[0], 6.0);
+        assert_eq!(fill1(&x, &lost, &[1.0, 2.0, 1.0], Boundary::Wrap).0[0], 6.0);
     }
 
     #[test]
@@ -438,59 +627,46 @@ mod tests {
                 remaining: 1
             }
         );
-        let mut v: Vec<f64> = vec![1.0, 0.0, 0.0, 0.0, 0.0];
+        let x = [1.0, 0.0, 0.0, 0.0, 0.0];
         let lost = [false, true, true, true, true];
-        let r = fill_missing(
-            &mut v,
-            &lost,
-            &[5],
-            &[1.0; 3],
-            &[3],
-            &[-1],
-            Boundary::Fill(0.0),
-            Some(2),
-        )
-        .unwrap();
-        assert_eq!(
-            r,
-            FillReport {
-                iterations: 2,
-                remaining: 2
-            }
-        );
-        assert_eq!(&v[..3], &[1.0, 1.0, 1.0]);
-        assert!(v[3].is_nan() && v[4].is_nan());
+        for first in [FirstPass::Sparse, FirstPass::Dense] {
+            let (v, r) = run(&x, &lost, &[1.0; 3], Boundary::Fill(0.0), Some(2), first).unwrap();
+            assert_eq!(
+                r,
+                FillReport {
+                    iterations: 2,
+                    remaining: 2
+                }
+            );
+            assert_eq!(&v[..3], &[1.0, 1.0, 1.0]);
+            assert!(v[3].is_nan() && v[4].is_nan());
+        }
     }
 
     #[test]
     fn bad_weights_and_shapes_are_errors() {
-        let mut v = vec![0.0; 3];
+        let x = [0.0; 3];
         let lost = [true, false, false];
-        let bad: &[&[f64]] = &[&[1.0, -1.0, 1.0], &[0.0, 0.0, 0.0], &[1.0, f64::NAN, 1.0]];
+        let bad: &[&[f64]] = &[
+            &[1.0, -1.0, 1.0],
+            &[0.0, 0.0, 0.0],
+            &[1.0, f64::NAN, 1.0],
+            &[],
+        ];
         for w in bad {
-            assert!(fill_missing(
-                &mut v,
-                &lost,
-                &[3],
-                w,
-                &[3],
-                &[-1],
-                Boundary::Fill(0.0),
-                None
-            )
-            .is_err());
+            assert!(run(&x, &lost, w, Boundary::Fill(0.0), None, FirstPass::Auto).is_err());
         }
-        assert!(fill_missing(
-            &mut v,
+        assert!(run(
+            &x,
             &lost[..2],
-            &[3],
             &[1.0],
-            &[1],
-            &[0],
             Boundary::Fill(0.0),
-            None
+            None,
+            FirstPass::Auto
         )
         .is_err());
+        let mut v = x.to_vec();
+        let b = Boundary::Fill(0.0);
         assert!(fill_missing(
             &mut v,
             &lost,
@@ -498,8 +674,24 @@ mod tests {
             &[1.0],
             &[1, 1],
             &[0],
-            Boundary::Fill(0.0),
-            None
+            None,
+            b,
+            None,
+            FirstPass::Auto
+        )
+        .is_err());
+        let bad_factors = vec![vec![1.0, 1.0]];
+        assert!(fill_missing(
+            &mut v,
+            &lost,
+            &[3],
+            &[1.0; 3],
+            &[3],
+            &[-1],
+            Some(&bad_factors),
+            b,
+            None,
+            FirstPass::Auto
         )
         .is_err());
     }

@@ -206,9 +206,11 @@ fn fftconvolve<'py>(
 /// Normalized-convolution filling (`sigconv::cpu::fill`): a copy of `x` with the samples where
 /// `lost` is true filled from the valid ones, tap `m` of `weights` reading `p + start + m` through
 /// `boundary` (an ndimage mode; `'constant'`: outside the array counts as lost). float32 or float64.
-/// Returns `(filled, passes, unfilled)`; unfilled samples are NaN.
+/// `factors`: one 1-D array per axis whose outer product is `weights`, when it is separable.
+/// `first_pass`: `'auto'`, `'dense'` or `'sparse'` (see `FirstPass`). Returns
+/// `(filled, passes, unfilled)`; unfilled samples are NaN.
 #[pyfunction]
-#[pyo3(signature = (x, lost, weights, start, boundary="constant", max_iter=None, workers=None, device="cpu"))]
+#[pyo3(signature = (x, lost, weights, start, factors=None, boundary="constant", max_iter=None, first_pass="auto", workers=None, device="cpu"))]
 #[allow(clippy::too_many_arguments)]
 fn fill_missing<'py>(
     py: Python<'py>,
@@ -216,12 +218,25 @@ fn fill_missing<'py>(
     lost: PyReadonlyArrayDyn<'py, bool>,
     weights: &Bound<'py, PyAny>,
     start: Vec<isize>,
+    factors: Option<Vec<Bound<'py, PyAny>>>,
     boundary: &str,
     max_iter: Option<usize>,
+    first_pass: &str,
     workers: Option<usize>,
     device: &str,
 ) -> PyResult<(Bound<'py, PyAny>, usize, usize)> {
+    use crate::cpu::fill::FirstPass;
     device::resolve(device)?;
+    let first_pass = match first_pass {
+        "auto" => FirstPass::Auto,
+        "dense" => FirstPass::Dense,
+        "sparse" => FirstPass::Sparse,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "first_pass must be one of 'auto', 'dense', 'sparse'; got {other:?}"
+            )))
+        }
+    };
     macro_rules! run {
         ($t:ty) => {{
             let xa: PyReadonlyArrayDyn<$t> =
@@ -246,6 +261,18 @@ fn fill_missing<'py>(
             };
             let mut values: Vec<$t> = row_major(xa.as_array());
             let taps: Vec<$t> = row_major(wa.as_array());
+            let factors: Option<Vec<Vec<$t>>> = match &factors {
+                None => None,
+                Some(fs) => Some(
+                    fs.iter()
+                        .map(|f| {
+                            let fa: PyReadonlyArrayDyn<$t> =
+                                f.extract().map_err(|_| same_dtype_error(x, f))?;
+                            Ok(row_major(fa.as_array()))
+                        })
+                        .collect::<PyResult<_>>()?,
+                ),
+            };
             let lost_v: std::borrow::Cow<'_, [bool]> = match lost.as_slice() {
                 Ok(s) => s.into(),
                 Err(_) => lost
@@ -264,8 +291,10 @@ fn fill_missing<'py>(
                         &taps,
                         &k_shape,
                         &start,
+                        factors.as_deref(),
                         boundary,
                         max_iter,
+                        first_pass,
                     )
                 })
             })?;

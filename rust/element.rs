@@ -7,7 +7,7 @@
 use std::fmt::Debug;
 
 /// A type the direct kernels can accumulate in: `acc + a * b`.
-pub trait Element: Copy + Send + Sync + Default + PartialEq + Debug + 'static {
+pub trait Element: Copy + Send + Sync + Default + PartialEq + PartialOrd + Debug + 'static {
     /// The additive identity.
     const ZERO: Self;
     /// `self + a * b` (wrapping for integers, not fused for floats so that it vectorises anywhere).

@@ -9,7 +9,10 @@
 //!   requested threads.
 //! * [`cpu`] — the kernels: `reference` (plain loops, the oracle), `direct` (SIMD sliding dot
 //!   products over row blocks), `fft` (real FFTs, whole-array and blocked), `simd/` (one file per
-//!   instruction set, chosen at run time), `threads` (the `workers=` setting).
+//!   instruction set, chosen at run time), `threads` (the `workers=` setting); for the ndimage
+//!   filters `separable` (1-D passes along any axis, fused 2-D passes, running sums, van Herk
+//!   min/max) and `rank` (SIMD median networks from `median_networks`, generic rank selection).
+//! * [`ops::ndfilter`] — the ndimage filters' entry points (pass sequences, rank filters, NaN).
 //! * `python` (feature `python`) — the only module that knows about PyO3 and numpy.
 //!
 //! Everything is a correlation underneath: a true convolution is a correlation with the kernel

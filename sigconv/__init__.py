@@ -3,18 +3,23 @@
 A Rust core (multi-threaded, SIMD chosen at run time) behind scipy-compatible Python functions:
 
 * :mod:`sigconv.signal` — ``convolve``, ``correlate``, ``fftconvolve``, ``oaconvolve``, ``convolve2d``,
-  ``correlate2d``, ``choose_conv_method``, ``correlation_lags``, as in scipy.signal.
+  ``correlate2d``, ``choose_conv_method``, ``correlation_lags``, ``medfilt``, ``medfilt2d``,
+  ``wiener``, ``savgol_filter``, as in scipy.signal.
+* :mod:`sigconv.ndimage` — ``correlate``, ``convolve`` (and their 1-D forms), ``uniform_filter``,
+  ``gaussian_filter``, ``median_filter``, ``minimum_filter``, ``maximum_filter`` (and 1-D forms),
+  as in scipy.ndimage.
 * :mod:`sigconv.kernels` — the classic kernels (box, gaussian, sobel, prewitt, laplacian, ...).
 * :func:`sigconv.conv_matrix` — the scipy.sparse matrix of a convolution.
 """
 
 from sigconv._core import GpuUnavailableError
 from sigconv import signal
+from sigconv import ndimage
 from sigconv import kernels
 from sigconv._conv_matrix import conv_matrix
 
 __version__ = "0.1.0"
-__all__ = ["GpuUnavailableError", "signal", "kernels", "conv_matrix", "info"]
+__all__ = ["GpuUnavailableError", "signal", "ndimage", "kernels", "conv_matrix", "info"]
 
 
 def info():

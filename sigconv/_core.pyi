@@ -58,3 +58,21 @@ def fill_missing(
     workers: int | None = None,
     device: str = "cpu",
 ) -> tuple[npt.NDArray[np.floating], int, int]: ...
+def filter_axes(
+    x: npt.NDArray[np.generic],
+    passes: list[tuple[int, str, list[float], int, int, str]],
+    cval: float = 0.0,
+    workers: int | None = None,
+    device: str = "cpu",
+) -> npt.NDArray[np.generic]: ...
+def rank_filter(
+    x: npt.NDArray[np.generic],
+    footprint: list[bool],
+    fshape: list[int],
+    rank: int,
+    start: list[int],
+    mode: str = "reflect",
+    cval: float = 0.0,
+    workers: int | None = None,
+    device: str = "cpu",
+) -> npt.NDArray[np.generic]: ...

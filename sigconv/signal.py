@@ -7,6 +7,9 @@ script working. Two keyword-only extras are added to every function: ``workers``
 
 Python owns the arguments: it checks option strings, normalises shapes, axes and dtypes, and hands the
 compiled core (:mod:`sigconv._core`) only real arrays of one dtype among float32, float64 and int64.
+The smoothing filters (``medfilt``, ``medfilt2d``, ``wiener``, ``savgol_filter``) run on the
+:mod:`sigconv.ndimage` kernels (SIMD median networks, separable running means, the correlate pass).
+
 Everything else is built from those real convolutions:
 
 * integers and bools are convolved exactly in int64 (wrapping modulo 2**64, which is exact modulo the
@@ -16,6 +19,7 @@ Everything else is built from those real convolutions:
   ``(a + ib) * (c + id) = (a*c - b*d) + i(a*d + b*c)``: four real convolutions, two when one side is real.
 """
 
+import math
 import numbers
 import os
 import time
@@ -34,6 +38,10 @@ __all__ = [
     "correlate2d",
     "choose_conv_method",
     "correlation_lags",
+    "medfilt",
+    "medfilt2d",
+    "wiener",
+    "savgol_filter",
 ]
 
 _MODES = ("full", "same", "valid")
@@ -785,3 +793,320 @@ def correlation_lags(in1_len, in2_len, mode="full"):
             raise ValueError(f"{name} must be a non-negative integer; got {name}={n!r}")
         lengths.append(int(n))
     return _core.correlation_lags(lengths[0], lengths[1], mode)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Smoothing: medfilt, medfilt2d, wiener, savgol_filter (on the sigconv.ndimage kernels)
+# ----------------------------------------------------------------------------------------------------
+
+
+def _odd_kernel_size(kernel_size, ndim, name="kernel_size"):
+    """scipy's medfilt rule: None gives 3 per axis, a scalar is repeated; every length odd."""
+    if kernel_size is None:
+        sizes = [3] * ndim
+    else:
+        arr = np.asarray(kernel_size)
+        if arr.ndim == 0:
+            arr = np.repeat(arr, ndim)
+        if arr.ndim != 1 or arr.shape[0] != ndim or arr.dtype.kind not in "iuf":
+            raise ValueError(
+                f"{name} must be an odd integer or one odd integer per axis ({ndim}); "
+                f"got {name}={kernel_size!r}"
+            )
+        sizes = [int(k) for k in arr]
+        if any(float(k) != float(v) for k, v in zip(sizes, arr)):
+            raise ValueError(f"{name} must hold integers; got {name}={kernel_size!r}")
+    for k in sizes:
+        if k % 2 != 1 or k < 1:
+            raise ValueError(
+                f"Each element of kernel_size should be odd (and positive); got {name}={kernel_size!r}"
+            )
+    return sizes
+
+
+def medfilt(volume, kernel_size=None, *, workers=None, device="cpu"):
+    """Median filter of an N-dimensional array, zero-padded at the edges.
+
+    Each output is the median of the ``kernel_size`` window centred on it, samples beyond the
+    edges counting as 0 (``scipy.ndimage.median_filter`` with ``mode='constant'``).
+
+    Parameters
+    ----------
+    volume : array_like
+        Integer, float32 or float64 array.
+    kernel_size : int or sequence of int, optional
+        Odd window length per axis (default 3).
+    workers : int, optional
+        Threads (None: all cores).
+    device : {'cpu', 'gpu', 'auto'}, optional
+        Where to compute.
+
+    Returns
+    -------
+    ndarray
+        The filtered array, the shape and dtype of `volume`.
+
+    Examples
+    --------
+    >>> from sigconv import signal
+    >>> signal.medfilt([2, 6, 5, 4, 0, 3, 5, 7, 9, 2, 0, 1], kernel_size=5)
+    array([2, 4, 4, 4, 4, 4, 5, 5, 5, 2, 1, 0])
+    """
+    from sigconv import ndimage
+
+    vol = np.asarray(volume)
+    if vol.ndim == 0:
+        vol = vol.reshape(1)
+    if not (vol.dtype.kind in "iu" or vol.dtype in (np.float32, np.float64)):
+        raise ValueError(f"dtype={vol.dtype} is not supported by medfilt")
+    sizes = _odd_kernel_size(kernel_size, vol.ndim)
+    if any(k > n for k, n in zip(sizes, vol.shape)):
+        warnings.warn(
+            "kernel_size exceeds volume extent: the volume will be zero-padded.", stacklevel=2
+        )
+    return ndimage.median_filter(vol, size=sizes, mode="constant", workers=workers, device=device)
+
+
+def medfilt2d(input, kernel_size=3, *, workers=None, device="cpu"):
+    """Median filter of a 2-D array, zero-padded at the edges.
+
+    Parameters
+    ----------
+    input : array_like
+        2-D array (uint8, float32 and float64 as scipy's fast path; other dtypes as
+        :func:`medfilt`).
+    kernel_size : int or sequence of two ints, optional
+        Odd window length per axis (default 3).
+    workers : int, optional
+        Threads (None: all cores).
+    device : {'cpu', 'gpu', 'auto'}, optional
+        Where to compute.
+
+    Returns
+    -------
+    ndarray
+        The filtered array, the shape and dtype of `input`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv import signal
+    >>> signal.medfilt2d(np.array([[1., 9, 2], [8, 3, 7], [4, 6, 5]]))
+    array([[0., 2., 0.],
+           [3., 5., 3.],
+           [0., 4., 0.]])
+    """
+    from sigconv import ndimage
+
+    image = np.asarray(input)
+    if image.dtype.type not in (np.uint8, np.float32, np.float64):
+        return medfilt(image, kernel_size, workers=workers, device=device)
+    if image.ndim != 2:
+        raise ValueError(f"medfilt2d needs a 2-D input; got an array of shape {image.shape}")
+    sizes = _odd_kernel_size(kernel_size, 2)
+    return ndimage.median_filter(image, size=sizes, mode="constant", workers=workers,
+                                 device=device)
+
+
+def wiener(im, mysize=None, noise=None, *, workers=None, device="cpu"):
+    """Wiener filter of an N-dimensional array.
+
+    With the local mean ``m`` and variance ``v`` over a window of `mysize` (zero-padded) and the
+    noise power ``n`` (default: the mean of ``v``), the output is ``m + (1 - n / v) (im - m)``
+    where ``v >= n``, and ``m`` where ``v < n``.
+
+    Parameters
+    ----------
+    im : array_like
+        Real array.
+    mysize : int or sequence of int, optional
+        Window length per axis (default 3).
+    noise : float, optional
+        Noise power (default: estimated as the mean local variance).
+    workers : int, optional
+        Threads (None: all cores).
+    device : {'cpu', 'gpu', 'auto'}, optional
+        Where to compute.
+
+    Returns
+    -------
+    ndarray
+        float64 array of the shape of `im`, as scipy.signal.wiener.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv import signal
+    >>> np.round(signal.wiener(np.array([1.0, 2.0, 8.0, 2.0, 1.0, 3.0])), 3)
+    array([1.   , 2.872, 5.5  , 2.872, 2.   , 1.333])
+    """
+    im = np.asarray(im)
+    if im.dtype.kind not in "biuf":
+        raise TypeError(f"im has dtype {im.dtype}; sigconv.signal.wiener filters real arrays")
+    workers, device = _workers(workers), _device(device)
+    if mysize is None:
+        sizes = [3] * im.ndim
+    elif np.ndim(mysize) == 0:
+        sizes = [mysize] * im.ndim
+    else:
+        sizes = list(mysize)
+    if len(sizes) != im.ndim:
+        raise ValueError(
+            f"mysize needs one length per axis of im ({im.ndim}); got mysize={mysize!r}"
+        )
+    for k in sizes:
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral) or k < 1:
+            raise ValueError(f"mysize must hold positive integers; got mysize={mysize!r}")
+    passes = [(d, "mean", [], int(k), -(int(k) // 2), "constant") for d, k in enumerate(sizes)
+              if k > 1]
+
+    def local_mean(a):
+        a = np.ascontiguousarray(a, dtype=np.float64)
+        if not passes or a.size == 0:
+            return a.copy()
+        return _core.filter_axes(a, passes, 0.0, workers, device)
+
+    l_mean = local_mean(im)
+    l_var = local_mean(im**2) - l_mean**2
+    if noise is None:
+        noise = np.mean(np.ravel(l_var), axis=0)
+    res = im - l_mean
+    res *= 1 - noise / l_var
+    res += l_mean
+    return np.where(l_var < noise, l_mean, res)
+
+
+def _savgol_coeffs(window_length, polyorder, deriv, delta):
+    """scipy.signal.savgol_coeffs(..., use='conv'): least-squares polynomial fit coefficients."""
+    halflen, rem = divmod(window_length, 2)
+    pos = halflen - 0.5 if rem == 0 else halflen
+    if deriv > polyorder:
+        return np.zeros(window_length)
+    x = np.arange(-pos, window_length - pos, dtype=np.float64)[::-1]
+    order = np.arange(polyorder + 1).reshape(-1, 1)
+    A = x**order
+    y = np.zeros(polyorder + 1)
+    y[deriv] = math.factorial(deriv) / (delta**deriv)
+    coeffs, _, _, _ = np.linalg.lstsq(A, y, rcond=None)
+    return coeffs
+
+
+def _polyder(p, m):
+    """Derivative of order `m` of polynomials in the columns of `p` (highest power first)."""
+    if m == 0:
+        return p
+    n = p.shape[0]
+    if n <= m:
+        return np.zeros_like(p[:1, ...])
+    dp = p[:-m].copy()
+    for k in range(m):
+        rng = np.arange(n - k - 1, m - k - 1, -1)
+        dp *= rng.reshape((n - m,) + (1,) * (p.ndim - 1))
+    return dp
+
+
+def _fit_edge(x, window_start, window_stop, interp_start, interp_stop, axis, polyorder, deriv,
+              delta, y):
+    """scipy's savgol edge fit: a polynomial fitted to x[window_start:window_stop] (along axis)
+    gives y[interp_start:interp_stop]."""
+    x_edge = np.moveaxis(np.take(x, np.arange(window_start, window_stop), axis=axis), axis, 0)
+    edge_shape = x_edge.shape
+    xx = x_edge.reshape(edge_shape[0], -1)
+    t = np.arange(0, window_stop - window_start, dtype=x.dtype)
+    coeffs = np.polyfit(t, xx, polyorder)
+    if deriv > 0:
+        coeffs = _polyder(coeffs, deriv)
+    i = np.arange(interp_start - window_start, interp_stop - window_start, dtype=coeffs.dtype)
+    values = np.vander(i, coeffs.shape[0]) @ coeffs / (delta**deriv)
+    values = values.reshape((interp_stop - interp_start,) + edge_shape[1:])
+    index = [slice(None)] * y.ndim
+    index[axis] = slice(interp_start, interp_stop)
+    y[tuple(index)] = np.moveaxis(values, 0, axis)
+
+
+def savgol_filter(x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, mode="interp",
+                  cval=0.0, *, workers=None, device="cpu"):
+    """Savitzky-Golay filter: each output is the value (or `deriv`-th derivative) at the window's
+    centre of the degree-`polyorder` least-squares polynomial fitted to the `window_length`
+    samples around it.
+
+    The coefficients come from a least-squares solve (as scipy.signal.savgol_coeffs); the
+    filtering is one correlation pass in the Rust core. With ``mode='interp'`` the last
+    ``window_length // 2`` samples at each end are taken from the polynomial fitted to the
+    ``window_length`` samples at that end.
+
+    Parameters
+    ----------
+    x : array_like
+        Data (float32 stays float32; other dtypes become float64).
+    window_length : int
+        Window length, greater than `polyorder`.
+    polyorder : int
+        Polynomial degree.
+    deriv : int, optional
+        Derivative order (default 0: smoothing).
+    delta : float, optional
+        Sample spacing, for derivatives (default 1).
+    axis : int, optional
+        The axis filtered (default -1).
+    mode : {'interp', 'mirror', 'constant', 'nearest', 'wrap'}, optional
+        Edge handling (default 'interp').
+    cval : float, optional
+        The value beyond the edges for mode 'constant'.
+    workers : int, optional
+        Threads (None: all cores).
+    device : {'cpu', 'gpu', 'auto'}, optional
+        Where to compute.
+
+    Returns
+    -------
+    ndarray
+        The filtered array, the shape of `x`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv import signal
+    >>> x = np.array([2, 2, 5, 2, 1, 0, 1, 4, 9])
+    >>> np.round(signal.savgol_filter(x, 5, 2), 5)
+    array([1.65714, 3.17143, 3.54286, 2.85714, 0.65714, 0.17143, 1.     , 4.     ,
+           9.     ])
+    """
+    from sigconv import ndimage
+
+    modes = ("mirror", "constant", "nearest", "interp", "wrap")
+    _option("mode", mode, modes)
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"x has dtype {x.dtype}; savgol_filter filters real arrays")
+    if x.dtype != np.float64 and x.dtype != np.float32:
+        x = x.astype(np.float64)
+    for name, v, lo in (("window_length", window_length, 1), ("polyorder", polyorder, 0),
+                        ("deriv", deriv, 0)):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < lo:
+            raise ValueError(f"{name} must be an integer >= {lo}; got {name}={v!r}")
+    if polyorder >= window_length:
+        raise ValueError(
+            f"polyorder must be less than window_length; got polyorder={polyorder} and "
+            f"window_length={window_length}"
+        )
+    if x.ndim == 0:
+        raise ValueError("x must have at least one dimension; got a 0-d array")
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"axis={axis} is out of range for an array of {x.ndim} dimensions")
+    coeffs = _savgol_coeffs(int(window_length), int(polyorder), int(deriv), delta)
+    if mode == "interp":
+        if window_length > x.shape[axis]:
+            raise ValueError(
+                "If mode is 'interp', window_length must be less than or equal to the size of "
+                f"x along axis; got window_length={window_length} and {x.shape[axis]} samples"
+            )
+        y = ndimage.convolve1d(x, coeffs, axis=axis, mode="constant", workers=workers,
+                               device=device)
+        halflen = window_length // 2
+        n = x.shape[axis]
+        _fit_edge(x, 0, window_length, 0, halflen, axis, polyorder, deriv, delta, y)
+        _fit_edge(x, n - window_length, n, n - halflen, n, axis, polyorder, deriv, delta, y)
+        return y
+    return ndimage.convolve1d(x, coeffs, axis=axis, mode=mode, cval=cval, workers=workers,
+                              device=device)

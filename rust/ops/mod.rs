@@ -3,5 +3,6 @@
 pub mod convolve;
 pub mod cost;
 pub mod device;
+pub mod ndfilter;
 
 pub use convolve::{convolve, fft_convolve, ConvElement};

@@ -166,6 +166,129 @@ fn correlate<'py>(
     }
 }
 
+/// The ndimage dtype dispatch: `$body` with `$t` bound to f32, f64 or i64 (integers only where
+/// `$ints`), else a TypeError naming `$what`.
+macro_rules! nd_dispatch {
+    ($py:expr, $x:expr, $what:expr, $ints:expr, |$t:ident| $body:block) => {{
+        let dtype = $x.cast::<numpy::PyUntypedArray>()?.dtype();
+        if dtype.is_equiv_to(&numpy::dtype::<f32>($py)) {
+            type $t = f32;
+            $body
+        } else if dtype.is_equiv_to(&numpy::dtype::<f64>($py)) {
+            type $t = f64;
+            $body
+        } else if $ints && dtype.is_equiv_to(&numpy::dtype::<i64>($py)) {
+            type $t = i64;
+            $body
+        } else {
+            Err(PyTypeError::new_err(format!(
+                "{} computes in float32 or float64{}; got dtype {dtype}",
+                $what,
+                if $ints { " (or int64)" } else { "" }
+            )))
+        }
+    }};
+}
+
+/// Separable ndimage passes, applied in order: each `(axis, op, weights, size, start, mode)` with
+/// `op` one of `'correlate'` (uses `weights`), `'mean'`, `'min'`, `'max'` (use `size`), output
+/// sample `i` reading `ext(x)[i + start ..]` along `axis`. float32/float64 (int64 for min/max).
+#[pyfunction]
+#[pyo3(signature = (x, passes, cval=0.0, workers=None, device="cpu"))]
+#[allow(clippy::type_complexity)]
+fn filter_axes<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    passes: Vec<(usize, String, Vec<f64>, usize, isize, String)>,
+    cval: f64,
+    workers: Option<usize>,
+    device: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    use crate::ops::ndfilter::{self, Pass, PassOp};
+    device::resolve(device)?;
+    let linear = passes.iter().any(|p| p.1 == "correlate" || p.1 == "mean");
+    nd_dispatch!(py, x, "filter_axes", !linear, |T| {
+        let xa: PyReadonlyArrayDyn<T> = x.extract()?;
+        let mut list = Vec::with_capacity(passes.len());
+        for (axis, op, weights, size, start, mode) in &passes {
+            let op = match op.as_str() {
+                "correlate" => PassOp::Correlate(weights.iter().map(|&w| w as T).collect()),
+                "mean" => PassOp::Mean(*size),
+                "min" => PassOp::Min(*size),
+                "max" => PassOp::Max(*size),
+                other => {
+                    return Err(PyValueError::new_err(format!(
+                        "op must be one of 'correlate', 'mean', 'min', 'max'; got {other:?}"
+                    )))
+                }
+            };
+            let boundary = Boundary::parse(mode, cval as T)?;
+            list.push(Pass {
+                axis: *axis,
+                op,
+                start: *start,
+                boundary,
+            });
+        }
+        let xs = xa.as_array();
+        let shape = xs.shape().to_vec();
+        let src = xs.as_standard_layout();
+        // SAFETY: a new C-ordered array; filter_passes writes every element before any read.
+        let out = unsafe { PyArrayDyn::<T>::new(py, shape.clone(), false) };
+        {
+            let mut out_rw = out.readwrite();
+            let buf = out_rw.as_slice_mut().expect("new arrays are contiguous");
+            let xs = src.as_slice().expect("standard layout");
+            py.detach(|| {
+                threads::with_workers(workers, || ndfilter::filter_passes(xs, &shape, &list, buf))
+            })?;
+        }
+        Ok(out.into_any())
+    })
+}
+
+/// Rank filter: rank `rank` of the samples under `footprint` (flat, C-ordered, shape `fshape`) at
+/// every position, window sample 0 at offset `start`. float32/float64/int64.
+#[pyfunction]
+#[pyo3(signature = (x, footprint, fshape, rank, start, mode="reflect", cval=0.0, workers=None, device="cpu"))]
+#[allow(clippy::too_many_arguments)]
+fn rank_filter<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    footprint: Vec<bool>,
+    fshape: Vec<usize>,
+    rank: usize,
+    start: Vec<isize>,
+    mode: &str,
+    cval: f64,
+    workers: Option<usize>,
+    device: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    device::resolve(device)?;
+    nd_dispatch!(py, x, "rank_filter", true, |T| {
+        let xa: PyReadonlyArrayDyn<T> = x.extract()?;
+        let boundary = Boundary::parse(mode, cval as T)?;
+        let xs = xa.as_array();
+        let shape = xs.shape().to_vec();
+        let src = xs.as_standard_layout();
+        // SAFETY: a new C-ordered array; rank_filter writes every element before any read.
+        let out = unsafe { PyArrayDyn::<T>::new(py, shape.clone(), false) };
+        {
+            let mut out_rw = out.readwrite();
+            let buf = out_rw.as_slice_mut().expect("new arrays are contiguous");
+            let xs = src.as_slice().expect("standard layout");
+            py.detach(|| {
+                threads::with_workers(workers, || {
+                    crate::ops::ndfilter::rank_filter(
+                        xs, &shape, &footprint, &fshape, rank, &start, boundary, buf,
+                    )
+                })
+            })?;
+        }
+        Ok(out.into_any())
+    })
+}
+
 /// FFT convolution over `axes` (sorted, distinct, non-negative); the other axes broadcast.
 #[pyfunction]
 #[pyo3(signature = (x, k, mode, axes, blocked=false, workers=None, device="cpu"))]
@@ -387,6 +510,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fftconvolve, m)?)?;
     m.add_function(wrap_pyfunction!(correlate, m)?)?;
     m.add_function(wrap_pyfunction!(fill_missing, m)?)?;
+    m.add_function(wrap_pyfunction!(filter_axes, m)?)?;
+    m.add_function(wrap_pyfunction!(rank_filter, m)?)?;
     m.add_function(wrap_pyfunction!(choose_method, m)?)?;
     m.add_function(wrap_pyfunction!(valid_swap_needed, m)?)?;
     m.add_function(wrap_pyfunction!(correlation_lags, m)?)?;

@@ -36,6 +36,18 @@ unsafe impl Vector<f32> for F32x8 {
     unsafe fn mul_add(self, a: Self, b: Self) -> Self {
         F32x8(_mm256_fmadd_ps(a.0, b.0, self.0))
     }
+    #[inline(always)]
+    unsafe fn min(self, b: Self) -> Self {
+        F32x8(_mm256_min_ps(self.0, b.0))
+    }
+    #[inline(always)]
+    unsafe fn max(self, b: Self) -> Self {
+        F32x8(_mm256_max_ps(self.0, b.0))
+    }
+    #[inline(always)]
+    unsafe fn add(self, b: Self) -> Self {
+        F32x8(_mm256_add_ps(self.0, b.0))
+    }
 }
 
 // SAFETY: as for F32x8.
@@ -62,5 +74,17 @@ unsafe impl Vector<f64> for F64x4 {
     #[inline(always)]
     unsafe fn mul_add(self, a: Self, b: Self) -> Self {
         F64x4(_mm256_fmadd_pd(a.0, b.0, self.0))
+    }
+    #[inline(always)]
+    unsafe fn min(self, b: Self) -> Self {
+        F64x4(_mm256_min_pd(self.0, b.0))
+    }
+    #[inline(always)]
+    unsafe fn max(self, b: Self) -> Self {
+        F64x4(_mm256_max_pd(self.0, b.0))
+    }
+    #[inline(always)]
+    unsafe fn add(self, b: Self) -> Self {
+        F64x4(_mm256_add_pd(self.0, b.0))
     }
 }

@@ -36,6 +36,18 @@ unsafe impl Vector<f32> for F32x16 {
     unsafe fn mul_add(self, a: Self, b: Self) -> Self {
         F32x16(_mm512_fmadd_ps(a.0, b.0, self.0))
     }
+    #[inline(always)]
+    unsafe fn min(self, b: Self) -> Self {
+        F32x16(_mm512_min_ps(self.0, b.0))
+    }
+    #[inline(always)]
+    unsafe fn max(self, b: Self) -> Self {
+        F32x16(_mm512_max_ps(self.0, b.0))
+    }
+    #[inline(always)]
+    unsafe fn add(self, b: Self) -> Self {
+        F32x16(_mm512_add_ps(self.0, b.0))
+    }
 }
 
 // SAFETY: as for F32x16.
@@ -62,5 +74,17 @@ unsafe impl Vector<f64> for F64x8 {
     #[inline(always)]
     unsafe fn mul_add(self, a: Self, b: Self) -> Self {
         F64x8(_mm512_fmadd_pd(a.0, b.0, self.0))
+    }
+    #[inline(always)]
+    unsafe fn min(self, b: Self) -> Self {
+        F64x8(_mm512_min_pd(self.0, b.0))
+    }
+    #[inline(always)]
+    unsafe fn max(self, b: Self) -> Self {
+        F64x8(_mm512_max_pd(self.0, b.0))
+    }
+    #[inline(always)]
+    unsafe fn add(self, b: Self) -> Self {
+        F64x8(_mm512_add_pd(self.0, b.0))
     }
 }

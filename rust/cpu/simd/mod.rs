@@ -50,6 +50,21 @@ pub unsafe trait Vector<T: Element>: Copy {
     /// # Safety
     /// Only where the instruction set is available (and, for memory, `LANES` valid elements).
     unsafe fn mul_add(self, a: Self, b: Self) -> Self;
+    /// Lane-wise `if self < b { self } else { b }` (the x86 `min` rule: `b` when unordered).
+    ///
+    /// # Safety
+    /// Only where the instruction set is available.
+    unsafe fn min(self, b: Self) -> Self;
+    /// Lane-wise `if self > b { self } else { b }` (the x86 `max` rule: `b` when unordered).
+    ///
+    /// # Safety
+    /// Only where the instruction set is available.
+    unsafe fn max(self, b: Self) -> Self;
+    /// Lane-wise `self + b`.
+    ///
+    /// # Safety
+    /// Only where the instruction set is available.
+    unsafe fn add(self, b: Self) -> Self;
 }
 
 /// Instruction-set levels, best last.

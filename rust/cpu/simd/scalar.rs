@@ -34,4 +34,28 @@ unsafe impl<T: Element> Vector<T> for Lanes<T> {
     unsafe fn mul_add(self, a: Self, b: Self) -> Self {
         Lanes(std::array::from_fn(|i| self.0[i].mul_add(a.0[i], b.0[i])))
     }
+    #[inline(always)]
+    unsafe fn min(self, b: Self) -> Self {
+        Lanes(std::array::from_fn(|i| {
+            if self.0[i] < b.0[i] {
+                self.0[i]
+            } else {
+                b.0[i]
+            }
+        }))
+    }
+    #[inline(always)]
+    unsafe fn max(self, b: Self) -> Self {
+        Lanes(std::array::from_fn(|i| {
+            if self.0[i] > b.0[i] {
+                self.0[i]
+            } else {
+                b.0[i]
+            }
+        }))
+    }
+    #[inline(always)]
+    unsafe fn add(self, b: Self) -> Self {
+        Lanes(std::array::from_fn(|i| self.0[i].add(b.0[i])))
+    }
 }

@@ -1,0 +1,632 @@
+//! One-dimensional filters along any axis of a C-ordered N-d array: the passes that separable
+//! filters (Gaussian, box, min/max with a rectangular window, `correlate1d`) are made of.
+//!
+//! The array is seen as `(outer, n, inner)` around the filtered axis of length `n`. Output line
+//! `i` of a pass reads the window `ext(x)[i + start .. i + start + k]`, `ext` applying the
+//! boundary. Two layouts, one kernel each:
+//!
+//! * `inner > 1` (any axis but the last): output row `(o, i)` (`inner` contiguous samples) is an
+//!   element-wise combination of the `k` input rows `(o, ext(i + start + m))`. The rows are read in
+//!   place (a fill boundary points at one row of `cval`), and the kernels run SIMD across `inner`,
+//!   so the reads stay contiguous and cache-friendly whatever the axis.
+//! * `inner == 1` (the last axis): each line is gathered with its boundary into a padded buffer,
+//!   and output sample `i` combines `buf[i .. i + k]`, SIMD across `i`.
+//!
+//! Rayon tasks own blocks of output rows (`par_chunks_mut`); [`threads::parallel`] decides.
+
+use crate::cpu::direct::correlate_rows;
+use crate::cpu::rows::{fill_value, gather_row};
+use crate::cpu::simd::{simd_kernel, SimdElement, Vector};
+use crate::cpu::threads;
+use crate::params::Boundary;
+use ndarray::ArrayView1;
+use num_traits::AsPrimitive;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+
+/// Windows above this length use the O(1)-per-sample algorithms (running sums, van Herk/Gil-Werman)
+/// rather than the direct taps.
+pub const DIRECT_MAX: usize = 12;
+
+/// `(outer, n, inner)` of `shape` around `axis`.
+pub fn split_axis(shape: &[usize], axis: usize) -> (usize, usize, usize) {
+    let outer = shape[..axis].iter().product();
+    let inner = shape[axis + 1..].iter().product();
+    (outer, shape[axis], inner)
+}
+
+/// What one pass computes over each window.
+#[derive(Debug, Clone, Copy)]
+pub enum Op<'a, T> {
+    /// `sum_m w[m] * window[m]`, a window of `w.len()`.
+    Correlate(&'a [T]),
+    /// `sum(window) / k`.
+    Mean(usize),
+    /// `min(window)` over `k` samples.
+    Min(usize),
+    /// `max(window)` over `k` samples.
+    Max(usize),
+}
+
+impl<T> Op<'_, T> {
+    /// The window length.
+    pub fn len(&self) -> usize {
+        match self {
+            Op::Correlate(w) => w.len(),
+            Op::Mean(k) | Op::Min(k) | Op::Max(k) => *k,
+        }
+    }
+
+    /// Whether the window is empty (never valid).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One pass along an axis: the op, the offset of window sample 0, the boundary.
+#[derive(Debug, Clone, Copy)]
+pub struct AxisOp<'a, T> {
+    /// What each window gives.
+    pub op: Op<'a, T>,
+    /// Offset of window sample 0 from its output sample.
+    pub start: isize,
+    /// Samples outside the input.
+    pub boundary: Boundary<T>,
+}
+
+/// The element types passes run on, with the kernels of each op in both layouts. Floats run
+/// every op; integers (i64) min and max only.
+pub trait PassElement: SimdElement {
+    /// `nrows` contiguous output rows of `width` from `rows` (`nrows + k - 1` rows of `width`).
+    fn rows_op(op: Op<Self>, rows: &[&[Self]], out: &mut [Self], width: usize, nrows: usize);
+    /// One output line from its gathered, padded input line (`out.len() + k - 1` samples).
+    fn line_op(op: Op<Self>, line: &[Self], out: &mut [Self]);
+}
+
+fn extreme_rows_op<T: SimdElement>(
+    k: usize,
+    is_max: bool,
+    rows: &[&[T]],
+    out: &mut [T],
+    width: usize,
+    nrows: usize,
+) {
+    if k > DIRECT_MAX {
+        van_herk_rows(out, width, nrows, rows, k, is_max)
+    } else {
+        extreme_rows(out, width, width, nrows, rows, k, is_max)
+    }
+}
+
+fn extreme_line_op<T: SimdElement>(k: usize, is_max: bool, line: &[T], out: &mut [T]) {
+    let n = out.len();
+    if k > DIRECT_MAX {
+        van_herk_line(out, line, k, is_max)
+    } else {
+        // Output i reads line[i + m]: the shifted views are the k input "rows".
+        let shifted: Vec<&[T]> = (0..k).map(|m| &line[m..m + n]).collect();
+        extreme_rows(out, n, n, 1, &shifted, k, is_max)
+    }
+}
+
+macro_rules! float_pass {
+    ($t:ty) => {
+        impl PassElement for $t {
+            fn rows_op(
+                op: Op<Self>,
+                rows: &[&[Self]],
+                out: &mut [Self],
+                width: usize,
+                nrows: usize,
+            ) {
+                match op {
+                    Op::Correlate(w) => correlate_rows(out, width, width, nrows, rows, w, 1, false),
+                    Op::Mean(k) if direct_mean::<Self>(k) => {
+                        let taps = vec![1.0 / k as $t; k];
+                        correlate_rows(out, width, width, nrows, rows, &taps, 1, false)
+                    }
+                    Op::Mean(k) => mean_rows(out, width, nrows, rows, k),
+                    Op::Min(k) => extreme_rows_op(k, false, rows, out, width, nrows),
+                    Op::Max(k) => extreme_rows_op(k, true, rows, out, width, nrows),
+                }
+            }
+            fn line_op(op: Op<Self>, line: &[Self], out: &mut [Self]) {
+                let n = out.len();
+                match op {
+                    Op::Correlate(w) => {
+                        let shifted: Vec<&[Self]> = (0..w.len()).map(|m| &line[m..m + n]).collect();
+                        correlate_rows(out, n, n, 1, &shifted, w, 1, false)
+                    }
+                    Op::Mean(k) if direct_mean::<Self>(k) => {
+                        let taps = vec![1.0 / k as $t; k];
+                        let shifted: Vec<&[Self]> = (0..k).map(|m| &line[m..m + n]).collect();
+                        correlate_rows(out, n, n, 1, &shifted, &taps, 1, false)
+                    }
+                    Op::Mean(k) => mean_line(out, line, k),
+                    Op::Min(k) => extreme_line_op(k, false, line, out),
+                    Op::Max(k) => extreme_line_op(k, true, line, out),
+                }
+            }
+        }
+    };
+}
+float_pass!(f32);
+float_pass!(f64);
+
+impl PassElement for i64 {
+    fn rows_op(op: Op<Self>, rows: &[&[Self]], out: &mut [Self], width: usize, nrows: usize) {
+        match op {
+            Op::Min(k) => extreme_rows_op(k, false, rows, out, width, nrows),
+            Op::Max(k) => extreme_rows_op(k, true, rows, out, width, nrows),
+            _ => unreachable!("integers run min and max only"),
+        }
+    }
+    fn line_op(op: Op<Self>, line: &[Self], out: &mut [Self]) {
+        match op {
+            Op::Min(k) => extreme_line_op(k, false, line, out),
+            Op::Max(k) => extreme_line_op(k, true, line, out),
+            _ => unreachable!("integers run min and max only"),
+        }
+    }
+}
+
+/// float32 short box windows take direct taps of `1 / k`; float64 (the type integers are
+/// filtered in) sums exactly and divides, as scipy does, so that integer results truncate alike.
+fn direct_mean<T>(k: usize) -> bool {
+    k <= DIRECT_MAX && size_of::<T>() == 4
+}
+
+/// One pass along `axis` of the C-ordered array `x` of `shape` into `out`.
+pub fn pass<T: PassElement>(x: &[T], shape: &[usize], axis: usize, p: AxisOp<T>, out: &mut [T]) {
+    let k = p.op.len();
+    assert_eq!(x.len(), shape.iter().product::<usize>(), "input size");
+    assert_eq!(out.len(), x.len(), "output size");
+    assert!(k >= 1, "window of at least one sample");
+    if out.is_empty() {
+        return;
+    }
+    let (_, n, inner) = split_axis(shape, axis);
+    let work = out.len() * if k > DIRECT_MAX { 4 } else { k };
+    let parallel = threads::parallel(work);
+    if inner > 1 {
+        // Rows of `inner` samples, combined element-wise; blocks of output rows within one line.
+        let fill_row = vec![fill_value(p.boundary); inner];
+        let block_rows = if parallel {
+            (out.len() / inner / (4 * threads::current_threads())).clamp(1, 64)
+        } else {
+            64
+        }
+        .min(n);
+        let per_line = n.div_ceil(block_rows);
+        let run = |(b, block): (usize, &mut [T])| {
+            let (o, i0) = (b / per_line, (b % per_line) * block_rows);
+            let nrows = block.len() / inner;
+            let line = &x[o * n * inner..(o + 1) * n * inner];
+            let lo = i0 as isize + p.start;
+            let rows = source_rows(line, inner, n, lo, nrows + k - 1, p.boundary, &fill_row);
+            T::rows_op(p.op, &rows, block, inner, nrows);
+        };
+        // Chunk each line separately so that blocks align with lines.
+        let chunks = out
+            .chunks_mut(n * inner)
+            .flat_map(|line| line.chunks_mut(block_rows * inner));
+        if parallel {
+            chunks.enumerate().par_bridge().for_each(run);
+        } else {
+            chunks.enumerate().for_each(run);
+        }
+    } else {
+        // The last axis: lines gathered with their boundary.
+        let lines_per_task = if parallel {
+            (out.len() / n / (4 * threads::current_threads())).clamp(1, 16)
+        } else {
+            16
+        };
+        let run = |buf: &mut Vec<T>, (t, block): (usize, &mut [T])| {
+            buf.resize(n + k - 1, T::ZERO);
+            for (l, out_line) in block.chunks_exact_mut(n).enumerate() {
+                let line = t * lines_per_task + l;
+                let src = ArrayView1::from(&x[line * n..(line + 1) * n]);
+                gather_row(buf, src, p.start, p.boundary);
+                T::line_op(p.op, buf, out_line);
+            }
+        };
+        if parallel {
+            out.par_chunks_mut(lines_per_task * n)
+                .enumerate()
+                .for_each_init(Vec::new, run);
+        } else {
+            let mut buf = Vec::new();
+            out.chunks_mut(lines_per_task * n)
+                .enumerate()
+                .for_each(|item| run(&mut buf, item));
+        }
+    }
+}
+
+/// The `count` input rows (of `width`) read from padded position `lo` on: rows of `line` (`n`
+/// rows) through the boundary, or the fill row.
+fn source_rows<'a, T>(
+    line: &'a [T],
+    width: usize,
+    n: usize,
+    lo: isize,
+    count: usize,
+    boundary: Boundary<T>,
+    fill_row: &'a [T],
+) -> Vec<&'a [T]> {
+    (0..count)
+        .map(|r| match boundary.source_index(lo + r as isize, n) {
+            Some(s) => &line[s * width..(s + 1) * width],
+            None => fill_row,
+        })
+        .collect()
+}
+
+/// Two passes fused: `vertical` along the second-to-last axis, then `horizontal` along the last,
+/// over every plane, block of rows by block of rows: the intermediate block stays in cache and
+/// the array is read and written once. With `probe`, also reports whether the input may hold NaN
+/// (true for any NaN; an infinity may also say true).
+pub fn pass_2d<T: PassElement>(
+    x: &[T],
+    shape: &[usize],
+    vertical: AxisOp<T>,
+    horizontal: AxisOp<T>,
+    probe: bool,
+    out: &mut [T],
+) -> bool {
+    let nd = shape.len();
+    assert!(nd >= 2, "two axes");
+    assert_eq!(x.len(), shape.iter().product::<usize>(), "input size");
+    assert_eq!(out.len(), x.len(), "output size");
+    let (kv, kh) = (vertical.op.len(), horizontal.op.len());
+    assert!(kv >= 1 && kh >= 1, "windows of at least one sample");
+    if out.is_empty() {
+        return false;
+    }
+    let (h, w) = (shape[nd - 2], shape[nd - 1]);
+    let planes = x.len() / (h * w);
+    let cost = |k: usize| if k > DIRECT_MAX { 4 } else { k };
+    let parallel = threads::parallel(out.len() * (cost(kv) + cost(kh)));
+    let block_rows = if parallel {
+        (planes * h / (4 * threads::current_threads())).clamp(1, 32)
+    } else {
+        32
+    }
+    .min(h);
+    let per_plane = h.div_ceil(block_rows);
+    let fill_row = vec![fill_value(vertical.boundary); w];
+    let saw_nan = AtomicBool::new(false);
+    let run = |bufs: &mut (Vec<T>, Vec<T>), (b, block): (usize, &mut [T])| {
+        let (tmp, line) = bufs;
+        let (p, y0) = (b / per_plane, (b % per_plane) * block_rows);
+        let nrows = block.len() / w;
+        let plane = &x[p * h * w..(p + 1) * h * w];
+        if probe && may_hold_nan(&plane[y0 * w..(y0 + nrows) * w]) {
+            saw_nan.store(true, AtomicOrdering::Relaxed);
+        }
+        let lo = y0 as isize + vertical.start;
+        let rows = source_rows(
+            plane,
+            w,
+            h,
+            lo,
+            nrows + kv - 1,
+            vertical.boundary,
+            &fill_row,
+        );
+        tmp.resize(nrows * w, T::ZERO);
+        T::rows_op(vertical.op, &rows, tmp, w, nrows);
+        line.resize(w + kh - 1, T::ZERO);
+        for (t, o) in tmp.chunks_exact(w).zip(block.chunks_exact_mut(w)) {
+            gather_row(
+                line,
+                ArrayView1::from(t),
+                horizontal.start,
+                horizontal.boundary,
+            );
+            T::line_op(horizontal.op, line, o);
+        }
+    };
+    // Blocks never straddle two planes.
+    let chunks = out
+        .chunks_mut(h * w)
+        .flat_map(|plane| plane.chunks_mut(block_rows * w));
+    if parallel {
+        chunks
+            .enumerate()
+            .par_bridge()
+            .for_each_init(|| (Vec::new(), Vec::new()), run);
+    } else {
+        let mut bufs = (Vec::new(), Vec::new());
+        chunks.enumerate().for_each(|item| run(&mut bufs, item));
+    }
+    saw_nan.into_inner()
+}
+
+simd_kernel! {
+    /// Whether `data` may hold a NaN: true whenever it does (a running SIMD sum turns NaN), and
+    /// possibly for infinities of both signs or sums that overflow; never for integers.
+    pub fn may_hold_nan<T, V>(data: &[T]) -> bool {
+        let lanes = V::LANES;
+        // SAFETY: only where V's instruction set runs (simd_kernel dispatches).
+        let mut acc = unsafe { V::zero() };
+        let mut i = 0;
+        while i + lanes <= data.len() {
+            // SAFETY: i + lanes <= data.len().
+            acc = unsafe { acc.add(V::load(data.as_ptr().add(i))) };
+            i += lanes;
+        }
+        let mut lanes_out = [T::ZERO; 16];
+        // SAFETY: LANES <= 16 on every instruction set.
+        unsafe { acc.store(lanes_out.as_mut_ptr()) };
+        #[allow(clippy::eq_op)]
+        let nan = lanes_out[..lanes].iter().chain(&data[i..]).any(|&v| v != v);
+        nan
+    }
+}
+
+/// A running mean along one gathered line (`line` has `out.len() + k - 1` samples), summed in
+/// float64.
+fn mean_line<T>(out: &mut [T], line: &[T], k: usize)
+where
+    T: Copy + AsPrimitive<f64>,
+    f64: AsPrimitive<T>,
+{
+    let mut acc: f64 = line[..k].iter().map(|&v| v.as_()).sum();
+    let div = k as f64;
+    for (i, o) in out.iter_mut().enumerate() {
+        if i > 0 {
+            acc += line[i + k - 1].as_() - line[i - 1].as_();
+        }
+        *o = (acc / div).as_();
+    }
+}
+
+/// `out[y][c] = sum(rows[y .. y + k][c]) / k` for `y < nrows`, `c < width`, with running sums in
+/// float64 (rows of `width` samples, output rows contiguous).
+fn mean_rows<T>(out: &mut [T], width: usize, nrows: usize, rows: &[&[T]], k: usize)
+where
+    T: Copy + AsPrimitive<f64>,
+    f64: AsPrimitive<T>,
+{
+    const CW: usize = 512;
+    let mut acc = [0.0f64; CW];
+    let inv = k as f64;
+    for c0 in (0..width).step_by(CW) {
+        let cw = CW.min(width - c0);
+        let acc = &mut acc[..cw];
+        acc.fill(0.0);
+        for row in &rows[..k] {
+            for (a, &v) in acc.iter_mut().zip(&row[c0..c0 + cw]) {
+                *a += v.as_();
+            }
+        }
+        for y in 0..nrows {
+            if y > 0 {
+                let (add, sub) = (&rows[y + k - 1][c0..c0 + cw], &rows[y - 1][c0..c0 + cw]);
+                for ((a, &p), &m) in acc.iter_mut().zip(add).zip(sub) {
+                    *a += p.as_() - m.as_();
+                }
+            }
+            let o = &mut out[y * width + c0..y * width + c0 + cw];
+            for (d, &a) in o.iter_mut().zip(acc.iter()) {
+                *d = (a / inv).as_();
+            }
+        }
+    }
+}
+
+/// Van Herk/Gil-Werman along one gathered line: `out[i] = ext(line[i .. i + k])` in about three
+/// comparisons per sample whatever `k`.
+fn van_herk_line<T: SimdElement>(out: &mut [T], line: &[T], k: usize, is_max: bool) {
+    let pick = |a: T, b: T| pick(a, b, is_max);
+    let n = out.len();
+    let len = line.len();
+    // suffix[j]: extreme of line[j .. end of j's block]; prefix[j]: from the start of j's block.
+    let mut suffix = line.to_vec();
+    let mut prefix = line.to_vec();
+    for b in (0..len).step_by(k) {
+        let e = (b + k).min(len);
+        for j in b + 1..e {
+            prefix[j] = pick(prefix[j - 1], line[j]);
+        }
+        for j in (b..e - 1).rev() {
+            suffix[j] = pick(line[j], suffix[j + 1]);
+        }
+    }
+    for i in 0..n {
+        let j = i + k - 1;
+        out[i] = if i % k == 0 {
+            suffix[i]
+        } else {
+            pick(suffix[i], prefix[j])
+        };
+    }
+}
+
+/// `if a < b { a } else { b }` or the max: the same rule as the SIMD `min`/`max`.
+#[inline(always)]
+fn pick<T: PartialOrd + Copy>(a: T, b: T, is_max: bool) -> T {
+    if is_max {
+        if a > b {
+            a
+        } else {
+            b
+        }
+    } else if a < b {
+        a
+    } else {
+        b
+    }
+}
+
+simd_kernel! {
+    /// `out[y][c] = min` (or `max`) `of rows[y + m][c], m < k`, for `y < nrows`, `c < width`;
+    /// output row `y` starts at `out[y * stride]`, every row has at least `width` samples.
+    pub fn extreme_rows<T, V>(
+        out: &mut [T],
+        stride: usize,
+        width: usize,
+        nrows: usize,
+        rows: &[&[T]],
+        k: usize,
+        is_max: bool,
+    ) {
+        assert!(rows.len() >= nrows + k - 1 && rows.iter().all(|r| r.len() >= width));
+        assert!(nrows == 0 || out.len() >= (nrows - 1) * stride + width);
+        if is_max {
+            extreme_rows_body::<T, V, true>(out, stride, width, nrows, rows, k);
+        } else {
+            extreme_rows_body::<T, V, false>(out, stride, width, nrows, rows, k);
+        }
+    }
+}
+
+#[inline(always)]
+fn extreme_rows_body<T: SimdElement, V: Vector<T>, const MAX: bool>(
+    out: &mut [T],
+    stride: usize,
+    width: usize,
+    nrows: usize,
+    rows: &[&[T]],
+    k: usize,
+) {
+    let lanes = V::LANES;
+    for y in 0..nrows {
+        let o = &mut out[y * stride..y * stride + width];
+        let mut c = 0;
+        while c + 2 * lanes <= width {
+            // SAFETY: c + 2 * lanes <= width and every row has width samples (checked above).
+            unsafe {
+                let mut m0 = V::load(rows[y].as_ptr().add(c));
+                let mut m1 = V::load(rows[y].as_ptr().add(c + lanes));
+                for row in &rows[y + 1..y + k] {
+                    let (v0, v1) = (
+                        V::load(row.as_ptr().add(c)),
+                        V::load(row.as_ptr().add(c + lanes)),
+                    );
+                    if MAX {
+                        (m0, m1) = (m0.max(v0), m1.max(v1));
+                    } else {
+                        (m0, m1) = (m0.min(v0), m1.min(v1));
+                    }
+                }
+                m0.store(o.as_mut_ptr().add(c));
+                m1.store(o.as_mut_ptr().add(c + lanes));
+            }
+            c += 2 * lanes;
+        }
+        while c + lanes <= width {
+            // SAFETY: as above with one vector.
+            unsafe {
+                let mut m = V::load(rows[y].as_ptr().add(c));
+                for row in &rows[y + 1..y + k] {
+                    let v = V::load(row.as_ptr().add(c));
+                    m = if MAX { m.max(v) } else { m.min(v) };
+                }
+                m.store(o.as_mut_ptr().add(c));
+            }
+            c += lanes;
+        }
+        for c in c..width {
+            let mut m = rows[y][c];
+            for row in &rows[y + 1..y + k] {
+                m = pick(m, row[c], MAX);
+            }
+            o[c] = m;
+        }
+    }
+}
+
+simd_kernel! {
+    /// Van Herk/Gil-Werman across rows: the same result as [`extreme_rows`] (contiguous output
+    /// rows of `width`) in about three SIMD comparisons per sample whatever `k`.
+    pub fn van_herk_rows<T, V>(
+        out: &mut [T],
+        width: usize,
+        nrows: usize,
+        rows: &[&[T]],
+        k: usize,
+        is_max: bool,
+    ) {
+        assert!(rows.len() >= nrows + k - 1 && rows.iter().all(|r| r.len() >= width));
+        assert!(out.len() >= nrows * width);
+        if is_max {
+            van_herk_rows_body::<T, V, true>(out, width, nrows, rows, k);
+        } else {
+            van_herk_rows_body::<T, V, false>(out, width, nrows, rows, k);
+        }
+    }
+}
+
+#[inline(always)]
+fn van_herk_rows_body<T: SimdElement, V: Vector<T>, const MAX: bool>(
+    out: &mut [T],
+    width: usize,
+    nrows: usize,
+    rows: &[&[T]],
+    k: usize,
+) {
+    const CW: usize = 256;
+    let cw_max = CW.min(width);
+    // suffix[j]: extreme of rows[y + j .. y + k]; prefix[j]: of rows[y + k .. y + k + j + 1].
+    let mut suffix = vec![T::ZERO; k * cw_max];
+    let mut prefix = vec![T::ZERO; k * cw_max];
+    let combine = combine::<T, V, MAX>;
+    for c0 in (0..width).step_by(CW) {
+        let cw = CW.min(width - c0);
+        let mut y = 0;
+        while y < nrows {
+            let g = k.min(nrows - y);
+            // suffix over rows y .. y + k
+            suffix[(k - 1) * cw..k * cw].copy_from_slice(&rows[y + k - 1][c0..c0 + cw]);
+            for j in (0..k - 1).rev() {
+                let (lo, hi) = suffix.split_at_mut((j + 1) * cw);
+                combine(&mut lo[j * cw..], &rows[y + j][c0..c0 + cw], &hi[..cw]);
+            }
+            // prefix over rows y + k .. y + k + g - 1
+            if g > 1 {
+                prefix[..cw].copy_from_slice(&rows[y + k][c0..c0 + cw]);
+                for j in 1..g - 1 {
+                    let (lo, hi) = prefix.split_at_mut(j * cw);
+                    combine(
+                        &mut hi[..cw],
+                        &lo[(j - 1) * cw..],
+                        &rows[y + k + j][c0..c0 + cw],
+                    );
+                }
+            }
+            out[y * width + c0..y * width + c0 + cw].copy_from_slice(&suffix[..cw]);
+            for j in 1..g {
+                let o = &mut out[(y + j) * width + c0..(y + j) * width + c0 + cw];
+                combine(
+                    o,
+                    &suffix[j * cw..(j + 1) * cw],
+                    &prefix[(j - 1) * cw..j * cw],
+                );
+            }
+            y += g;
+        }
+    }
+}
+
+/// `dst[c] = min(a[c], b[c])` (or max) for `c < dst.len()`; `a` and `b` at least as long.
+#[inline(always)]
+fn combine<T: SimdElement, V: Vector<T>, const MAX: bool>(dst: &mut [T], a: &[T], b: &[T]) {
+    let lanes = V::LANES;
+    assert!(a.len() >= dst.len() && b.len() >= dst.len());
+    let mut c = 0;
+    while c + lanes <= dst.len() {
+        // SAFETY: c + lanes <= dst.len() <= a.len(), b.len().
+        unsafe {
+            let (va, vb) = (V::load(a.as_ptr().add(c)), V::load(b.as_ptr().add(c)));
+            let m = if MAX { va.max(vb) } else { va.min(vb) };
+            m.store(dst.as_mut_ptr().add(c));
+        }
+        c += lanes;
+    }
+    for c in c..dst.len() {
+        dst[c] = pick(a[c], b[c], MAX);
+    }
+}

@@ -1,0 +1,311 @@
+//! Entry points of the scipy.ndimage-style filters: separable passes (correlation, mean, min, max
+//! along axes, one after another) and rank filters (median over a footprint), with NaN handled
+//! in one place.
+//!
+//! NaN: the linear passes spread NaN over every window that holds one, as any correlation does.
+//! The min/max/median kernels compare with the SIMD `min`/`max` rule, which does not propagate
+//! NaN, so when the input holds NaN the windows that contain one are found afterwards (a max pass
+//! over a NaN mask with the same window and boundary) and set to NaN: a window with a NaN gives
+//! NaN, as `numpy.max` or `numpy.median` of it would.
+
+use crate::cpu::separable::{AxisOp, Op, PassElement};
+use crate::cpu::{rank, separable, threads};
+use crate::error::{value_error, Error, Result};
+use crate::params::Boundary;
+use rayon::prelude::*;
+
+/// What one pass along an axis computes over each window.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PassOp<T> {
+    /// `sum_m w[m] * window[m]` (correlate1d).
+    Correlate(Vec<T>),
+    /// The mean of `size` samples (uniform_filter1d).
+    Mean(usize),
+    /// The minimum of `size` samples.
+    Min(usize),
+    /// The maximum of `size` samples.
+    Max(usize),
+}
+
+impl<T> PassOp<T> {
+    /// The window length.
+    pub fn len(&self) -> usize {
+        match self {
+            PassOp::Correlate(w) => w.len(),
+            PassOp::Mean(k) | PassOp::Min(k) | PassOp::Max(k) => *k,
+        }
+    }
+
+    /// Whether the window is empty (never valid).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One pass: `out[i] = op(ext(x)[i + start .. i + start + len])` along `axis`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pass<T> {
+    /// The filtered axis.
+    pub axis: usize,
+    /// What each window gives.
+    pub op: PassOp<T>,
+    /// Offset of window sample 0 from the output index.
+    pub start: isize,
+    /// Samples outside the input.
+    pub boundary: Boundary<T>,
+}
+
+/// Element types of the ndimage filters: floats run every op, integers (as i64) min, max and rank.
+pub trait NdElement: PassElement {
+    /// A NaN of the type, or None for integers.
+    fn nan() -> Option<Self>;
+}
+
+impl NdElement for f32 {
+    fn nan() -> Option<Self> {
+        Some(f32::NAN)
+    }
+}
+
+impl NdElement for f64 {
+    fn nan() -> Option<Self> {
+        Some(f64::NAN)
+    }
+}
+
+impl NdElement for i64 {
+    fn nan() -> Option<Self> {
+        None
+    }
+}
+
+fn axis_op<T: Copy>(p: &Pass<T>) -> AxisOp<'_, T> {
+    let op = match &p.op {
+        PassOp::Correlate(w) => Op::Correlate(w),
+        PassOp::Mean(k) => Op::Mean(*k),
+        PassOp::Min(k) => Op::Min(*k),
+        PassOp::Max(k) => Op::Max(*k),
+    };
+    AxisOp {
+        op,
+        start: p.start,
+        boundary: p.boundary,
+    }
+}
+
+/// Runs `passes` one after the other (the first reads `x`, the last writes `out`). A pass along
+/// the second-to-last axis followed by one along the last runs fused ([`separable::pass_2d`]).
+pub fn filter_passes<T: NdElement>(
+    x: &[T],
+    shape: &[usize],
+    passes: &[Pass<T>],
+    out: &mut [T],
+) -> Result<()> {
+    check_shape(x, shape, out)?;
+    let nd = shape.len();
+    for p in passes {
+        if p.axis >= nd {
+            return value_error!("axis {} is out of range for {nd} dimensions", p.axis);
+        }
+        if p.op.is_empty() {
+            return value_error!("filter size must be at least 1; got a window of 0 samples");
+        }
+        let linear = matches!(p.op, PassOp::Correlate(_) | PassOp::Mean(_));
+        if linear && T::nan().is_none() {
+            return Err(Error::Type(
+                "correlation and mean passes compute in float32 or float64; got int64".into(),
+            ));
+        }
+    }
+    if passes.is_empty() || x.is_empty() {
+        out.copy_from_slice(x);
+        return Ok(());
+    }
+    // Steps: (first pass, fused with the next one).
+    let mut steps = Vec::new();
+    let mut i = 0;
+    while i < passes.len() {
+        let fused = nd >= 2
+            && i + 1 < passes.len()
+            && passes[i].axis == nd - 2
+            && passes[i + 1].axis == nd - 1;
+        steps.push((i, fused));
+        i += 1 + fused as usize;
+    }
+    let extreme: Vec<(usize, usize, isize, Boundary<T>)> = passes
+        .iter()
+        .filter_map(|p| match p.op {
+            PassOp::Min(k) | PassOp::Max(k) => Some((p.axis, k, p.start, p.boundary)),
+            _ => None,
+        })
+        .collect();
+    // Returns whether the step's input may hold NaN (probed by the fused kernel, else unknown).
+    let run = |src: &[T], (i, fused): (usize, bool), dst: &mut [T], probe: bool| -> bool {
+        if fused {
+            separable::pass_2d(
+                src,
+                shape,
+                axis_op(&passes[i]),
+                axis_op(&passes[i + 1]),
+                probe,
+                dst,
+            )
+        } else {
+            separable::pass(src, shape, passes[i].axis, axis_op(&passes[i]), dst);
+            true
+        }
+    };
+    let probe = !extreme.is_empty();
+    let n = steps.len();
+    let mut tmp = if n > 1 {
+        vec![T::ZERO; x.len()]
+    } else {
+        Vec::new()
+    };
+    let mut maybe_nan = true;
+    for (s, &step) in steps.iter().enumerate() {
+        // Ping-pong so that the last step lands in `out`.
+        let to_out = (n - 1 - s) % 2 == 0;
+        match (s, to_out) {
+            (0, true) => maybe_nan = run(x, step, out, probe),
+            (0, false) => maybe_nan = run(x, step, &mut tmp, probe),
+            (_, true) => _ = run(&tmp, step, out, false),
+            (_, false) => _ = run(out, step, &mut tmp, false),
+        }
+    }
+    // Min/max passes: windows holding NaN become NaN.
+    if !extreme.is_empty() {
+        nan_windows(x, shape, &extreme, maybe_nan, out);
+    }
+    Ok(())
+}
+
+/// Rank `rank` of the samples under `footprint` (shape `fshape`) at every position.
+#[allow(clippy::too_many_arguments)]
+pub fn rank_filter<T: NdElement>(
+    x: &[T],
+    shape: &[usize],
+    footprint: &[bool],
+    fshape: &[usize],
+    rank: usize,
+    start: &[isize],
+    boundary: Boundary<T>,
+    out: &mut [T],
+) -> Result<()> {
+    check_shape(x, shape, out)?;
+    let nd = shape.len();
+    if fshape.len() != nd
+        || start.len() != nd
+        || footprint.len() != fshape.iter().product::<usize>()
+    {
+        return value_error!(
+            "footprint and origin need one length per axis of the input ({nd}); got footprint \
+             shape {fshape:?} and {} origins",
+            start.len()
+        );
+    }
+    let count = footprint.iter().filter(|&&f| f).count();
+    if count == 0 {
+        return value_error!(
+            "footprint must select at least one sample; got an all-false footprint"
+        );
+    }
+    if rank >= count {
+        return value_error!("rank must lie in [0, {count}) for this footprint; got {rank}");
+    }
+    if x.is_empty() {
+        return Ok(());
+    }
+    // The SIMD networks: a full rectangle over at most the last two axes, median rank.
+    let full = count == footprint.len();
+    let lead_ones = nd < 2 || fshape[..nd - 2].iter().all(|&f| f == 1);
+    let (kh, kw) = match nd {
+        0 => (0, 0),
+        1 => (1, fshape[0]),
+        _ => (fshape[nd - 2], fshape[nd - 1]),
+    };
+    if full && lead_ones && rank == count / 2 && nd >= 1 && rank::has_network(kh, kw) {
+        let (h, w) = if nd == 1 {
+            (1, shape[0])
+        } else {
+            (shape[nd - 2], shape[nd - 1])
+        };
+        let planes = x.len() / (h * w);
+        let st = if nd == 1 {
+            [0, start[0]]
+        } else {
+            [start[nd - 2], start[nd - 1]]
+        };
+        let maybe_nan = rank::median_planes(x, planes, (h, w), (kh, kw), st, boundary, out);
+        let mut axes = vec![(nd - 1, kw, st[1], boundary)];
+        if nd >= 2 {
+            axes.push((nd - 2, kh, st[0], boundary));
+        }
+        nan_windows(x, shape, &axes, maybe_nan, out);
+    } else {
+        rank::rank_generic(x, shape, footprint, fshape, rank, start, boundary, out);
+    }
+    Ok(())
+}
+
+fn check_shape<T>(x: &[T], shape: &[usize], out: &[T]) -> Result<()> {
+    let n: usize = shape.iter().product();
+    if x.len() != n || out.len() != n {
+        return value_error!(
+            "input of {} samples, output of {} and shape {shape:?} do not agree",
+            x.len(),
+            out.len()
+        );
+    }
+    Ok(())
+}
+
+/// Sets to NaN every output whose rectangular window (one `(axis, size, start, boundary)` per
+/// filtered axis) holds a NaN of `x`, or reads a NaN fill value. `maybe_nan` false: a kernel's
+/// probe saw no NaN in `x`, so it is not scanned again.
+fn nan_windows<T: NdElement>(
+    x: &[T],
+    shape: &[usize],
+    axes: &[(usize, usize, isize, Boundary<T>)],
+    maybe_nan: bool,
+    out: &mut [T],
+) {
+    let Some(nan) = T::nan() else { return };
+    #[allow(clippy::eq_op)]
+    let is_nan = |v: &T| *v != *v;
+    let fill_nan = axes
+        .iter()
+        .any(|(_, _, _, b)| matches!(b, Boundary::Fill(v) if is_nan(v)));
+    let any = maybe_nan
+        && if threads::parallel(x.len()) {
+            x.par_iter().any(is_nan)
+        } else {
+            x.iter().any(is_nan)
+        };
+    if !any && !fill_nan {
+        return;
+    }
+    let mask: Vec<i64> = x.iter().map(|v| is_nan(v) as i64).collect();
+    let passes: Vec<Pass<i64>> = axes
+        .iter()
+        .map(|&(axis, k, start, b)| Pass {
+            axis,
+            op: PassOp::Max(k),
+            start,
+            boundary: match b {
+                Boundary::Fill(v) => Boundary::Fill(is_nan(&v) as i64),
+                Boundary::Wrap => Boundary::Wrap,
+                Boundary::Symm => Boundary::Symm,
+                Boundary::Mirror => Boundary::Mirror,
+                Boundary::Nearest => Boundary::Nearest,
+            },
+        })
+        .collect();
+    let mut hit = vec![0i64; x.len()];
+    filter_passes(&mask, shape, &passes, &mut hit).expect("valid passes");
+    for (o, &h) in out.iter_mut().zip(&hit) {
+        if h != 0 {
+            *o = nan;
+        }
+    }
+}

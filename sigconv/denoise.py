@@ -2,6 +2,9 @@
 
 * :func:`fill_missing` replaces lost samples or pixels (a mask, or NaN) from their valid neighbours
   by normalized convolution, iterated until holes wider than the window are filled.
+* :func:`moving_average`, :func:`gaussian`, :func:`median`, :func:`wiener`, :func:`savgol`: short
+  names for the everyday smoothing of 1-D signals and 2-D images, each one call into
+  :mod:`sigconv.ndimage` or :mod:`sigconv.signal` (which behave as scipy's).
 
 Python checks the arguments and builds the weights; the Rust core (:mod:`sigconv._core`) runs every
 pass over the samples.
@@ -13,9 +16,11 @@ import warnings
 import numpy as np
 
 from sigconv import _core, _ndsupport, kernels
+from sigconv import ndimage as _ndimage
+from sigconv import signal as _signal
 from sigconv.signal import _device, _workers
 
-__all__ = ["fill_missing"]
+__all__ = ["fill_missing", "moving_average", "gaussian", "median", "wiener", "savgol"]
 
 
 def _window(x_ndim, size, sigma, kernel, truncate):
@@ -202,3 +207,143 @@ def fill_missing(
             stacklevel=2,
         )
     return out
+
+
+# ----------------------------------------------------------------------------------------------------
+# Short names for the everyday filters
+# ----------------------------------------------------------------------------------------------------
+
+
+def _floating(x):
+    """`x` as an array; integers and bools as float64 (a mean of integers is not an integer)."""
+    x = np.asarray(x)
+    return x if x.dtype.kind in "fc" else x.astype(np.float64)
+
+
+def moving_average(x, size, *, mode="reflect", workers=None, device="cpu"):
+    """Moving average over a window of `size` samples on every axis (a box filter).
+
+    ``sigconv.ndimage.uniform_filter(x, size, mode=mode)``, with integer input averaged in float64.
+
+    Parameters
+    ----------
+    x : array_like
+        Signal or image.
+    size : int or sequence of int
+        Window length, on every axis or one per axis.
+    mode : str, optional
+        Boundary, as scipy.ndimage (default ``'reflect'``).
+    workers, device
+        As everywhere in sigconv.
+
+    Returns
+    -------
+    ndarray
+        Same shape; float32 stays float32, other input gives float64.
+
+    Examples
+    --------
+    >>> from sigconv import denoise
+    >>> denoise.moving_average([0.0, 0.0, 3.0, 0.0, 0.0], 3)
+    array([0., 1., 1., 1., 0.])
+    """
+    return _ndimage.uniform_filter(_floating(x), size, mode=mode, workers=workers, device=device)
+
+
+def gaussian(x, sigma, *, mode="reflect", truncate=4.0, workers=None, device="cpu"):
+    """Gaussian smoothing with standard deviation `sigma` (in samples) on every axis.
+
+    ``sigconv.ndimage.gaussian_filter(x, sigma, mode=mode, truncate=truncate)``, with integer input
+    smoothed in float64.
+
+    Parameters
+    ----------
+    x : array_like
+        Signal or image.
+    sigma : float or sequence of float
+        Standard deviation, on every axis or one per axis.
+    mode : str, optional
+        Boundary, as scipy.ndimage (default ``'reflect'``).
+    truncate : float, optional
+        Kernel radius in standard deviations (default 4.0).
+    workers, device
+        As everywhere in sigconv.
+
+    Returns
+    -------
+    ndarray
+        Same shape; float32 stays float32, other input gives float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv import denoise
+    >>> np.round(denoise.gaussian([0.0, 0.0, 1.0, 0.0, 0.0], 1.0), 3)
+    array([0.058, 0.242, 0.399, 0.242, 0.058])
+    """
+    return _ndimage.gaussian_filter(
+        _floating(x), sigma, mode=mode, truncate=truncate, workers=workers, device=device
+    )
+
+
+def median(x, size, *, mode="reflect", workers=None, device="cpu"):
+    """Median over a window of `size` samples on every axis: removes impulse (salt-and-pepper)
+    noise while keeping edges.
+
+    ``sigconv.ndimage.median_filter(x, size=size, mode=mode)``; the dtype is kept.
+
+    Parameters
+    ----------
+    x : array_like
+        Signal or image.
+    size : int or sequence of int
+        Window length, on every axis or one per axis.
+    mode : str, optional
+        Boundary, as scipy.ndimage (default ``'reflect'``).
+    workers, device
+        As everywhere in sigconv.
+
+    Examples
+    --------
+    >>> from sigconv import denoise
+    >>> denoise.median([1.0, 1.0, 9.0, 1.0, 1.0], 3)
+    array([1., 1., 1., 1., 1.])
+    """
+    return _ndimage.median_filter(x, size=size, mode=mode, workers=workers, device=device)
+
+
+def wiener(x, size=None, noise=None, *, workers=None, device="cpu"):
+    """Adaptive Wiener filter: each sample pulled toward its local mean by how much the local
+    variance exceeds the noise.
+
+    ``sigconv.signal.wiener(x, size, noise)`` (scipy.signal.wiener's ``mysize``: default 3 on every
+    axis; ``noise``: default the mean of the local variances).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv import denoise
+    >>> np.round(denoise.wiener([1.0, 2.0, 1.0, 5.0, 1.0, 2.0, 1.0]), 3)
+    array([1.   , 1.333, 1.916, 3.81 , 1.916, 1.333, 1.   ])
+    """
+    return _signal.wiener(x, size, noise, workers=workers, device=device)
+
+
+def savgol(x, window_length, polyorder, *, deriv=0, axis=-1, mode="interp", workers=None,
+           device="cpu"):
+    """Savitzky-Golay smoothing: a least-squares polynomial of `polyorder` fitted in each window of
+    `window_length` samples along `axis` (keeps peak heights better than a moving average).
+
+    ``sigconv.signal.savgol_filter(x, window_length, polyorder, deriv=deriv, axis=axis, mode=mode)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sigconv import denoise
+    >>> np.round(denoise.savgol([2.0, 2.0, 5.0, 2.0, 1.0, 0.0, 1.0, 4.0, 9.0], 5, 2), 4)
+    array([1.6571, 3.1714, 3.5429, 2.8571, 0.6571, 0.1714, 1.    , 4.    , 9.    ])
+    """
+    return _signal.savgol_filter(
+        x, window_length, polyorder, deriv=deriv, axis=axis, mode=mode, workers=workers,
+        device=device,
+    )

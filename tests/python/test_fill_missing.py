@@ -343,3 +343,23 @@ def test_docstring_examples():
     result = doctest.testmod(denoise, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 5
     assert result.failed == 0
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "nearest", "mirror", "wrap"])
+def test_dense_and_sparse_first_passes_agree(rng, mode):
+    # the core's two ways of running the first pass (whole-image SIMD correlations, separable or
+    # not, or sums at each lost sample) give the same fills within rounding, and the same NaNs
+    from sigconv import _core
+
+    x = rng.standard_normal((37, 45))
+    lost = scattered(rng, x.shape, 0.5) | holes(rng, x.shape, 2, 12)
+    f = [kernels.gaussian(1.0), kernels.gaussian(2.0)]
+    w = np.multiply.outer(f[0], f[1])
+    start = [-(k // 2) for k in w.shape]
+    outs = [_core.fill_missing(x, lost, w, start, factors, mode, None, first)
+            for first in ("sparse", "dense", "auto") for factors in (None, f)]
+    for out, passes, unfilled in outs[1:]:
+        np.testing.assert_allclose(out, outs[0][0], atol=1e-12)
+        assert (passes, unfilled) == outs[0][1:]
+    with pytest.raises(ValueError, match="first_pass must be one of 'auto', 'dense', 'sparse'"):
+        _core.fill_missing(x, lost, w, start, None, mode, None, "fast")

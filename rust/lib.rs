@@ -11,7 +11,8 @@
 //!   products over row blocks), `fft` (real FFTs, whole-array and blocked), `simd/` (one file per
 //!   instruction set, chosen at run time), `threads` (the `workers=` setting); for the ndimage
 //!   filters `separable` (1-D passes along any axis, fused 2-D passes, running sums, van Herk
-//!   min/max) and `rank` (SIMD median networks from `median_networks`, generic rank selection).
+//!   min/max) and `rank` (SIMD median networks from `median_networks`, generic rank selection);
+//!   `fill` (lost samples filled by iterated normalized convolution, `sigconv.denoise`).
 //! * [`ops::ndfilter`] — the ndimage filters' entry points (pass sequences, rank filters, NaN).
 //! * `python` (feature `python`) — the only module that knows about PyO3 and numpy.
 //!

@@ -11,17 +11,21 @@ A Rust core (multi-threaded, SIMD chosen at run time) behind scipy-compatible Py
 * :class:`sigconv.Tensor`, :func:`sigconv.tensor`, :class:`sigconv.no_grad` — reverse-mode autograd;
   :mod:`sigconv.nn`, :mod:`sigconv.optim` — torch-like layers, losses and optimizers;
   :func:`sigconv.save` / :func:`sigconv.load` — models and state in one ``.npz`` file.
+* :mod:`sigconv.kernels` — the classic kernels (box, gaussian, sobel, prewitt, laplacian, ...).
+* :func:`sigconv.conv_matrix` — the scipy.sparse matrix of a convolution.
 """
 
 from sigconv._core import GpuUnavailableError
 from sigconv import signal
 from sigconv import ndimage
+from sigconv import kernels
+from sigconv._conv_matrix import conv_matrix
 from sigconv.autograd import Tensor, cat, enable_grad, is_grad_enabled, manual_seed, no_grad, stack, tensor
 from sigconv import nn, optim
 from sigconv.nn.serialization import load, save
 
 __version__ = "0.1.0"
-__all__ = ["GpuUnavailableError", "signal", "ndimage", "info"]
+__all__ = ["GpuUnavailableError", "signal", "ndimage", "kernels", "conv_matrix", "info"]
 __all__ += ["Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed", "cat", "stack"]
 __all__ += ["nn", "optim", "save", "load"]
 

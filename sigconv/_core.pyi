@@ -46,6 +46,18 @@ def correlate(
     workers: int | None = None,
     device: str = "cpu",
 ) -> npt.NDArray[np.floating]: ...
+def fill_missing(
+    x: npt.NDArray[np.floating],
+    lost: npt.NDArray[np.bool_],
+    weights: npt.NDArray[np.floating],
+    start: list[int],
+    factors: list[npt.NDArray[np.floating]] | None = None,
+    boundary: str = "constant",
+    max_iter: int | None = None,
+    first_pass: str = "auto",
+    workers: int | None = None,
+    device: str = "cpu",
+) -> tuple[npt.NDArray[np.floating], int, int]: ...
 def filter_axes(
     x: npt.NDArray[np.generic],
     passes: list[tuple[int, str, list[float], int, int, str]],

@@ -4,6 +4,7 @@ pub mod conv;
 pub mod conv_reference;
 pub mod direct;
 pub mod fft;
+pub mod fill;
 pub mod gemm;
 pub mod matmul;
 pub mod median_networks;

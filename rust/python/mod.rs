@@ -329,6 +329,122 @@ fn fftconvolve<'py>(
     }
 }
 
+/// Normalized-convolution filling (`sigconv::cpu::fill`): a copy of `x` with the samples where
+/// `lost` is true filled from the valid ones, tap `m` of `weights` reading `p + start + m` through
+/// `boundary` (an ndimage mode; `'constant'`: outside the array counts as lost). float32 or float64.
+/// `factors`: one 1-D array per axis whose outer product is `weights`, when it is separable.
+/// `first_pass`: `'auto'`, `'dense'` or `'sparse'` (see `FirstPass`). Returns
+/// `(filled, passes, unfilled)`; unfilled samples are NaN.
+#[pyfunction]
+#[pyo3(signature = (x, lost, weights, start, factors=None, boundary="constant", max_iter=None, first_pass="auto", workers=None, device="cpu"))]
+#[allow(clippy::too_many_arguments)]
+fn fill_missing<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    lost: PyReadonlyArrayDyn<'py, bool>,
+    weights: &Bound<'py, PyAny>,
+    start: Vec<isize>,
+    factors: Option<Vec<Bound<'py, PyAny>>>,
+    boundary: &str,
+    max_iter: Option<usize>,
+    first_pass: &str,
+    workers: Option<usize>,
+    device: &str,
+) -> PyResult<(Bound<'py, PyAny>, usize, usize)> {
+    use crate::cpu::fill::FirstPass;
+    device::resolve(device)?;
+    let first_pass = match first_pass {
+        "auto" => FirstPass::Auto,
+        "dense" => FirstPass::Dense,
+        "sparse" => FirstPass::Sparse,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "first_pass must be one of 'auto', 'dense', 'sparse'; got {other:?}"
+            )))
+        }
+    };
+    macro_rules! run {
+        ($t:ty) => {{
+            let xa: PyReadonlyArrayDyn<$t> =
+                x.extract().map_err(|_| same_dtype_error(x, weights))?;
+            let wa: PyReadonlyArrayDyn<$t> = weights
+                .extract()
+                .map_err(|_| same_dtype_error(x, weights))?;
+            if lost.shape() != xa.shape() {
+                return Err(PyValueError::new_err(format!(
+                    "mask has shape {:?}; expected the shape of x, {:?}",
+                    lost.shape(),
+                    xa.shape()
+                )));
+            }
+            let boundary = Boundary::parse(boundary, 0.0 as $t)?;
+            let shape = xa.shape().to_vec();
+            let k_shape = wa.shape().to_vec();
+            // The output starts as a row-major copy of x; only lost samples are written.
+            let row_major = |a: ndarray::ArrayViewD<'_, $t>| match a.as_slice() {
+                Some(s) => s.to_vec(),
+                None => a.iter().copied().collect(),
+            };
+            let mut values: Vec<$t> = row_major(xa.as_array());
+            let taps: Vec<$t> = row_major(wa.as_array());
+            let factors: Option<Vec<Vec<$t>>> = match &factors {
+                None => None,
+                Some(fs) => Some(
+                    fs.iter()
+                        .map(|f| {
+                            let fa: PyReadonlyArrayDyn<$t> =
+                                f.extract().map_err(|_| same_dtype_error(x, f))?;
+                            Ok(row_major(fa.as_array()))
+                        })
+                        .collect::<PyResult<_>>()?,
+                ),
+            };
+            let lost_v: std::borrow::Cow<'_, [bool]> = match lost.as_slice() {
+                Ok(s) => s.into(),
+                Err(_) => lost
+                    .as_array()
+                    .iter()
+                    .copied()
+                    .collect::<Vec<bool>>()
+                    .into(),
+            };
+            let report = py.detach(|| {
+                threads::with_workers(workers, || {
+                    crate::cpu::fill::fill_missing(
+                        &mut values,
+                        &lost_v,
+                        &shape,
+                        &taps,
+                        &k_shape,
+                        &start,
+                        factors.as_deref(),
+                        boundary,
+                        max_iter,
+                        first_pass,
+                    )
+                })
+            })?;
+            let out = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), values)
+                .expect("shape matches length");
+            Ok((
+                out.into_pyarray(py).into_any(),
+                report.iterations,
+                report.remaining,
+            ))
+        }};
+    }
+    let dtype = x.cast::<numpy::PyUntypedArray>()?.dtype();
+    if dtype.is_equiv_to(&numpy::dtype::<f32>(py)) {
+        run!(f32)
+    } else if dtype.is_equiv_to(&numpy::dtype::<f64>(py)) {
+        run!(f64)
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "fill_missing computes in float32 or float64; got dtype {dtype}"
+        )))
+    }
+}
+
 /// `'direct'` or `'fft'`: the method sigconv's cost model picks for these shapes and dtype.
 #[pyfunction]
 fn choose_method(
@@ -396,6 +512,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convolve, m)?)?;
     m.add_function(wrap_pyfunction!(fftconvolve, m)?)?;
     m.add_function(wrap_pyfunction!(correlate, m)?)?;
+    m.add_function(wrap_pyfunction!(fill_missing, m)?)?;
     m.add_function(wrap_pyfunction!(filter_axes, m)?)?;
     m.add_function(wrap_pyfunction!(rank_filter, m)?)?;
     m.add_function(wrap_pyfunction!(choose_method, m)?)?;

@@ -10,6 +10,9 @@
 //! * [`cpu`] — the kernels: `reference` (plain loops, the oracle), `direct` (SIMD sliding dot
 //!   products over row blocks), `fft` (real FFTs, whole-array and blocked), `simd/` (one file per
 //!   instruction set, chosen at run time), `threads` (the `workers=` setting).
+//! * [`gpu`] (feature `gpu`, on by default) — the wgpu backend: `context` (adapter, device,
+//!   pipeline cache), `launch` (buffers, dispatch, readback), `correlate` (1-D/2-D correlation
+//!   launcher with tiling), `shaders/*.wgsl` (one kernel per file). `ops::device` picks it.
 //! * `python` (feature `python`) — the only module that knows about PyO3 and numpy.
 //!
 //! Everything is a correlation underneath: a true convolution is a correlation with the kernel
@@ -18,6 +21,8 @@
 pub mod cpu;
 pub mod element;
 pub mod error;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod ops;
 pub mod params;
 

@@ -4,4 +4,4 @@ pub mod convolve;
 pub mod cost;
 pub mod device;
 
-pub use convolve::{convolve, fft_convolve, ConvElement};
+pub use convolve::{convolve, fft_convolve, ConvElement, DeviceElement};

@@ -64,7 +64,16 @@ fn check<T: GpuElement + Element + From<f32> + Into<f64>>(
 ) {
     let want = reference::correlate(x.view(), k.view(), start, out_shape, boundary);
     let mut got = vec![T::default(); want.len()];
-    gpu::correlate_into(x.view(), k.view(), start, &mut got, out_shape, boundary, None).unwrap();
+    gpu::correlate_into(
+        x.view(),
+        k.view(),
+        start,
+        &mut got,
+        out_shape,
+        boundary,
+        None,
+    )
+    .unwrap();
     let scale = 1.0 + want.iter().map(|&v| v.into().abs()).fold(0.0, f64::max);
     let taps = k.len().max(1) as f64;
     for (i, (&g, &w)) in got.iter().zip(want.iter()).enumerate() {
@@ -128,7 +137,15 @@ fn gpu_float64_matches_reference_where_the_adapter_has_f64() {
     } else {
         let x = ArrayD::<f64>::zeros(IxDyn(&[4]));
         let mut out = vec![0.0; 4];
-        let err = gpu::correlate_into(x.view(), x.view(), &[0], &mut out, &[4], Boundary::Wrap, None);
+        let err = gpu::correlate_into(
+            x.view(),
+            x.view(),
+            &[0],
+            &mut out,
+            &[4],
+            Boundary::Wrap,
+            None,
+        );
         assert!(matches!(err, Err(Error::Type(m)) if m.contains("float32")));
     }
 }
@@ -273,6 +290,15 @@ fn flipped_kernel_is_convolution() {
     let mut f = k.view();
     f.invert_axis(Axis(0));
     let mut out = vec![0.0f32; 5];
-    gpu::correlate_into(x.view(), f, &[-2], &mut out, &[5], Boundary::Fill(0.0), None).unwrap();
+    gpu::correlate_into(
+        x.view(),
+        f,
+        &[-2],
+        &mut out,
+        &[5],
+        Boundary::Fill(0.0),
+        None,
+    )
+    .unwrap();
     assert_eq!(out, vec![0.0, 1.0, 2.5, 4.0, 1.5]);
 }

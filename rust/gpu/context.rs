@@ -140,7 +140,9 @@ fn create() -> std::result::Result<Gpu, String> {
         name: info.name.clone(),
         kind: kind_name(info.device_type),
         backend: format!("{:?}", info.backend).to_lowercase(),
-        driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
+        driver: format!("{} {}", info.driver, info.driver_info)
+            .trim()
+            .to_string(),
         f64,
         max_binding_bytes: limits.max_storage_buffer_binding_size,
     };

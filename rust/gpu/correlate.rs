@@ -93,7 +93,8 @@ pub fn gpu_for<T: GpuElement>() -> Result<&'static Gpu> {
 }
 
 fn to_i32(v: usize, what: &str) -> Result<i32> {
-    i32::try_from(v).map_err(|_| Error::Value(format!("{what} {v} is too large for the GPU kernels")))
+    i32::try_from(v)
+        .map_err(|_| Error::Value(format!("{what} {v} is too large for the GPU kernels")))
 }
 
 fn start_i32(v: isize) -> Result<i32> {

@@ -366,15 +366,21 @@ pub fn choose_device<T: ConvElement + DeviceElement>(
         (x_shape, k_shape)
     };
     let wins = windows(mode, xs, ks);
-    Ok(pick_device::<T>(request, xs.iter().product(), ks, &shape, || {
-        let size = std::mem::size_of::<T>();
-        let direct = cost::direct_seconds(&shape, ks, size);
-        if T::HAS_FFT && zero_fill && !shape.contains(&0) {
-            direct.min(cost::fft_seconds(xs, ks, &wins, size))
-        } else {
-            direct
-        }
-    }))
+    Ok(pick_device::<T>(
+        request,
+        xs.iter().product(),
+        ks,
+        &shape,
+        || {
+            let size = std::mem::size_of::<T>();
+            let direct = cost::direct_seconds(&shape, ks, size);
+            if T::HAS_FFT && zero_fill && !shape.contains(&0) {
+                direct.min(cost::fft_seconds(xs, ks, &wins, size))
+            } else {
+                direct
+            }
+        },
+    ))
 }
 
 /// [`convolve_into`] on the device `request` picks. On the GPU every `method` is the direct

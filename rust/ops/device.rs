@@ -149,7 +149,9 @@ mod tests {
         assert_eq!(parse("cpu"), Ok(Request::Cpu));
         assert_eq!(parse("gpu"), Ok(Request::Gpu));
         assert_eq!(parse("auto"), Ok(Request::Auto));
-        assert!(matches!(parse("cuda"), Err(Error::Value(m)) if m.contains("'cpu', 'gpu', 'auto'")));
+        assert!(
+            matches!(parse("cuda"), Err(Error::Value(m)) if m.contains("'cpu', 'gpu', 'auto'"))
+        );
     }
 
     #[test]
@@ -174,7 +176,10 @@ mod tests {
             f64: false,
         };
         assert!(gpu_seconds(&w(1e12)) > gpu_seconds(&w(1e9)));
-        let f64_work = Work { f64: true, ..w(1e10) };
+        let f64_work = Work {
+            f64: true,
+            ..w(1e10)
+        };
         assert!(gpu_seconds(&f64_work) > gpu_seconds(&w(1e10)));
     }
 }

@@ -57,7 +57,9 @@ pub fn gpu_unavailable_reason() -> Option<String> {
 #[pyo3(signature = (nbytes=None))]
 pub fn gpu_set_binding_cap(nbytes: Option<u64>) -> PyResult<()> {
     if nbytes == Some(0) {
-        return Err(PyValueError::new_err("nbytes must be positive or None; got 0"));
+        return Err(PyValueError::new_err(
+            "nbytes must be positive or None; got 0",
+        ));
     }
     #[cfg(feature = "gpu")]
     crate::gpu::set_binding_cap(nbytes);

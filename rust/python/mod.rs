@@ -37,7 +37,10 @@ impl From<Error> for PyErr {
 
 /// `convolve` for one element type: borrow, detach, compute, hand back.
 #[allow(clippy::too_many_arguments)]
-fn convolve_typed<'py, T: ConvElement + DeviceElement + NpElement + for<'a> FromPyObject<'a, 'py>>(
+fn convolve_typed<
+    'py,
+    T: ConvElement + DeviceElement + NpElement + for<'a> FromPyObject<'a, 'py>,
+>(
     py: Python<'py>,
     request: device::Request,
     x: &Bound<'py, PyAny>,
@@ -105,11 +108,20 @@ fn convolve<'py>(
     let fill = fillvalue.unwrap_or(&zero);
     let dtype = x.cast::<numpy::PyUntypedArray>()?.dtype();
     if dtype.is_equiv_to(&numpy::dtype::<f32>(py)) {
-        Ok(convolve_typed::<f32>(py, request, x, k, mode, boundary, fill, method, workers)?.into_any())
+        Ok(
+            convolve_typed::<f32>(py, request, x, k, mode, boundary, fill, method, workers)?
+                .into_any(),
+        )
     } else if dtype.is_equiv_to(&numpy::dtype::<f64>(py)) {
-        Ok(convolve_typed::<f64>(py, request, x, k, mode, boundary, fill, method, workers)?.into_any())
+        Ok(
+            convolve_typed::<f64>(py, request, x, k, mode, boundary, fill, method, workers)?
+                .into_any(),
+        )
     } else if dtype.is_equiv_to(&numpy::dtype::<i64>(py)) {
-        Ok(convolve_typed::<i64>(py, request, x, k, mode, boundary, fill, method, workers)?.into_any())
+        Ok(
+            convolve_typed::<i64>(py, request, x, k, mode, boundary, fill, method, workers)?
+                .into_any(),
+        )
     } else {
         Err(same_dtype_error(x, k))
     }

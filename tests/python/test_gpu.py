@@ -269,7 +269,9 @@ def test_disabled_gpu_raises_gpu_unavailable_and_auto_runs_on_cpu():
         np.testing.assert_allclose(signal.convolve(x, x[:2], device="auto"), signal.convolve(x, x[:2]))
         for call in (lambda: signal.convolve(x, x, device="gpu"),
                      lambda: signal.convolve2d(x[None], x[None], device="gpu"),
-                     lambda: signal.fftconvolve(x, x, device="gpu")):
+                     lambda: signal.fftconvolve(x, x, device="gpu"),
+                     lambda: signal.fftconvolve(np.zeros(0), np.ones(3), device="gpu"),
+                     lambda: signal.convolve(2.0, 3.0, device="gpu")):
             try:
                 call()
             except sigconv.GpuUnavailableError as e:

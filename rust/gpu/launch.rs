@@ -125,7 +125,7 @@ impl Gpu {
         if bytes.is_empty() {
             return;
         }
-        if bytes.len() % 4 == 0 {
+        if bytes.len().is_multiple_of(4) {
             self.queue.write_buffer(buf, 0, bytes);
         } else {
             let mut v = bytes.to_vec();

@@ -15,6 +15,10 @@ pub enum Error {
     /// The GPU was asked for but no adapter is present (Python: sigconv.GpuUnavailableError).
     #[error("{0}")]
     GpuUnavailable(String),
+    /// The GPU failed while running a kernel: out of device memory, a lost device, a driver error
+    /// (Python: RuntimeError).
+    #[error("{0}")]
+    Gpu(String),
 }
 
 /// Result alias used across the crate.

@@ -14,6 +14,9 @@
 //!   min/max) and `rank` (SIMD median networks from `median_networks`, generic rank selection);
 //!   `fill` (lost samples filled by iterated normalized convolution, `sigconv.denoise`).
 //! * [`ops::ndfilter`] — the ndimage filters' entry points (pass sequences, rank filters, NaN).
+//! * [`gpu`] (feature `gpu`, on by default) — the wgpu backend: `context` (adapter, device,
+//!   pipeline cache), `launch` (buffers, dispatch, readback), `correlate` (1-D/2-D correlation
+//!   launcher with tiling), `shaders/*.wgsl` (one kernel per file). `ops::device` picks it.
 //! * `python` (feature `python`) — the only module that knows about PyO3 and numpy.
 //!
 //! Everything is a correlation underneath: a true convolution is a correlation with the kernel
@@ -22,6 +25,8 @@
 pub mod cpu;
 pub mod element;
 pub mod error;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod ops;
 pub mod params;
 

@@ -2,7 +2,10 @@
 # Idempotent setup for a bare machine (Python 3.9+ with pip, a Rust toolchain):
 #   1. the Rust components the checks use (rustfmt, clippy), added with rustup when missing;
 #   2. a virtual environment in .venv with the Python dependencies (pyproject.toml is the one list);
-#   3. the extension sigconv._core, built in release mode and installed into .venv (maturin develop).
+#   3. the extension sigconv._core, built in release mode and installed into .venv (maturin develop);
+#   4. on Debian/Ubuntu as root, the Vulkan loader and Mesa's software GPU driver (libvulkan1,
+#      mesa-vulkan-drivers: the lavapipe adapter) when missing, so that the GPU backend and its tests
+#      run on machines without a GPU; a warning, not a failure, when they cannot be installed.
 # Running it again only redoes what changed. VERBOSE=1 shows the tools' own output.
 set -euo pipefail
 
@@ -33,7 +36,47 @@ quiet() {
     rm -f "$log"
 }
 
+# Like quiet, but a failure is a warning and a non-zero return, not the end of the script.
+soft() {
+    if [[ "${VERBOSE:-0}" == 1 ]]; then
+        "$@"
+        return
+    fi
+    local log rc=0
+    log="$(mktemp)"
+    "$@" >"$log" 2>&1 || rc=$?
+    if [[ $rc -ne 0 ]]; then
+        printf 'setup: warning: `%s` failed (exit %d); its last output:\n' "$*" "$rc" >&2
+        tail -n 20 "$log" >&2
+    fi
+    rm -f "$log"
+    return "$rc"
+}
+
 START=$SECONDS
+
+# --- GPU driver (optional) --------------------------------------------------------------------
+# The GPU backend finds adapters through the Vulkan loader; where there is no GPU, Mesa's software
+# driver lavapipe is one. sigconv looks for the adapter itself at run time (no vulkaninfo needed).
+if [[ "$(uname -s)" == Linux ]] && command -v dpkg-query >/dev/null; then
+    MISSING=()
+    for pkg in libvulkan1 mesa-vulkan-drivers; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+            || MISSING+=("$pkg")
+    done
+    if [[ ${#MISSING[@]} -gt 0 ]]; then
+        if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+            step "installing ${MISSING[*]} (Vulkan loader, Mesa's software GPU driver)"
+            if soft apt-get update -q; then
+                soft env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+                    "${MISSING[@]}" || true
+            fi
+        else
+            printf 'setup: warning: %s not installed (needs root and apt-get); the GPU tests will skip\n' \
+                "${MISSING[*]}" >&2
+        fi
+    fi
+fi
 
 # --- Rust -------------------------------------------------------------------------------------
 command -v cargo >/dev/null || die "cargo not found: install a Rust toolchain (rustup) first"
@@ -96,5 +139,5 @@ LOCKED=()
 quiet "$VENV/bin/maturin" develop --release "${LOCKED[@]}"
 quiet "$PY" -c 'import sigconv'
 
-SUMMARY="$("$PY" -c 'import sigconv; i = sigconv.info(); print("sigconv %s, SIMD %s, %d threads" % (i["version"], i["simd"], i["threads"]))')"
+SUMMARY="$("$PY" -c 'import sigconv; i = sigconv.info(); print("sigconv %s, SIMD %s, %d threads, devices: %s" % (i["version"], i["simd"], i["threads"], ", ".join(d["name"] for d in i["devices"])))')"
 step "setup done in $((SECONDS - START)) s: $SUMMARY"

@@ -28,15 +28,44 @@ __version__ = "0.1.0"
 __all__ = ["GpuUnavailableError", "signal", "ndimage", "kernels", "conv_matrix", "info"]
 __all__ += ["Tensor", "tensor", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed", "cat", "stack"]
 __all__ += ["nn", "optim", "save", "load"]
+__all__ += ["devices"]
+
+
+def devices():
+    """The devices sigconv can compute on, as a list of dicts, the CPU first.
+
+    Each has ``device`` (the ``device=`` value that selects it: ``'cpu'`` or ``'gpu'``), ``name``,
+    ``type`` (``'cpu'``, ``'discrete'``, ``'integrated'``, ``'virtual'`` or ``'other'``; Mesa's
+    software driver llvmpipe is a ``'cpu'`` adapter), ``backend`` and ``f64`` (whether float64 runs
+    there). The GPU entry also has ``driver`` and ``max_binding_bytes``, and is absent when no
+    adapter answers.
+
+    >>> import sigconv
+    >>> sigconv.devices()[0]["device"]
+    'cpu'
+    """
+    from sigconv import _core
+
+    found = [{
+        "device": "cpu",
+        "name": f"cpu ({_core.simd_level()}, {_core.default_threads()} threads)",
+        "type": "cpu",
+        "backend": "native",
+        "f64": True,
+    }]
+    adapter = _core.gpu_adapter()
+    if adapter is not None:
+        found.append({"device": "gpu", **adapter})
+    return found
 
 
 def info():
-    """Versions, threads and the SIMD level the kernels run with, as a dict."""
+    """Versions, threads, the SIMD level the kernels run with and the :func:`devices`, as a dict."""
     from sigconv import _core
 
     return {
         "version": __version__,
         "simd": _core.simd_level(),
         "threads": _core.default_threads(),
-        "devices": ["cpu"],
+        "devices": devices(),
     }

@@ -87,16 +87,11 @@ def _workers(workers):
     return count
 
 
-_UNIT = np.ones(1)
-
-
 def _device(device):
-    """Checks `device`; a device other than the CPU is asked of the core, which raises
-    GpuUnavailableError when it has none (paths that return before reaching the core still raise)."""
+    """Checks `device`; 'gpu' is asked of the core, which raises GpuUnavailableError when no adapter
+    is usable (paths that return before reaching the core still raise)."""
     _option("device", device, _DEVICES)
-    if device != "cpu":
-        _core.convolve(_UNIT, _UNIT, "full", device=device)
-    return device
+    return _core.check_device(device)
 
 
 def _arrays(in1, in2):
@@ -207,6 +202,11 @@ def _run(a, b, mode, method, boundary="fill", fillvalue=0, workers=None, device=
     """Convolution of `a` and `b` (same ndim, non-empty) by the core with `method` 'direct' or 'fft',
     with numpy's result dtype and scipy's handling of integers and NaN under the FFT."""
     out_dtype = np.result_type(a, b)
+    if device == "gpu" and out_dtype.kind in "biu":
+        raise TypeError(
+            "device='gpu' computes in float32 (and float64 where the adapter offers it); got "
+            f"inputs of dtype {out_dtype}: convert them to float32, or use device='cpu'"
+        )
     if method == "direct":
 
         def conv(x, k, f):
@@ -304,7 +304,9 @@ def convolve(in1, in2, mode="full", method="auto", *, workers=None, device="cpu"
         return _run(in1.reshape(1), in2.reshape(1), mode, "direct", workers=workers, device=device)[0]
     if in1.size == 0 or in2.size == 0:
         return _empty_convolution(in1, in2, mode)
-    if method == "auto":
+    if device == "gpu":
+        method = "direct"  # the GPU runs the direct kernel, whatever the method
+    elif method == "auto":
         method = choose_conv_method(in1, in2, mode)
     return _run(in1, in2, mode, method, workers=workers, device=device)
 
@@ -421,11 +423,37 @@ def _freq_convolve(in1, in2, mode, axes, blocked, workers, device):
         out = in1 * in2
         return _centered(out, in1.shape).copy() if mode == "same" else out
     out_dtype = _fft_dtype(in1, in2)
+    if device == "gpu":
+        return _gpu_freq_convolve(in1, in2, mode, axes, out_dtype, workers)
 
     def conv(x, k, f):
         return _core.fftconvolve(x, k, mode, axes, blocked, workers, device)
 
     return _bilinear(conv, in1, in2, np.zeros((), out_dtype), out_dtype)
+
+
+def _gpu_freq_convolve(in1, in2, mode, axes, out_dtype, workers):
+    """fftconvolve/oaconvolve with device='gpu': the same result from the GPU's direct kernel, a
+    convolution over every axis, which equals the FFT's over `axes` when the other axes broadcast as a
+    direct convolution does (in2 of length 1 there, or in1 of length 1 outside 'valid' mode)."""
+    for d in range(in1.ndim):
+        if d in axes or in2.shape[d] == 1 or (in1.shape[d] == 1 and mode != "valid"):
+            continue
+        raise ValueError(
+            "device='gpu' computes fftconvolve/oaconvolve as a direct convolution over every axis, "
+            f"which cannot broadcast shapes {in1.shape} and {in2.shape} on axis {d} in {mode!r} "
+            "mode; use device='cpu'"
+        )
+    if mode == "valid" and any(in2.shape[d] > in1.shape[d] for d in axes) and any(
+        in1.shape[d] > in2.shape[d] for d in range(in1.ndim)
+    ):
+        raise ValueError(
+            "device='gpu' computes fftconvolve/oaconvolve in 'valid' mode as a direct convolution, "
+            f"which needs one input at least as large as the other on every axis; got {in1.shape} "
+            f"and {in2.shape}; use device='cpu'"
+        )
+    return _run(in1.astype(out_dtype, copy=False), in2.astype(out_dtype, copy=False), mode,
+                "direct", workers=workers, device="gpu")
 
 
 def fftconvolve(in1, in2, mode="full", axes=None, *, workers=None, device="cpu"):

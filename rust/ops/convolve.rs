@@ -4,6 +4,7 @@ use crate::cpu::{direct, fft, threads};
 use crate::element::Real;
 use crate::error::{value_error, Result};
 use crate::ops::cost;
+use crate::ops::device::{self, Device, Request};
 use crate::params::{valid_swap_needed, windows, AxisWindow, Boundary, Method, Mode};
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Axis, IxDyn};
 
@@ -261,4 +262,191 @@ pub fn choose<T: ConvElement>(x_shape: &[usize], k_shape: &[usize], mode: Mode) 
             _ => Method::Fft,
         },
     )
+}
+
+/// Element types that `device=` may send to the GPU: float32 and float64 (feature `gpu`); the
+/// others (int64) raise TypeError on `device='gpu'` and stay on the CPU under `'auto'`.
+pub trait DeviceElement: Copy {
+    /// Whether a GPU kernel computes this type.
+    const ON_GPU: bool;
+    /// [`crate::gpu::correlate_into`] for this type.
+    fn gpu_correlate(
+        x: ArrayViewD<Self>,
+        w: ArrayViewD<Self>,
+        start: &[isize],
+        out: &mut [Self],
+        out_shape: &[usize],
+        boundary: Boundary<Self>,
+    ) -> Result<()>;
+}
+
+macro_rules! device_float {
+    ($t:ty) => {
+        impl DeviceElement for $t {
+            const ON_GPU: bool = true;
+            fn gpu_correlate(
+                x: ArrayViewD<Self>,
+                w: ArrayViewD<Self>,
+                start: &[isize],
+                out: &mut [Self],
+                out_shape: &[usize],
+                boundary: Boundary<Self>,
+            ) -> Result<()> {
+                #[cfg(feature = "gpu")]
+                {
+                    crate::gpu::correlate_into(x, w, start, out, out_shape, boundary, None)
+                }
+                #[cfg(not(feature = "gpu"))]
+                {
+                    let _ = (x, w, start, out, out_shape, boundary);
+                    device::gpu_available()
+                }
+            }
+        }
+    };
+}
+device_float!(f32);
+device_float!(f64);
+
+impl DeviceElement for i64 {
+    const ON_GPU: bool = false;
+    fn gpu_correlate(
+        _: ArrayViewD<Self>,
+        _: ArrayViewD<Self>,
+        _: &[isize],
+        _: &mut [Self],
+        _: &[usize],
+        _: Boundary<Self>,
+    ) -> Result<()> {
+        Err(crate::error::Error::Type(
+            "device='gpu' computes in float32 (and float64 where the adapter offers it); \
+             got int64: pass float32 arrays, or use device='cpu'"
+                .into(),
+        ))
+    }
+}
+
+/// The device `request` resolves to for a correlation producing `out_shape` with `k_shape` taps.
+fn pick_device<T: ConvElement + DeviceElement>(
+    request: Request,
+    in_len: usize,
+    k_shape: &[usize],
+    out_shape: &[usize],
+    cpu_seconds: impl FnOnce() -> f64,
+) -> Device {
+    if request == Request::Auto && !T::ON_GPU {
+        return Device::Cpu;
+    }
+    device::select(request, || {
+        let outs: f64 = out_shape.iter().map(|&n| n as f64).product();
+        let taps: f64 = k_shape.iter().map(|&n| n as f64).product();
+        let bytes = (in_len as f64 + taps + outs) * std::mem::size_of::<T>() as f64;
+        device::Work {
+            macs: outs * taps,
+            bytes,
+            cpu_seconds: cpu_seconds(),
+            f64: std::mem::size_of::<T>() == 8,
+        }
+    })
+}
+
+/// The device [`convolve_on`] runs on for these shapes (`zero_fill`: the boundary is a zero fill,
+/// so that the CPU could use its FFT).
+pub fn choose_device<T: ConvElement + DeviceElement>(
+    request: Request,
+    x_shape: &[usize],
+    k_shape: &[usize],
+    mode: Mode,
+    zero_fill: bool,
+) -> Result<Device> {
+    let shape = output_shape(mode, x_shape, k_shape)?;
+    let (xs, ks) = if valid_swap_needed(mode, x_shape, k_shape)? {
+        (k_shape, x_shape)
+    } else {
+        (x_shape, k_shape)
+    };
+    let wins = windows(mode, xs, ks);
+    Ok(pick_device::<T>(
+        request,
+        xs.iter().product(),
+        ks,
+        &shape,
+        || {
+            let size = std::mem::size_of::<T>();
+            let direct = cost::direct_seconds(&shape, ks, size);
+            if T::HAS_FFT && zero_fill && !shape.contains(&0) {
+                direct.min(cost::fft_seconds(xs, ks, &wins, size))
+            } else {
+                direct
+            }
+        },
+    ))
+}
+
+/// [`convolve_into`] on the device `request` picks. On the GPU every `method` is the direct
+/// correlation kernel (the results agree with the CPU's to rounding).
+#[allow(clippy::too_many_arguments)]
+pub fn convolve_on<T: ConvElement + DeviceElement>(
+    request: Request,
+    x: ArrayViewD<T>,
+    k: ArrayViewD<T>,
+    mode: Mode,
+    boundary: Boundary<T>,
+    method: Method,
+    workers: Option<usize>,
+    mut out: ArrayViewMutD<T>,
+) -> Result<()> {
+    let shape = output_shape(mode, x.shape(), k.shape())?;
+    let (xs, ks) = if valid_swap_needed(mode, x.shape(), k.shape())? {
+        (k.view(), x.view())
+    } else {
+        (x.view(), k.view())
+    };
+    let wins = windows(mode, xs.shape(), ks.shape());
+    let zero_fill = boundary == Boundary::Fill(T::ZERO);
+    let device = choose_device::<T>(request, x.shape(), k.shape(), mode, zero_fill)?;
+    if device == Device::Cpu {
+        return convolve_into(x, k, mode, boundary, method, workers, out);
+    }
+    if out.shape() != shape.as_slice() || !out.is_standard_layout() {
+        return value_error!("out must be C-contiguous of shape {shape:?}");
+    }
+    let mut flipped = ks;
+    for d in 0..flipped.ndim() {
+        flipped.invert_axis(Axis(d));
+    }
+    let start: Vec<isize> = wins
+        .iter()
+        .zip(flipped.shape())
+        .map(|(w, &n)| w.correlation_start(n))
+        .collect();
+    let buf = out.as_slice_mut().expect("checked: standard layout");
+    T::gpu_correlate(xs, flipped, &start, buf, &shape, boundary)
+}
+
+/// Correlation with an explicit geometry (`out[o] = sum_m ext(x)[o + start + m] * w[m]`, as
+/// [`direct::correlate_into`]) on the device `request` picks.
+#[allow(clippy::too_many_arguments)]
+pub fn correlate_on<T: ConvElement + DeviceElement>(
+    request: Request,
+    x: ArrayViewD<T>,
+    w: ArrayViewD<T>,
+    start: &[isize],
+    out: &mut [T],
+    out_shape: &[usize],
+    boundary: Boundary<T>,
+    workers: Option<usize>,
+) -> Result<()> {
+    let device = pick_device::<T>(request, x.len(), w.shape(), out_shape, || {
+        cost::direct_seconds(out_shape, w.shape(), std::mem::size_of::<T>())
+    });
+    match device {
+        Device::Gpu => T::gpu_correlate(x, w, start, out, out_shape, boundary),
+        Device::Cpu => {
+            threads::with_workers(workers, || {
+                direct::correlate_into(x, w, start, out, out_shape, boundary)
+            });
+            Ok(())
+        }
+    }
 }

@@ -1,9 +1,9 @@
 //! Entry points: validate, pick an algorithm and a backend, run with the requested threads.
 
+pub mod conv;
 pub mod convolve;
 pub mod cost;
 pub mod device;
 pub mod ndfilter;
 
-pub use convolve::{convolve, fft_convolve, ConvElement};
-pub mod conv;
+pub use convolve::{convolve, fft_convolve, ConvElement, DeviceElement};

@@ -5,7 +5,7 @@
 use crate::cpu::simd::Isa;
 use crate::cpu::threads;
 use crate::error::Error;
-use crate::ops::{self, convolve::choose, device, ConvElement};
+use crate::ops::{self, convolve::choose, device, ConvElement, DeviceElement};
 use crate::params::{self, Boundary, Method, Mode};
 use numpy::{
     Element as NpElement, IntoPyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods,
@@ -15,6 +15,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
+mod gpu;
 mod nn;
 mod pool;
 
@@ -31,14 +32,19 @@ impl From<Error> for PyErr {
             Error::Value(m) => PyValueError::new_err(m),
             Error::Type(m) => PyTypeError::new_err(m),
             Error::GpuUnavailable(m) => GpuUnavailableError::new_err(m),
+            Error::Gpu(m) => PyRuntimeError::new_err(m),
         }
     }
 }
 
 /// `convolve` for one element type: borrow, detach, compute, hand back.
 #[allow(clippy::too_many_arguments)]
-fn convolve_typed<'py, T: ConvElement + NpElement + for<'a> FromPyObject<'a, 'py>>(
+fn convolve_typed<
+    'py,
+    T: ConvElement + DeviceElement + NpElement + for<'a> FromPyObject<'a, 'py>,
+>(
     py: Python<'py>,
+    request: device::Request,
     x: &Bound<'py, PyAny>,
     k: &Bound<'py, PyAny>,
     mode: Mode,
@@ -61,7 +67,9 @@ fn convolve_typed<'py, T: ConvElement + NpElement + for<'a> FromPyObject<'a, 'py
     {
         let mut out_rw = out.readwrite();
         let (xv, kv, ov) = (xa.as_array(), ka.as_array(), out_rw.as_array_mut());
-        py.detach(|| ops::convolve::convolve_into(xv, kv, mode, boundary, method, workers, ov))?;
+        py.detach(|| {
+            ops::convolve::convolve_on(request, xv, kv, mode, boundary, method, workers, ov)
+        })?;
     }
     Ok(out)
 }
@@ -95,18 +103,27 @@ fn convolve<'py>(
     workers: Option<usize>,
     device: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    device::resolve(device)?;
+    let request = device::check(device)?;
     let mode = Mode::parse(mode)?;
     let method = Method::parse(method)?;
     let zero = 0i64.into_pyobject(py)?.into_any();
     let fill = fillvalue.unwrap_or(&zero);
     let dtype = x.cast::<numpy::PyUntypedArray>()?.dtype();
     if dtype.is_equiv_to(&numpy::dtype::<f32>(py)) {
-        Ok(convolve_typed::<f32>(py, x, k, mode, boundary, fill, method, workers)?.into_any())
+        Ok(
+            convolve_typed::<f32>(py, request, x, k, mode, boundary, fill, method, workers)?
+                .into_any(),
+        )
     } else if dtype.is_equiv_to(&numpy::dtype::<f64>(py)) {
-        Ok(convolve_typed::<f64>(py, x, k, mode, boundary, fill, method, workers)?.into_any())
+        Ok(
+            convolve_typed::<f64>(py, request, x, k, mode, boundary, fill, method, workers)?
+                .into_any(),
+        )
     } else if dtype.is_equiv_to(&numpy::dtype::<i64>(py)) {
-        Ok(convolve_typed::<i64>(py, x, k, mode, boundary, fill, method, workers)?.into_any())
+        Ok(
+            convolve_typed::<i64>(py, request, x, k, mode, boundary, fill, method, workers)?
+                .into_any(),
+        )
     } else {
         Err(same_dtype_error(x, k))
     }
@@ -129,7 +146,7 @@ fn correlate<'py>(
     workers: Option<usize>,
     device: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    device::resolve(device)?;
+    let request = device::check(device)?;
     macro_rules! run {
         ($t:ty) => {{
             let xa: PyReadonlyArrayDyn<$t> = x.extract().map_err(|_| same_dtype_error(x, weights))?;
@@ -149,10 +166,8 @@ fn correlate<'py>(
                 let (xv, wv) = (xa.as_array(), wa.as_array());
                 let buf = out_rw.as_slice_mut().expect("new arrays are contiguous");
                 py.detach(|| {
-                    threads::with_workers(workers, || {
-                        crate::cpu::direct::correlate_into(xv, wv, &start, buf, &shape, boundary)
-                    })
-                });
+                    ops::convolve::correlate_on(request, xv, wv, &start, buf, &shape, boundary, workers)
+                })?;
             }
             Ok(out.into_any())
         }};
@@ -522,5 +537,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(default_threads, m)?)?;
     pool::register(m)?;
     nn::register(m)?;
+    gpu::register(m)?;
     Ok(())
 }

@@ -8,6 +8,9 @@ import pytest
 import sigconv
 from sigconv import signal
 
+ADAPTER = sigconv._core.gpu_adapter()
+HAVE_GPU = ADAPTER is not None
+
 X1, K1 = np.ones(5), np.ones(3)
 X2, K2 = np.ones((4, 4)), np.ones((2, 2))
 
@@ -45,11 +48,20 @@ def test_bad_boundary(fn):
 def test_device(fn, x, k):
     with pytest.raises(ValueError, match=r"device.*'cpu', 'gpu', 'auto'.*device='tpu'"):
         getattr(signal, fn)(x, k, device="tpu")
-    with pytest.raises(sigconv.GpuUnavailableError):
-        getattr(signal, fn)(x, k, device="gpu")
+    if HAVE_GPU and ADAPTER["f64"]:  # float64 ones: exact on the GPU too (lavapipe has f64)
+        want = getattr(signal, fn)(x, k)
+        np.testing.assert_allclose(getattr(signal, fn)(x, k, device="gpu"), want, rtol=1e-12)
+    elif HAVE_GPU:
+        with pytest.raises(TypeError, match="float32"):
+            getattr(signal, fn)(x, k, device="gpu")
+    else:
+        with pytest.raises(sigconv.GpuUnavailableError):
+            getattr(signal, fn)(x, k, device="gpu")
     np.testing.assert_array_equal(getattr(signal, fn)(x, k, device="auto"), getattr(signal, fn)(x, k))
 
 
+@pytest.mark.skipif(HAVE_GPU, reason="a GPU adapter is present (test_gpu.py checks these paths "
+                    "with SIGCONV_DISABLE_GPU=1)")
 def test_gpu_is_refused_on_paths_that_skip_the_core():
     with pytest.raises(sigconv.GpuUnavailableError):
         signal.fftconvolve(np.zeros(0), np.ones(3), device="gpu")

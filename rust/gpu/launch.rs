@@ -1,0 +1,241 @@
+//! Buffers, uploads, dispatches and readback, with wgpu's errors mapped onto [`Error`].
+//!
+//! A launcher for a new kernel needs only: its uniform parameters (a `#[repr(C)]` Pod struct), the
+//! storage buffers it reads ([`Gpu::upload`]) and writes ([`Gpu::output`]), one [`Gpu::dispatch`]
+//! with those buffers bound in order at bindings 0, 1, 2, ... of group 0, and [`Gpu::read_into`].
+
+use crate::error::{Error, Result};
+use crate::gpu::context::{Gpu, Pipeline};
+use bytemuck::Pod;
+use std::time::Instant;
+use wgpu::BufferUsages;
+
+/// Seconds spent in each phase of a launch, measured on the host with the device drained between
+/// phases (only when asked for: draining costs the overlap of transfers and compute).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timings {
+    /// Host to device: staging and copying the inputs.
+    pub upload: f64,
+    /// The kernels, from submission until the device is idle.
+    pub compute: f64,
+    /// Device to host: copying back and mapping the results.
+    pub download: f64,
+}
+
+/// A clock for [`Timings`]: `None` when the caller does not profile.
+pub(crate) struct Profiler<'a> {
+    timings: Option<&'a mut Timings>,
+    since: Instant,
+}
+
+impl<'a> Profiler<'a> {
+    pub(crate) fn new(timings: Option<&'a mut Timings>) -> Self {
+        Profiler {
+            timings,
+            since: Instant::now(),
+        }
+    }
+
+    pub(crate) fn enabled(&self) -> bool {
+        self.timings.is_some()
+    }
+
+    /// Waits for the device (when profiling) and adds the time since the last mark to `phase`.
+    pub(crate) fn mark(&mut self, gpu: &Gpu, phase: fn(&mut Timings) -> &mut f64) -> Result<()> {
+        if let Some(t) = self.timings.as_deref_mut() {
+            gpu.queue.submit([]);
+            gpu.wait()?;
+            let now = Instant::now();
+            *phase(t) += (now - self.since).as_secs_f64();
+            self.since = now;
+        }
+        Ok(())
+    }
+}
+
+/// Rounds a byte count up to wgpu's copy alignment (4), with at least 4 bytes (no empty buffers).
+fn padded(bytes: usize) -> u64 {
+    (bytes.max(4) as u64).div_ceil(wgpu::COPY_BUFFER_ALIGNMENT) * wgpu::COPY_BUFFER_ALIGNMENT
+}
+
+impl Gpu {
+    /// The largest buffer binding, in bytes, that launches may use: the adapter's limits, lowered by
+    /// [`crate::gpu::set_binding_cap`] for tests.
+    pub fn max_binding_bytes(&self) -> u64 {
+        let own = self
+            .limits
+            .max_storage_buffer_binding_size
+            .min(self.limits.max_buffer_size)
+            // element indices in the shaders are u32
+            .min(1 << 31);
+        match crate::gpu::binding_cap() {
+            Some(cap) => own.min(cap),
+            None => own,
+        }
+    }
+
+    /// Runs `f` inside validation and out-of-memory error scopes; an error from either becomes
+    /// [`Error::Gpu`] with `what` in its message.
+    pub fn checked<R>(&self, what: &str, f: impl FnOnce() -> R) -> Result<R> {
+        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let r = f();
+        let v = pollster::block_on(validation.pop());
+        let o = pollster::block_on(oom.pop());
+        match (v, o) {
+            (None, None) => Ok(r),
+            (Some(e), _) => Err(Error::Gpu(format!("GPU error while {what}: {e}"))),
+            (None, Some(e)) => Err(Error::Gpu(format!(
+                "the GPU ran out of memory while {what}: {e}"
+            ))),
+        }
+    }
+
+    /// Blocks until the device has finished all submitted work.
+    pub fn wait(&self) -> Result<()> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map(|_| ())
+            .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))
+    }
+
+    /// A buffer of `bytes` (rounded up) with `usage`.
+    pub fn buffer(&self, label: &str, bytes: usize, usage: BufferUsages) -> Result<wgpu::Buffer> {
+        self.checked("allocating a buffer", || {
+            self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: padded(bytes),
+                usage,
+                mapped_at_creation: false,
+            })
+        })
+    }
+
+    /// A read-only storage buffer holding `data` (`capacity` elements at least, for reuse).
+    pub fn upload<T: Pod>(&self, label: &str, data: &[T], capacity: usize) -> Result<wgpu::Buffer> {
+        let bytes = capacity.max(data.len()) * std::mem::size_of::<T>();
+        let buf = self.buffer(label, bytes, BufferUsages::STORAGE | BufferUsages::COPY_DST)?;
+        self.write(&buf, data);
+        Ok(buf)
+    }
+
+    /// Writes `data` at the start of `buf` (staged; it happens before the next submission).
+    pub fn write<T: Pod>(&self, buf: &wgpu::Buffer, data: &[T]) {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        if bytes.is_empty() {
+            return;
+        }
+        if bytes.len().is_multiple_of(4) {
+            self.queue.write_buffer(buf, 0, bytes);
+        } else {
+            let mut v = bytes.to_vec();
+            v.resize(padded(bytes.len()) as usize, 0);
+            self.queue.write_buffer(buf, 0, &v);
+        }
+    }
+
+    /// A uniform buffer holding `params`.
+    pub fn uniform<P: Pod>(&self, params: &P) -> Result<wgpu::Buffer> {
+        let bytes = std::mem::size_of::<P>();
+        let buf = self.buffer(
+            "params",
+            bytes,
+            BufferUsages::UNIFORM | BufferUsages::COPY_DST,
+        )?;
+        self.write(&buf, std::slice::from_ref(params));
+        Ok(buf)
+    }
+
+    /// A storage buffer the kernel writes, of `len` elements of `T`.
+    pub fn output<T: Pod>(&self, label: &str, len: usize) -> Result<wgpu::Buffer> {
+        self.buffer(
+            label,
+            len * std::mem::size_of::<T>(),
+            BufferUsages::STORAGE | BufferUsages::COPY_SRC,
+        )
+    }
+
+    /// Binds `buffers` at bindings 0, 1, ... of group 0 and dispatches `groups` workgroups.
+    pub fn dispatch(
+        &self,
+        pipeline: &Pipeline,
+        buffers: &[&wgpu::Buffer],
+        groups: [u32; 3],
+    ) -> Result<()> {
+        let max = self.limits.max_compute_workgroups_per_dimension;
+        if groups.iter().any(|&g| g > max) {
+            return Err(Error::Gpu(format!(
+                "a dispatch of {groups:?} workgroups exceeds the adapter's {max} per dimension"
+            )));
+        }
+        if groups.contains(&0) {
+            return Ok(());
+        }
+        self.checked("running a kernel", || {
+            let entries: Vec<wgpu::BindGroupEntry> = buffers
+                .iter()
+                .enumerate()
+                .map(|(i, b)| wgpu::BindGroupEntry {
+                    binding: i as u32,
+                    resource: b.as_entire_binding(),
+                })
+                .collect();
+            let bind = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: None,
+                layout: &pipeline.layout,
+                entries: &entries,
+            });
+            let mut enc = self
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+            {
+                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: None,
+                    timestamp_writes: None,
+                });
+                pass.set_pipeline(&pipeline.pipeline);
+                pass.set_bind_group(0, &bind, &[]);
+                pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
+            }
+            self.queue.submit([enc.finish()]);
+        })
+    }
+
+    /// Copies the first `out.len()` elements of `buf` back into `out` (waits for the device).
+    pub fn read_into<T: Pod>(&self, buf: &wgpu::Buffer, out: &mut [T]) -> Result<()> {
+        let bytes = std::mem::size_of_val(out);
+        if bytes == 0 {
+            return Ok(());
+        }
+        let size = padded(bytes);
+        let staging = self.buffer(
+            "readback",
+            bytes,
+            BufferUsages::MAP_READ | BufferUsages::COPY_DST,
+        )?;
+        self.checked("copying results back", || {
+            let mut enc = self
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+            enc.copy_buffer_to_buffer(buf, 0, &staging, 0, size);
+            self.queue.submit([enc.finish()]);
+        })?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        staging.map_async(wgpu::MapMode::Read, .., move |r| {
+            let _ = tx.send(r);
+        });
+        self.wait()?;
+        rx.recv()
+            .map_err(|_| Error::Gpu("the GPU never answered a readback".into()))?
+            .map_err(|e| Error::Gpu(format!("mapping GPU results failed: {e}")))?;
+        {
+            let view = staging
+                .get_mapped_range(..)
+                .map_err(|e| Error::Gpu(format!("reading GPU results failed: {e}")))?;
+            let bytes_out: &mut [u8] = bytemuck::cast_slice_mut(out);
+            bytes_out.copy_from_slice(&view[..bytes]);
+        }
+        staging.unmap();
+        Ok(())
+    }
+}

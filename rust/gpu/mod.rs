@@ -1,0 +1,40 @@
+//! The GPU backend (feature `gpu`): wgpu compute shaders on Vulkan, Metal or DX12.
+//!
+//! * [`context`] — the process-wide context: adapter and device chosen once, pipelines cached.
+//! * [`launch`] — buffers, uploads, dispatches, readback, wgpu errors mapped onto [`crate::Error`].
+//! * [`correlate`] — the launcher of the 1-D and 2-D correlation kernels (convolution is a
+//!   correlation with the kernel flipped), with tiling for inputs larger than a buffer binding.
+//! * `shaders/*.wgsl` — one kernel per file, computing in `T` (`alias T = f32;`, rewritten to f64
+//!   where the adapter offers `SHADER_F64`).
+//!
+//! Adding a kernel: a WGSL file under `shaders/` with `alias T = f32;`, its bindings in group 0
+//! (uniform parameters at 0, then storage buffers), and a launcher of a few lines: build the Pod
+//! parameters, [`context::Gpu::pipeline`], [`context::Gpu::upload`] / [`context::Gpu::output`],
+//! [`context::Gpu::dispatch`], [`context::Gpu::read_into`].
+
+pub mod context;
+pub mod correlate;
+pub mod launch;
+
+pub use context::{available, get, AdapterSummary, Gpu, Shader};
+pub use correlate::{correlate_into, GpuElement};
+pub use launch::Timings;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A lower limit on the bytes one buffer binding may hold (0: none); see [`set_binding_cap`].
+static BINDING_CAP: AtomicU64 = AtomicU64::new(0);
+
+/// Caps the bytes a launch binds per buffer below the adapter's limit (`None` lifts the cap), so that
+/// tests can exercise the tiling of large inputs on small ones. Process-wide.
+pub fn set_binding_cap(bytes: Option<u64>) {
+    BINDING_CAP.store(bytes.unwrap_or(0), Ordering::Relaxed);
+}
+
+/// The cap set by [`set_binding_cap`], if any.
+pub fn binding_cap() -> Option<u64> {
+    match BINDING_CAP.load(Ordering::Relaxed) {
+        0 => None,
+        b => Some(b),
+    }
+}

@@ -1,0 +1,287 @@
+"""The GPU backend (device='gpu'): every GPU kernel against sigconv's CPU kernel on seeded shapes,
+the tiled path, device='auto', devices(), and the errors.
+
+On CI and developer machines without a GPU, scripts/setup.sh installs Mesa's lavapipe, so these run
+there; where no adapter answers at all they skip (the tests of the "no GPU" errors still run, with
+SIGCONV_DISABLE_GPU=1 in a subprocess).
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import sigconv
+from sigconv import _core, signal
+
+ADAPTER = _core.gpu_adapter()
+needs_gpu = pytest.mark.skipif(
+    ADAPTER is None, reason=f"no GPU adapter: {_core.gpu_unavailable_reason()}"
+)
+needs_f64 = pytest.mark.skipif(
+    ADAPTER is None or not ADAPTER["f64"], reason="the GPU adapter has no SHADER_F64"
+)
+
+# Relative to the largest output any input of these magnitudes could give (conftest.output_scale).
+RTOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-12}
+
+
+def scale_of(in1, in2, fillvalue=0.0):
+    a, b = np.abs(in1), np.abs(in2)
+    return max(a.max() * b.sum(), b.max() * a.sum(), abs(fillvalue) * b.sum(), 1e-30)
+
+
+def assert_close(gpu, cpu, in1, in2, fillvalue=0.0):
+    assert gpu.dtype == cpu.dtype and gpu.shape == cpu.shape
+    rtol = RTOL[np.dtype(np.finfo(cpu.dtype).dtype)]
+    err = np.max(np.abs(gpu - cpu)) if cpu.size else 0.0
+    assert err <= rtol * scale_of(in1, in2, fillvalue), (err, in1.shape, in2.shape)
+
+
+def shapes_1d(rng, n=8):
+    for _ in range(n):
+        yield (int(rng.choice([1, 2, 3, 7, 64, 257, 600])),), (int(rng.choice([1, 2, 5, 31, 300])),)
+
+
+def shapes_2d(rng, n=8):
+    for _ in range(n):
+        yield (
+            tuple(int(v) for v in rng.choice([1, 2, 5, 17, 33], 2)),
+            tuple(int(v) for v in rng.choice([1, 2, 3, 4, 9, 20], 2)),
+        )
+
+
+def fits_valid(s1, s2):
+    return all(a >= b for a, b in zip(s1, s2)) or all(b >= a for a, b in zip(s1, s2))
+
+
+# ---------------------------------------------------------------------------------------------------
+# kernels against the CPU
+# ---------------------------------------------------------------------------------------------------
+
+
+@needs_gpu
+@pytest.mark.parametrize("dtype", ["float32", pytest.param("float64", marks=needs_f64)])
+@pytest.mark.parametrize("func", ["convolve", "correlate"])
+def test_convolve_and_correlate_match_cpu(func, dtype):
+    rng = np.random.default_rng(11)
+    f = getattr(signal, func)
+    for s1, s2 in list(shapes_1d(rng)) + list(shapes_2d(rng)):
+        a = rng.standard_normal(s1).astype(dtype)
+        b = rng.standard_normal(s2).astype(dtype)
+        for mode in ("full", "same", "valid"):
+            if mode == "valid" and not fits_valid(s1, s2):
+                continue
+            gpu = f(a, b, mode, device="gpu")
+            assert_close(gpu, f(a, b, mode, method="direct", device="cpu"), a, b)
+
+
+@needs_gpu
+@pytest.mark.parametrize("dtype", ["float32", pytest.param("float64", marks=needs_f64)])
+@pytest.mark.parametrize("func", ["convolve2d", "correlate2d"])
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
+def test_2d_boundaries_match_cpu(func, boundary, dtype):
+    rng = np.random.default_rng(12)
+    f = getattr(signal, func)
+    for s1, s2 in shapes_2d(rng, 6):
+        a = rng.standard_normal(s1).astype(dtype)
+        b = rng.standard_normal(s2).astype(dtype)
+        for mode in ("full", "same", "valid"):
+            if mode == "valid" and not fits_valid(s1, s2):
+                continue
+            for fill in (0.0, 1.5) if boundary == "fill" else (0.0,):
+                gpu = f(a, b, mode, boundary, fill, device="gpu")
+                cpu = f(a, b, mode, boundary, fill, device="cpu")
+                assert_close(gpu, cpu, a, b, fill)
+
+
+@needs_gpu
+def test_kernel_larger_than_input_and_odd_sizes():
+    rng = np.random.default_rng(13)
+    a = rng.standard_normal((3, 5)).astype(np.float32)
+    b = rng.standard_normal((9, 12)).astype(np.float32)
+    for mode in ("full", "same", "valid"):
+        for boundary in ("fill", "wrap", "symm"):
+            gpu = signal.convolve2d(a, b, mode, boundary, device="gpu")
+            assert_close(gpu, signal.convolve2d(a, b, mode, boundary), a, b)
+
+
+@needs_gpu
+def test_complex_inputs_run_as_real_parts_on_gpu():
+    rng = np.random.default_rng(14)
+    a = (rng.standard_normal(50) + 1j * rng.standard_normal(50)).astype(np.complex64)
+    b = rng.standard_normal(7).astype(np.float32)
+    gpu = signal.convolve(a, b, device="gpu")
+    cpu = signal.convolve(a, b, method="direct")
+    assert gpu.dtype == np.complex64
+    assert np.max(np.abs(gpu - cpu)) <= 1e-5 * scale_of(np.abs(a), b)
+
+
+@needs_gpu
+@pytest.mark.parametrize("func", ["fftconvolve", "oaconvolve"])
+def test_fft_functions_run_the_direct_kernel_on_gpu(func):
+    rng = np.random.default_rng(15)
+    f = getattr(signal, func)
+    a = rng.standard_normal((20, 31)).astype(np.float32)
+    b = rng.standard_normal((5, 4)).astype(np.float32)
+    for mode in ("full", "same", "valid"):
+        assert_close(f(a, b, mode, device="gpu"), f(a, b, mode), a, b)
+    # axes=1 with in2 of height 1 on axis 0: a broadcast the direct convolution reproduces
+    b1 = rng.standard_normal((1, 6)).astype(np.float32)
+    assert_close(f(a, b1, "same", axes=1, device="gpu"), f(a, b1, "same", axes=1), a, b1)
+    # a broadcast it cannot reproduce: a clear ValueError, not a wrong answer
+    with pytest.raises(ValueError, match="device='gpu'.*device='cpu'"):
+        f(a, rng.standard_normal((20, 3)).astype(np.float32), axes=1, device="gpu")
+
+
+@needs_gpu
+def test_inputs_are_not_modified():
+    rng = np.random.default_rng(16)
+    a = rng.standard_normal((9, 9)).astype(np.float32)
+    b = rng.standard_normal((3, 3)).astype(np.float32)
+    a0, b0 = a.copy(), b.copy()
+    signal.convolve2d(a, b, "same", "symm", device="gpu")
+    np.testing.assert_array_equal(a, a0)
+    np.testing.assert_array_equal(b, b0)
+
+
+@needs_gpu
+def test_golden_values_on_gpu():
+    # scipy.signal.convolve([1, 2, 3], [0, 1, 0.5]) -> [0, 1, 2.5, 4, 1.5]
+    got = signal.convolve(np.array([1, 2, 3], np.float32), np.array([0, 1, 0.5], np.float32),
+                          device="gpu")
+    np.testing.assert_array_equal(got, np.array([0, 1, 2.5, 4, 1.5], np.float32))
+    # scipy.signal.convolve2d(np.arange(9.).reshape(3, 3), np.ones((2, 2)), 'same', 'wrap')
+    # -> [[16, 14, 18], [10, 8, 12], [22, 20, 24]]
+    got = signal.convolve2d(np.arange(9, dtype=np.float32).reshape(3, 3), np.ones((2, 2), np.float32),
+                            "same", "wrap", device="gpu")
+    np.testing.assert_array_equal(got, [[16, 14, 18], [10, 8, 12], [22, 20, 24]])
+
+
+# ---------------------------------------------------------------------------------------------------
+# tiles: inputs larger than one buffer binding
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_bindings():
+    """Caps a GPU buffer binding at 4 KiB (1024 float32), so small inputs take the tiled path."""
+    _core.gpu_set_binding_cap(4096)
+    yield
+    _core.gpu_set_binding_cap(None)
+
+
+@needs_gpu
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
+def test_tiles_with_halos_match_cpu(small_bindings, boundary):
+    rng = np.random.default_rng(17)
+    a = rng.standard_normal((70, 90)).astype(np.float32)  # 25 KiB: many tiles
+    for ks in ((3, 3), (7, 2), (15, 15)):
+        b = rng.standard_normal(ks).astype(np.float32)
+        for mode in ("full", "same", "valid"):
+            gpu = signal.correlate2d(a, b, mode, boundary, 0.5, device="gpu")
+            cpu = signal.correlate2d(a, b, mode, boundary, 0.5)
+            assert_close(gpu, cpu, a, b, 0.5)
+    x = rng.standard_normal(5000).astype(np.float32)
+    k = rng.standard_normal(401).astype(np.float32)
+    for mode in ("full", "same", "valid"):
+        assert_close(signal.convolve(x, k, mode, device="gpu"),
+                     signal.convolve(x, k, mode, method="direct"), x, k)
+
+
+@needs_gpu
+def test_tiles_with_a_kernel_too_large_for_a_binding(small_bindings):
+    a = np.ones(3000, np.float32)
+    with pytest.raises(ValueError, match="larger than one GPU buffer binding"):
+        signal.convolve(a, np.ones(2000, np.float32), device="gpu")
+
+
+# ---------------------------------------------------------------------------------------------------
+# device='auto', devices(), info()
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_auto_keeps_small_work_on_the_cpu():
+    assert _core.choose_device("auto", [64, 64], [3, 3], "same", "float32") == "cpu"
+    assert _core.choose_device("cpu", [4096, 4096], [15, 15], "same", "float32") == "cpu"
+    assert _core.choose_device("auto", [4096], [3], "full", "int64") == "cpu"
+
+
+@needs_gpu
+def test_auto_on_a_cpu_adapter_keeps_the_cpu():
+    big = [8192, 8192]
+    got = _core.choose_device("auto", big, [15, 15], "same", "float32")
+    if ADAPTER["type"] == "cpu":  # llvmpipe shares the CPU's cores: never worth the transfers
+        assert got == "cpu"
+    else:
+        assert got == "gpu"
+    assert _core.choose_device("gpu", [8, 8], [3, 3], "same", "float32") == "gpu"
+
+
+def test_devices_lists_the_cpu_first_and_the_adapter():
+    found = sigconv.devices()
+    assert found[0]["device"] == "cpu" and found[0]["f64"] is True
+    assert sigconv.info()["devices"] == found
+    if ADAPTER is None:
+        assert len(found) == 1
+    else:
+        gpu = found[1]
+        assert gpu["device"] == "gpu" and gpu["name"] == ADAPTER["name"]
+        assert gpu["type"] in ("discrete", "integrated", "virtual", "cpu", "other")
+        assert isinstance(gpu["f64"], bool) and gpu["max_binding_bytes"] > 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# errors
+# ---------------------------------------------------------------------------------------------------
+
+
+@needs_gpu
+def test_integer_inputs_on_gpu_raise_type_error_naming_float32():
+    with pytest.raises(TypeError, match="float32"):
+        signal.convolve(np.arange(5), np.arange(3), device="gpu")
+    with pytest.raises(TypeError, match="float32"):
+        signal.convolve2d(np.ones((3, 3), int), np.ones((2, 2), int), device="gpu")
+
+
+@needs_gpu
+def test_more_than_two_dimensions_on_gpu_raise_value_error():
+    a = np.ones((3, 4, 5), np.float32)
+    with pytest.raises(ValueError, match="1-D and 2-D"):
+        signal.convolve(a, a, device="gpu")
+
+
+def test_unknown_device_is_a_value_error():
+    with pytest.raises(ValueError, match="device.*'cpu', 'gpu', 'auto'.*'cuda'"):
+        signal.convolve([1.0, 2.0], [1.0], device="cuda")
+
+
+def test_disabled_gpu_raises_gpu_unavailable_and_auto_runs_on_cpu():
+    code = textwrap.dedent(
+        """
+        import numpy as np, sigconv
+        from sigconv import signal
+        assert [d["device"] for d in sigconv.devices()] == ["cpu"]
+        x = np.arange(6, dtype=np.float32)
+        np.testing.assert_allclose(signal.convolve(x, x[:2], device="auto"), signal.convolve(x, x[:2]))
+        for call in (lambda: signal.convolve(x, x, device="gpu"),
+                     lambda: signal.convolve2d(x[None], x[None], device="gpu"),
+                     lambda: signal.fftconvolve(x, x, device="gpu"),
+                     lambda: signal.fftconvolve(np.zeros(0), np.ones(3), device="gpu"),
+                     lambda: signal.convolve(2.0, 3.0, device="gpu")):
+            try:
+                call()
+            except sigconv.GpuUnavailableError as e:
+                assert "SIGCONV_DISABLE_GPU" in str(e), e
+            else:
+                raise AssertionError("no GpuUnavailableError")
+        print("ok")
+        """
+    )
+    env = dict(os.environ, SIGCONV_DISABLE_GPU="1")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

@@ -117,10 +117,12 @@ pub fn convolve_into<T: ConvElement>(
         (x, k)
     };
     let wins = windows(mode, x.shape(), k.shape());
-    let method = resolve_method(&x, &k, &wins, boundary, method)?;
     if !out.is_standard_layout() {
         return value_error!("out must be C-contiguous");
     }
+    // Resolved inside the thread setting: the cost model weighs what each method gains from threads.
+    let method =
+        threads::with_workers(workers, || resolve_method(&x, &k, &wins, boundary, method))?;
     threads::with_workers(workers, || match method {
         Method::Fft | Method::OverlapAdd => {
             let axes: Vec<usize> = (0..x.ndim()).collect();

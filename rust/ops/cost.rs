@@ -1,11 +1,13 @@
 //! sigconv's cost model: estimated seconds of each algorithm on this code, so that `method='auto'`
 //! picks the fastest. The constants were fitted to timings of sigconv's own kernels on one thread
 //! of an AVX-512 machine (`benches/calibrate_cost.py` times them and refits); AVX2 and scalar
-//! direct kernels scale by their lane counts. Threads divide every estimate alike, so they do not
-//! change the choice.
+//! direct kernels scale by their lane counts. Threads divide each estimate by what that method can
+//! use: all of them for direct and overlap-add tiles, the transform lines for a whole FFT (one
+//! line in 1-D).
 
 use crate::cpu::fft::{block_geometry, circular_len, next_fast_len};
 use crate::cpu::simd::Isa;
+use crate::cpu::threads;
 use crate::params::{AxisWindow, Method};
 
 /// Seconds per multiply-add of the direct kernels, per byte of the element (f64 takes twice f32's
@@ -129,12 +131,24 @@ fn best_fft(
     windows: &[AxisWindow],
     elem_bytes: usize,
 ) -> (Method, f64) {
-    let whole = fft_seconds(x_shape, k_shape, windows, elem_bytes);
+    let threads = threads::current_threads() as f64;
+    // The whole transform splits over its lines (one, in 1-D); blocks split over tiles.
+    let lines: f64 = (0..windows.len() - 1)
+        .map(|i| next_fast_len(circular_len(x_shape[i], k_shape[i], windows[i])) as f64)
+        .product();
+    let whole = fft_seconds(x_shape, k_shape, windows, elem_bytes) / threads.min(lines);
     let block = overlap_add_block(k_shape, windows);
     if block.iter().zip(windows).all(|(&b, w)| b >= w.out_len) {
         return (Method::Fft, whole);
     }
-    let blocked = overlap_add_seconds(k_shape, windows, &block, elem_bytes);
+    let tiles: f64 = (0..windows.len())
+        .map(|i| {
+            windows[i]
+                .out_len
+                .div_ceil(block_geometry(block[i], k_shape[i]).1) as f64
+        })
+        .product();
+    let blocked = overlap_add_seconds(k_shape, windows, &block, elem_bytes) / threads.min(tiles);
     if blocked < whole {
         (Method::OverlapAdd, blocked)
     } else {
@@ -163,7 +177,8 @@ pub fn fastest(
     if out_shape.contains(&0) || k_shape.contains(&0) || x_shape.contains(&0) {
         return Method::Direct;
     }
-    let direct = direct_seconds(&out_shape, k_shape, elem_bytes);
+    let direct =
+        direct_seconds(&out_shape, k_shape, elem_bytes) / threads::current_threads() as f64;
     let (method, fft) = best_fft(x_shape, k_shape, windows, elem_bytes);
     if direct <= fft {
         Method::Direct

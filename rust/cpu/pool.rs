@@ -58,27 +58,6 @@ fn check_len(what: &str, got: usize, want: usize) -> Result<()> {
     Ok(())
 }
 
-/// Runs `f(first_row, chunk)` over chunks of whole rows (`row_len` samples each) of `out`, split
-/// across threads when `work` (operations of the whole call) is worth it.
-fn for_rows<T: Send>(
-    out: &mut [T],
-    row_len: usize,
-    work: usize,
-    f: impl Fn(usize, &mut [T]) + Sync,
-) {
-    if out.is_empty() || row_len == 0 {
-        return;
-    }
-    let rows = out.len() / row_len;
-    if !threads::parallel(work) || rows < 2 {
-        return f(0, out);
-    }
-    let per = rows.div_ceil(threads::current_threads() * 8).max(1);
-    out.par_chunks_mut(per * row_len)
-        .enumerate()
-        .for_each(|(i, chunk)| f(i * per, chunk));
-}
-
 /// [`for_rows`] over two outputs with the same rows (values and indices).
 fn for_rows2<A: Send, B: Send>(
     a: &mut [A],
@@ -173,7 +152,7 @@ pub fn extreme_pool<T: Real + PairElement>(
     };
     let work = planes.len() * p.h.kernel + planes.count * oh * ow * p.w.kernel;
     let fast_w = is_k2s2(&p.w);
-    for_rows(out, ow, work, |first, chunk| {
+    threads::for_rows(out, ow, work, |first, chunk| {
         let mut col = vec![init; w];
         for (r, orow) in chunk.chunks_mut(ow).enumerate() {
             let (plane, oy) = ((first + r) / oh, (first + r) % oh);
@@ -362,7 +341,7 @@ pub fn avg_pool<T: Real + PairElement>(
     let (h, w) = (planes.h, planes.w);
     let work = planes.count * oh * ow * p.h.kernel * p.w.kernel;
     let fast = is_k2s2(&p.w) && is_k2s2(&p.h);
-    for_rows(out, ow, work, |first, chunk| {
+    threads::for_rows(out, ow, work, |first, chunk| {
         for (r, orow) in chunk.chunks_mut(ow).enumerate() {
             let (plane, oy) = ((first + r) / oh, (first + r) % oh);
             let xp = &x[plane * h * w..(plane + 1) * h * w];
@@ -512,7 +491,7 @@ pub fn adaptive_avg_pool<T: Real>(
         return value_error!("adaptive pooling needs a non-empty input plane; got {h} x {w}");
     }
     let work = planes.len() + out.len();
-    for_rows(out, out_w, work, |first, chunk| {
+    threads::for_rows(out, out_w, work, |first, chunk| {
         for (r, orow) in chunk.chunks_mut(out_w).enumerate() {
             let (plane, oy) = ((first + r) / out_h, (first + r) % out_h);
             let xp = &x[plane * h * w..(plane + 1) * h * w];

@@ -144,26 +144,6 @@ fn factor(ax: &ResampleAxis) -> Result<usize> {
     Ok(ax.n_out / ax.n_in)
 }
 
-/// Splits `out` into chunks of whole rows (threads when `work` pays) and runs `f(first_row, chunk)`.
-fn for_rows<T: Send>(
-    out: &mut [T],
-    row_len: usize,
-    work: usize,
-    f: impl Fn(usize, &mut [T]) + Sync,
-) {
-    if out.is_empty() || row_len == 0 {
-        return;
-    }
-    let rows = out.len() / row_len;
-    if !threads::parallel(work) || rows < 2 {
-        return f(0, out);
-    }
-    let per = rows.div_ceil(threads::current_threads() * 8).max(1);
-    out.par_chunks_mut(per * row_len)
-        .enumerate()
-        .for_each(|(i, c)| f(i * per, c));
-}
-
 /// Runs `f(plane, chunk)` over whole planes of `out` (threads when `work` pays).
 fn for_planes<T: Send>(
     out: &mut [T],
@@ -226,7 +206,7 @@ pub fn interpolate<T: Real>(
         Interp::Nearest | Interp::NearestExact => {
             let exact = mode == Interp::NearestExact;
             let (sy, sx) = (nearest_table(&hy, exact), nearest_table(&wx, exact));
-            for_rows(out, ow, work, |first, chunk| {
+            threads::for_rows(out, ow, work, |first, chunk| {
                 for (r, orow) in chunk.chunks_mut(ow).enumerate() {
                     let (plane, oy) = ((first + r) / oh, (first + r) % oh);
                     let src = &x[(plane * h + sy[oy]) * w..][..w];
@@ -238,7 +218,7 @@ pub fn interpolate<T: Real>(
         }
         Interp::BedOfNails => {
             let (fy, fx) = (factor(&hy)?, factor(&wx)?);
-            for_rows(out, ow, work, |first, chunk| {
+            threads::for_rows(out, ow, work, |first, chunk| {
                 for (r, orow) in chunk.chunks_mut(ow).enumerate() {
                     let (plane, oy) = ((first + r) / oh, (first + r) % oh);
                     orow.fill(T::zero());
@@ -254,7 +234,7 @@ pub fn interpolate<T: Real>(
         Interp::Linear { align_corners } => {
             let tx = linear_table::<T>(&wx, align_corners);
             if !two_d {
-                for_rows(out, ow, work, |first, chunk| {
+                threads::for_rows(out, ow, work, |first, chunk| {
                     for (r, orow) in chunk.chunks_mut(ow).enumerate() {
                         lerp_row(&x[(first + r) * w..][..w], &tx, orow);
                     }
@@ -262,7 +242,7 @@ pub fn interpolate<T: Real>(
                 return Ok(());
             }
             let ty = linear_table::<T>(&hy, align_corners);
-            for_rows(out, ow, work, |first, chunk| {
+            threads::for_rows(out, ow, work, |first, chunk| {
                 // The two horizontally interpolated input rows, kept while consecutive output
                 // rows read them: (plane, input row) and the row.
                 let mut cache: [(usize, Vec<T>); 2] = [

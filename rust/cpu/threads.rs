@@ -42,6 +42,28 @@ pub fn current_threads() -> usize {
     }
 }
 
+/// Runs `f(first_row, chunk)` over chunks of whole rows (`row_len` samples each) of `out`, split
+/// across threads when `work` (operations of the whole call) is worth it.
+pub fn for_rows<T: Send>(
+    out: &mut [T],
+    row_len: usize,
+    work: usize,
+    f: impl Fn(usize, &mut [T]) + Sync,
+) {
+    use rayon::prelude::*;
+    if out.is_empty() || row_len == 0 {
+        return;
+    }
+    let rows = out.len() / row_len;
+    if !parallel(work) || rows < 2 {
+        return f(0, out);
+    }
+    let per = rows.div_ceil(current_threads() * 8).max(1);
+    out.par_chunks_mut(per * row_len)
+        .enumerate()
+        .for_each(|(i, chunk)| f(i * per, chunk));
+}
+
 fn pool(n: usize) -> Arc<ThreadPool> {
     static POOLS: OnceLock<Mutex<HashMap<usize, Arc<ThreadPool>>>> = OnceLock::new();
     let mut pools = POOLS

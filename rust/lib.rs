@@ -2,14 +2,17 @@
 //!
 //! The map of the crate:
 //!
-//! * [`params`] — option enums (`Mode`, `Boundary`, `Method`) and the output-size formulas, once.
+//! * [`params`] — option enums (`Mode`, `Boundary`, `Method`), `PoolParams`, and the output-size
+//!   formulas, once.
 //! * [`error`] — the one error enum; user input never panics.
 //! * [`element`] — the element types kernels compute in (f32, f64, and i64 for integers).
 //! * [`ops`] — entry points: validate shapes, pick an algorithm with the cost model, run it with the
 //!   requested threads.
 //! * [`cpu`] — the kernels: `reference` (plain loops, the oracle), `direct` (SIMD sliding dot
 //!   products over row blocks), `fft` (real FFTs, whole-array and blocked), `simd/` (one file per
-//!   instruction set, chosen at run time), `threads` (the `workers=` setting); for the ndimage
+//!   instruction set, chosen at run time), `threads` (the `workers=` setting), `pool` and
+//!   `pool_simd` (max/min/average/unpool/adaptive pooling, forward and backward), `resample`
+//!   (torch's `interpolate`, forward and backward); for the ndimage
 //!   filters `separable` (1-D passes along any axis, fused 2-D passes, running sums, van Herk
 //!   min/max) and `rank` (SIMD median networks from `median_networks`, generic rank selection);
 //!   `fill` (lost samples filled by iterated normalized convolution, `sigconv.denoise`).

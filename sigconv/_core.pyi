@@ -91,3 +91,48 @@ def gpu_correlate_profiled(
 def choose_device(
     request: str, shape1: list[int], shape2: list[int], mode: str, dtype: str
 ) -> Literal["cpu", "gpu"]: ...
+
+# Pooling and resampling (sigconv.nn._pooling calls these; the last two axes are the plane).
+_Pair = tuple[int, int]
+
+def pool_extreme(
+    x: npt.NDArray[np.floating], kernel: _Pair, stride: _Pair, padding: _Pair, dilation: _Pair,
+    ceil_mode: bool, minimum: bool, return_indices: bool, workers: int | None = None,
+) -> npt.NDArray[np.floating] | tuple[npt.NDArray[np.floating], npt.NDArray[np.int64]]: ...
+def pool_extreme_backward(
+    grad_output: npt.NDArray[np.floating], indices: npt.NDArray[np.int64],
+    input_shape: list[int] | tuple[int, ...], workers: int | None = None,
+) -> npt.NDArray[np.floating]: ...
+def pool_avg(
+    x: npt.NDArray[np.floating], kernel: _Pair, stride: _Pair, padding: _Pair, ceil_mode: bool,
+    count_include_pad: bool, divisor: int | None = None, workers: int | None = None,
+) -> npt.NDArray[np.floating]: ...
+def pool_avg_backward(
+    grad_output: npt.NDArray[np.floating], input_shape: list[int] | tuple[int, ...],
+    kernel: _Pair, stride: _Pair, padding: _Pair, ceil_mode: bool, count_include_pad: bool,
+    divisor: int | None = None, workers: int | None = None,
+) -> npt.NDArray[np.floating]: ...
+def max_unpool(
+    x: npt.NDArray[np.floating], indices: npt.NDArray[np.int64], out_size: _Pair,
+    workers: int | None = None,
+) -> npt.NDArray[np.floating]: ...
+def max_unpool_backward(
+    grad_output: npt.NDArray[np.floating], indices: npt.NDArray[np.int64],
+    workers: int | None = None,
+) -> npt.NDArray[np.floating]: ...
+def adaptive_avg_pool(
+    x: npt.NDArray[np.floating], out_size: _Pair, workers: int | None = None
+) -> npt.NDArray[np.floating]: ...
+def adaptive_avg_pool_backward(
+    grad_output: npt.NDArray[np.floating], input_shape: list[int] | tuple[int, ...],
+    workers: int | None = None,
+) -> npt.NDArray[np.floating]: ...
+def interpolate(
+    x: npt.NDArray[np.floating], out_size: _Pair, scales: tuple[float | None, float | None],
+    mode: str, align_corners: bool, two_d: bool, workers: int | None = None,
+) -> npt.NDArray[np.floating]: ...
+def interpolate_backward(
+    grad_output: npt.NDArray[np.floating], input_shape: list[int] | tuple[int, ...],
+    scales: tuple[float | None, float | None], mode: str, align_corners: bool, two_d: bool,
+    workers: int | None = None,
+) -> npt.NDArray[np.floating]: ...

@@ -116,6 +116,29 @@ fn valid_taps(start: isize, ax: &PoolAxis, n: usize) -> std::ops::Range<usize> {
     first as usize..(last.max(first)) as usize
 }
 
+/// The valid taps of every output sample along an axis of `n` samples: `(first input index,
+/// number of taps)`, the taps stepping by the dilation. Computed once per call, so that the inner
+/// loops divide nothing.
+fn tap_table(ax: &PoolAxis, n: usize, n_out: usize) -> Vec<(usize, usize)> {
+    (0..n_out)
+        .map(|o| {
+            let start = ax.start(o);
+            let taps = valid_taps(start, ax, n);
+            let first = start + (taps.start * ax.dilation) as isize;
+            (first.max(0) as usize, taps.len())
+        })
+        .collect()
+}
+
+/// The range of outputs whose every tap lies inside the axis (a tap table is monotone, so they
+/// are contiguous), first window starting at or after 0.
+fn interior_columns(ax: &PoolAxis, taps: &[(usize, usize)]) -> (usize, usize) {
+    let full = |o: usize| taps[o].1 == ax.kernel && ax.start(o) >= 0;
+    let lo = (0..taps.len()).find(|&o| full(o)).unwrap_or(taps.len());
+    let hi = (lo..taps.len()).find(|&o| !full(o)).unwrap_or(taps.len());
+    (lo, hi)
+}
+
 /// Whether `ax` is the kernel 2, stride 2 window without padding or dilation.
 fn is_k2s2(ax: &PoolAxis) -> bool {
     ax.kernel == 2 && ax.stride == 2 && ax.padding == 0 && ax.dilation == 1
@@ -134,33 +157,49 @@ pub fn extreme_pool<T: Real + PairElement>(
     check_len("input", x.len(), planes.len())?;
     let (oh, ow) = p.out_shape(planes.h, planes.w)?;
     check_len("output", out.len(), planes.count * oh * ow)?;
-    let (h, w) = (planes.h, planes.w);
-    let op = if kind == Extreme::Max {
-        PairOp::Max
+    match kind {
+        Extreme::Max => extreme_pool_impl::<T, true>(x, planes, p, (oh, ow), out),
+        Extreme::Min => extreme_pool_impl::<T, false>(x, planes, p, (oh, ow), out),
+    }
+    Ok(())
+}
+
+/// NaN-propagating max (`MAX`) or min.
+#[inline(always)]
+fn pick<T: Real, const MAX: bool>(acc: T, v: T) -> T {
+    if MAX {
+        nan_max(acc, v)
     } else {
-        PairOp::Min
-    };
-    let init = if kind == Extreme::Max {
+        nan_min(acc, v)
+    }
+}
+
+fn extreme_pool_impl<T: Real + PairElement, const MAX: bool>(
+    x: &[T],
+    planes: Planes,
+    p: &PoolParams,
+    (oh, ow): (usize, usize),
+    out: &mut [T],
+) {
+    let (h, w) = (planes.h, planes.w);
+    let op = if MAX { PairOp::Max } else { PairOp::Min };
+    let init = if MAX {
         T::neg_infinity()
     } else {
         T::infinity()
     };
-    let pick = if kind == Extreme::Max {
-        nan_max::<T>
-    } else {
-        nan_min::<T>
-    };
     let work = planes.len() * p.h.kernel + planes.count * oh * ow * p.w.kernel;
     let fast_w = is_k2s2(&p.w);
+    let (ty, tx) = (tap_table(&p.h, h, oh), tap_table(&p.w, w, ow));
     threads::for_rows(out, ow, work, |first, chunk| {
         let mut col = vec![init; w];
         for (r, orow) in chunk.chunks_mut(ow).enumerate() {
             let (plane, oy) = ((first + r) / oh, (first + r) % oh);
             let xp = &x[plane * h * w..(plane + 1) * h * w];
-            let start = p.h.start(oy);
-            let taps = valid_taps(start, &p.h, h);
+            let (iy0, ny) = ty[oy];
+            let taps = 0..ny;
             let row = |j: usize| {
-                let iy = (start + (j * p.h.dilation) as isize) as usize;
+                let iy = iy0 + j * p.h.dilation;
                 &xp[iy * w..(iy + 1) * w]
             };
             // Kernel-2 stride-2 windows over one or two rows: the SIMD row.
@@ -187,28 +226,26 @@ pub fn extreme_pool<T: Real + PairElement>(
                 col.fill(init);
                 for j in taps.clone() {
                     for (c, &v) in col.iter_mut().zip(row(j)) {
-                        *c = pick(*c, v);
+                        *c = pick::<T, MAX>(*c, v);
                     }
                 }
                 &col
             };
-            for (ox, o) in orow.iter_mut().enumerate().skip(from) {
-                let sx = p.w.start(ox);
+            for (o, &(ix0, nx)) in orow.iter_mut().zip(&tx).skip(from) {
                 let mut acc = init;
-                for j in valid_taps(sx, &p.w, w) {
-                    acc = pick(acc, src[(sx + (j * p.w.dilation) as isize) as usize]);
+                for j in 0..nx {
+                    acc = pick::<T, MAX>(acc, src[ix0 + j * p.w.dilation]);
                 }
                 *o = acc;
             }
         }
     });
-    Ok(())
 }
 
 /// Max or min pooling with torch's indices: each window is scanned row by row, a sample replaces
 /// the best so far when it is strictly better or NaN (so ties keep the first, NaN the last); the
 /// index of an all-(-inf) window is its first valid sample.
-pub fn extreme_pool_indices<T: Real>(
+pub fn extreme_pool_indices<T: Real + PairElement>(
     x: &[T],
     planes: Planes,
     p: &PoolParams,
@@ -220,45 +257,104 @@ pub fn extreme_pool_indices<T: Real>(
     let (oh, ow) = p.out_shape(planes.h, planes.w)?;
     check_len("output", out.len(), planes.count * oh * ow)?;
     check_len("indices", indices.len(), out.len())?;
+    match kind {
+        Extreme::Max => extreme_pool_indices_impl::<T, true>(x, planes, p, (oh, ow), out, indices),
+        Extreme::Min => extreme_pool_indices_impl::<T, false>(x, planes, p, (oh, ow), out, indices),
+    }
+    Ok(())
+}
+
+fn extreme_pool_indices_impl<T: Real + PairElement, const MAX: bool>(
+    x: &[T],
+    planes: Planes,
+    p: &PoolParams,
+    (oh, ow): (usize, usize),
+    out: &mut [T],
+    indices: &mut [i64],
+) {
     let (h, w) = (planes.h, planes.w);
-    let max = kind == Extreme::Max;
+    let max = MAX;
+    let op = if max { PairOp::Max } else { PairOp::Min };
     let work = planes.count * oh * ow * p.h.kernel * p.w.kernel;
+    let (ty, tx) = (tap_table(&p.h, h, oh), tap_table(&p.w, w, ow));
+    let (dy, dx) = (p.h.dilation, p.w.dilation);
+    let fast = is_k2s2(&p.w);
+    let interior = interior_columns(&p.w, &tx);
     for_rows2(out, indices, ow, work, |first, chunk, ichunk| {
         for (r, (orow, irow)) in chunk.chunks_mut(ow).zip(ichunk.chunks_mut(ow)).enumerate() {
             let (plane, oy) = ((first + r) / oh, (first + r) % oh);
             let xp = &x[plane * h * w..(plane + 1) * h * w];
-            let sy = p.h.start(oy);
-            let ty = valid_taps(sy, &p.h, h);
-            let iy0 = sy + (ty.start * p.h.dilation) as isize;
-            for (ox, (o, oi)) in orow.iter_mut().zip(irow.iter_mut()).enumerate() {
-                let sx = p.w.start(ox);
-                let tx = valid_taps(sx, &p.w, w);
-                let ix0 = sx + (tx.start * p.w.dilation) as isize;
+            let (iy0, ny) = ty[oy];
+            // Kernel-2 stride-2 windows over two rows: the branch-free row.
+            let from = if fast && ny == 2 {
+                let n_fast = (w / 2).min(ow);
+                let (y0, y1) = (iy0, iy0 + dy);
+                T::pair_rows_indices(
+                    &xp[y0 * w..(y0 + 1) * w],
+                    &xp[y1 * w..(y1 + 1) * w],
+                    (y0 * w) as i64,
+                    (y1 * w) as i64,
+                    &mut orow[..n_fast],
+                    &mut irow[..n_fast],
+                    op,
+                );
+                n_fast
+            } else {
+                0
+            };
+            // Interior columns (every tap inside the row): taps outermost, columns innermost, so
+            // that the columns' compare chains run side by side.
+            let (c0, c1) = (interior.0.max(from), interior.1.max(from));
+            if c0 < c1 {
+                let (sx, px) = (p.w.stride, p.w.padding);
+                for ox in c0..c1 {
+                    orow[ox] = if max {
+                        T::neg_infinity()
+                    } else {
+                        T::infinity()
+                    };
+                    irow[ox] = (iy0 * w + ox * sx - px) as i64;
+                }
+                for a in 0..ny {
+                    let iy = iy0 + a * dy;
+                    let xr = &xp[iy * w..(iy + 1) * w];
+                    for b in 0..p.w.kernel {
+                        let off = b * dx;
+                        for ox in c0..c1 {
+                            let ix = ox * sx - px + off;
+                            let v = xr[ix];
+                            let best = orow[ox];
+                            let take = if max { v > best } else { v < best } || v.is_nan();
+                            orow[ox] = if take { v } else { best };
+                            irow[ox] = if take { (iy * w + ix) as i64 } else { irow[ox] };
+                        }
+                    }
+                }
+            }
+            let edges = (from..c0.max(from)).chain(c1.max(from)..ow);
+            for ox in edges {
+                let (ix0, nx) = tx[ox];
                 let mut best = if max {
                     T::neg_infinity()
                 } else {
                     T::infinity()
                 };
-                let mut best_i = iy0 as i64 * w as i64 + ix0 as i64;
-                for jy in ty.clone() {
-                    let iy = (sy + (jy * p.h.dilation) as isize) as usize;
+                let mut best_i = (iy0 * w + ix0) as i64;
+                for a in 0..ny {
+                    let iy = iy0 + a * dy;
                     let xr = &xp[iy * w..(iy + 1) * w];
-                    for jx in tx.clone() {
-                        let ix = (sx + (jx * p.w.dilation) as isize) as usize;
-                        let v = xr[ix];
-                        let better = if max { v > best } else { v < best };
-                        if better || v.is_nan() {
-                            best = v;
-                            best_i = (iy * w + ix) as i64;
-                        }
+                    let base = (iy * w + ix0) as i64;
+                    for (b, &v) in xr[ix0..].iter().step_by(dx).take(nx).enumerate() {
+                        let take = if max { v > best } else { v < best } || v.is_nan();
+                        best = if take { v } else { best };
+                        best_i = if take { base + (b * dx) as i64 } else { best_i };
                     }
                 }
-                *o = best;
-                *oi = best_i;
+                orow[ox] = best;
+                irow[ox] = best_i;
             }
         }
     });
-    Ok(())
 }
 
 /// Gradient of max or min pooling: `grad_input` (planes of `input`) gets each output's gradient

@@ -24,6 +24,55 @@ pub trait PairElement: crate::element::Real {
     /// `j < out.len()`; `r0` and `r1` hold at least `2 * out.len()` samples. Pass the same row
     /// twice for a window of one row (not for the mean, which would count it twice).
     fn pair_rows(r0: &[Self], r1: &[Self], out: &mut [Self], op: PairOp, div: Self);
+
+    /// Max or min of `r0[2j], r0[2j+1], r1[2j], r1[2j+1]` with torch's index (strictly better or
+    /// NaN replaces, in that order), the indices counted from `base0` and `base1` for the rows.
+    #[allow(clippy::too_many_arguments)]
+    fn pair_rows_indices(
+        r0: &[Self],
+        r1: &[Self],
+        base0: i64,
+        base1: i64,
+        out: &mut [Self],
+        idx: &mut [i64],
+        op: PairOp,
+    );
+}
+
+/// Branch-free body of [`PairElement::pair_rows_indices`], inlined into each instruction set's
+/// function so that the compiler vectorises it there.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn pair_rows_indices_body<T: crate::element::Real>(
+    r0: &[T],
+    r1: &[T],
+    base0: i64,
+    base1: i64,
+    out: &mut [T],
+    idx: &mut [i64],
+    op: PairOp,
+) {
+    let n = out.len().min(idx.len());
+    let (r0, r1) = (&r0[..2 * n], &r1[..2 * n]);
+    let max = op == PairOp::Max;
+    for j in 0..n {
+        let cands = [r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1]];
+        let at = [
+            base0 + 2 * j as i64,
+            base0 + 2 * j as i64 + 1,
+            base1 + 2 * j as i64,
+            base1 + 2 * j as i64 + 1,
+        ];
+        let (mut best, mut bi) = (cands[0], at[0]);
+        for k in 1..4 {
+            let v = cands[k];
+            let take = if max { v > best } else { v < best } || v.is_nan();
+            best = if take { v } else { best };
+            bi = if take { at[k] } else { bi };
+        }
+        out[j] = best;
+        idx[j] = bi;
+    }
 }
 
 /// Max that returns NaN when either operand is NaN.
@@ -349,6 +398,54 @@ macro_rules! pair_element {
                 }
                 pair_rows_scalar(r0, r1, out, op, div)
             }
+
+            fn pair_rows_indices(
+                r0: &[$t],
+                r1: &[$t],
+                base0: i64,
+                base1: i64,
+                out: &mut [$t],
+                idx: &mut [i64],
+                op: PairOp,
+            ) {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+                    unsafe fn avx512(
+                        r0: &[$t],
+                        r1: &[$t],
+                        b0: i64,
+                        b1: i64,
+                        o: &mut [$t],
+                        i: &mut [i64],
+                        op: PairOp,
+                    ) {
+                        pair_rows_indices_body(r0, r1, b0, b1, o, i, op)
+                    }
+                    #[target_feature(enable = "avx2,fma")]
+                    unsafe fn avx2(
+                        r0: &[$t],
+                        r1: &[$t],
+                        b0: i64,
+                        b1: i64,
+                        o: &mut [$t],
+                        i: &mut [i64],
+                        op: PairOp,
+                    ) {
+                        pair_rows_indices_body(r0, r1, b0, b1, o, i, op)
+                    }
+                    match Isa::detect() {
+                        // SAFETY: Isa::detect reports only levels this CPU executes.
+                        Isa::Avx512 => {
+                            return unsafe { avx512(r0, r1, base0, base1, out, idx, op) }
+                        }
+                        // SAFETY: as above.
+                        Isa::Avx2 => return unsafe { avx2(r0, r1, base0, base1, out, idx, op) },
+                        Isa::Scalar => {}
+                    }
+                }
+                pair_rows_indices_body(r0, r1, base0, base1, out, idx, op)
+            }
         }
     };
 }
@@ -359,17 +456,30 @@ pair_element!(f32, std::arch::x86_64::__m256, std::arch::x86_64::__m512);
 pair_element!(f64, std::arch::x86_64::__m256d, std::arch::x86_64::__m512d);
 
 #[cfg(not(target_arch = "x86_64"))]
-impl PairElement for f32 {
-    fn pair_rows(r0: &[f32], r1: &[f32], out: &mut [f32], op: PairOp, div: f32) {
-        pair_rows_scalar(r0, r1, out, op, div)
-    }
+macro_rules! portable_pair_element {
+    ($t:ty) => {
+        impl PairElement for $t {
+            fn pair_rows(r0: &[$t], r1: &[$t], out: &mut [$t], op: PairOp, div: $t) {
+                pair_rows_scalar(r0, r1, out, op, div)
+            }
+            fn pair_rows_indices(
+                r0: &[$t],
+                r1: &[$t],
+                base0: i64,
+                base1: i64,
+                out: &mut [$t],
+                idx: &mut [i64],
+                op: PairOp,
+            ) {
+                pair_rows_indices_body(r0, r1, base0, base1, out, idx, op)
+            }
+        }
+    };
 }
 #[cfg(not(target_arch = "x86_64"))]
-impl PairElement for f64 {
-    fn pair_rows(r0: &[f64], r1: &[f64], out: &mut [f64], op: PairOp, div: f64) {
-        pair_rows_scalar(r0, r1, out, op, div)
-    }
-}
+portable_pair_element!(f32);
+#[cfg(not(target_arch = "x86_64"))]
+portable_pair_element!(f64);
 
 #[cfg(test)]
 mod tests {

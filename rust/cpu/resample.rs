@@ -222,7 +222,7 @@ pub fn interpolate<T: Real>(
                 for (r, orow) in chunk.chunks_mut(ow).enumerate() {
                     let (plane, oy) = ((first + r) / oh, (first + r) % oh);
                     orow.fill(T::zero());
-                    if oy % fy == 0 {
+                    if oy.is_multiple_of(fy) {
                         let src = &x[(plane * h + oy / fy) * w..][..w];
                         for (o, &v) in orow.iter_mut().step_by(fx).zip(src) {
                             *o = v;

@@ -345,34 +345,32 @@ def pad(input, pad, mode="constant", value=None):
 
 
 # ---- pooling and resampling ------------------------------------------------------------------
-def _pool_input(input, nd):
-    x = _float_input(input, "input", (nd + 1, nd + 2))
-    return _unbatched(x, nd)
+# sigconv.nn._pooling checks and normalises every argument (one source of truth for torch's rules
+# and messages) and holds the backward kernels; here each op only joins the autograd graph.
+def _pool_op(name, input, args, backward_args, workers, indices_out=False):
+    """Run ``_pooling.<name>`` on ``input``'s data; its gradient calls ``<name>_backward`` with
+    ``backward_args(result)`` after the output gradient."""
+    x = _as_t(input, "input")
+    res = getattr(_pooling, name)(x._data, *args, workers=workers)
+    out = res[0] if indices_out else res
+    bwd = getattr(_pooling, f"{name}_backward")
+    extra = backward_args(res)
+    y = _result(out, (x,), lambda g: (bwd(_c(g), *extra, workers=workers),))
+    return (y, _wrap(res[1])) if indices_out else y
 
 
-def _argmax_pool(nd, kind, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
-    x, unb = _pool_input(input, nd)
-    k = _ntuple(kernel_size, nd, "kernel_size", 1)
-    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else _ntuple(stride, nd, "stride", 1)
-    p = _ntuple(padding, nd, "padding")
-    d = _ntuple(dilation, nd, "dilation", 1)
-    if any(pi * 2 > ki for pi, ki in zip(p, k)):
-        raise ValueError(f"padding={p} must be at most half of kernel_size={k}")
-    fwd = getattr(_pooling, f"{kind}_pool{nd}d")
-    bwd = getattr(_pooling, f"{kind}_pool{nd}d_backward")
-    xd = x._data
-    shape = xd.shape
-    out, idx = fwd(_c(xd), k, s, p, d, ceil_mode, True)
-    y = _result(out, (x,), lambda g: (bwd(_c(g), idx, shape),))
-    ind = _wrap(idx)
-    if unb:
-        y, ind = y.squeeze(0), ind.squeeze(0)
-    return (y, ind) if return_indices else y
+def _extreme_pool(kind, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, workers):
+    name = f"{kind}_pool{nd}d"
+    shape = _as_t(input, "input").shape
+    y, ind = _pool_op(name, input, (kernel_size, stride, padding, dilation, ceil_mode, True),
+                      lambda res: (res[1], shape), workers, indices_out=True)
+    return (y, ind) if _pooling._bool(name, "return_indices", return_indices) else y
 
 
 @_tensor_aware
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """Max pooling over ``(N, C, L)``, as ``torch.nn.functional.max_pool1d``.
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *, workers=None):
+    """Max pooling over ``(N, C, L)``, as ``torch.nn.functional.max_pool1d``
+    (see :func:`sigconv.nn._pooling.max_pool1d` for the formula and arguments).
 
     Examples
     --------
@@ -381,12 +379,13 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     >>> F.max_pool1d(np.array([[[1.0, 3.0, 2.0, 0.0]]]), 2)
     array([[[3., 2.]]])
     """
-    return _argmax_pool(1, "max", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+    return _extreme_pool("max", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, workers)
 
 
 @_tensor_aware
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """Max pooling over ``(N, C, H, W)``, as ``torch.nn.functional.max_pool2d``.
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *, workers=None):
+    """Max pooling over ``(N, C, H, W)``, as ``torch.nn.functional.max_pool2d``
+    (see :func:`sigconv.nn._pooling.max_pool2d`).
 
     Examples
     --------
@@ -396,11 +395,11 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     array([[[[ 5.,  7.],
              [13., 15.]]]])
     """
-    return _argmax_pool(2, "max", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+    return _extreme_pool("max", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, workers)
 
 
 @_tensor_aware
-def min_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def min_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *, workers=None):
     """Min pooling over ``(N, C, L)`` (an extra: torch has none); arguments as :func:`max_pool1d`.
 
     Examples
@@ -410,11 +409,11 @@ def min_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     >>> F.min_pool1d(np.array([[[1.0, 3.0, 2.0, 0.0]]]), 2)
     array([[[1., 0.]]])
     """
-    return _argmax_pool(1, "min", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+    return _extreme_pool("min", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, workers)
 
 
 @_tensor_aware
-def min_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def min_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *, workers=None):
     """Min pooling over ``(N, C, H, W)`` (an extra); arguments as :func:`max_pool2d`.
 
     Examples
@@ -425,27 +424,11 @@ def min_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     array([[[[ 0.,  2.],
              [ 8., 10.]]]])
     """
-    return _argmax_pool(2, "min", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
-
-
-def _avg_pool(nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override=None):
-    x, unb = _pool_input(input, nd)
-    k = _ntuple(kernel_size, nd, "kernel_size", 1)
-    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else _ntuple(stride, nd, "stride", 1)
-    p = _ntuple(padding, nd, "padding")
-    if any(pi * 2 > ki for pi, ki in zip(p, k)):
-        raise ValueError(f"padding={p} must be at most half of kernel_size={k}")
-    xd = x._data
-    shape = xd.shape
-    extra = () if nd == 1 else (divisor_override,)
-    out = getattr(_pooling, f"avg_pool{nd}d")(_c(xd), k, s, p, ceil_mode, count_include_pad, *extra)
-    bwd = getattr(_pooling, f"avg_pool{nd}d_backward")
-    y = _result(out, (x,), lambda g: (bwd(_c(g), shape, k, s, p, ceil_mode, count_include_pad, *extra),))
-    return y.squeeze(0) if unb else y
+    return _extreme_pool("min", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, workers)
 
 
 @_tensor_aware
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, *, workers=None):
     """Average pooling over ``(N, C, L)``, as ``torch.nn.functional.avg_pool1d``.
 
     Examples
@@ -455,11 +438,13 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     >>> F.avg_pool1d(np.array([[[1.0, 3.0, 2.0, 0.0]]]), 2)
     array([[[2., 1.]]])
     """
-    return _avg_pool(1, input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+    args = (kernel_size, stride, padding, ceil_mode, count_include_pad)
+    shape = _as_t(input, "input").shape
+    return _pool_op("avg_pool1d", input, args, lambda _: (shape,) + args, workers)
 
 
 @_tensor_aware
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None, *, workers=None):
     """Average pooling over ``(N, C, H, W)``, as ``torch.nn.functional.avg_pool2d``.
 
     Examples
@@ -470,30 +455,17 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     array([[[[ 2.5,  4.5],
              [10.5, 12.5]]]])
     """
-    return _avg_pool(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    shape = _as_t(input, "input").shape
+    return _pool_op("avg_pool2d", input, args, lambda _: (shape,) + args, workers)
 
 
-def _max_unpool(nd, input, indices, kernel_size, stride, padding, output_size):
-    x, unb = _pool_input(input, nd)
-    idx = _as_t(indices, "indices")
-    if unb:
-        idx = idx.unsqueeze(0)
-    if idx.shape != x.shape:
-        raise ValueError(f"indices must have the shape of input {x.shape}, got {idx.shape}")
-    k = _ntuple(kernel_size, nd, "kernel_size", 1)
-    s = k if stride is None else _ntuple(stride, nd, "stride", 1)
-    p = _ntuple(padding, nd, "padding")
-    if output_size is not None:
-        output_size = tuple(int(v) for v in tuple(output_size)[-nd:])
-    ii = _c(idx._data.astype(np.int64, copy=False))
-    out = getattr(_pooling, f"max_unpool{nd}d")(_c(x._data), ii, k, s, p, output_size)
-    bwd = getattr(_pooling, f"max_unpool{nd}d_backward")
-    y = _result(out, (x,), lambda g: (bwd(_c(g), ii),))
-    return y.squeeze(0) if unb else y
+def _indices_data(indices):
+    return indices._data if isinstance(indices, Tensor) else indices
 
 
 @_tensor_aware
-def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None, *, workers=None):
     """Inverse of :func:`max_pool1d` given its indices, as ``torch.nn.functional.max_unpool1d``.
 
     Examples
@@ -504,11 +476,13 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     >>> F.max_unpool1d(y, i, 2)
     array([[[0., 3., 2., 0.]]])
     """
-    return _max_unpool(1, input, indices, kernel_size, stride, padding, output_size)
+    idx = _indices_data(indices)
+    return _pool_op("max_unpool1d", input, (idx, kernel_size, stride, padding, output_size),
+                    lambda _: (idx,), workers)
 
 
 @_tensor_aware
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None, *, workers=None):
     """Inverse of :func:`max_pool2d` given its indices, as ``torch.nn.functional.max_unpool2d``.
 
     Examples
@@ -520,30 +494,13 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     array([[[[0., 0.],
              [0., 3.]]]])
     """
-    return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)
-
-
-def _adaptive(nd, input, output_size):
-    x, unb = _pool_input(input, nd)
-    if isinstance(output_size, (tuple, list)):
-        if len(output_size) != nd:
-            raise ValueError(f"output_size must be an int or {nd} ints, got {output_size!r}")
-        osz = tuple(x.shape[2 + i] if v is None else int(v) for i, v in enumerate(output_size))
-    else:
-        osz = (int(output_size),) * nd
-    if any(v < 1 for v in osz):
-        raise ValueError(f"output_size must be positive, got {output_size!r}")
-    xd = x._data
-    shape = xd.shape
-    arg = osz[0] if nd == 1 else osz
-    out = getattr(_pooling, f"adaptive_avg_pool{nd}d")(_c(xd), arg)
-    bwd = getattr(_pooling, f"adaptive_avg_pool{nd}d_backward")
-    y = _result(out, (x,), lambda g: (bwd(_c(g), shape),))
-    return y.squeeze(0) if unb else y
+    idx = _indices_data(indices)
+    return _pool_op("max_unpool2d", input, (idx, kernel_size, stride, padding, output_size),
+                    lambda _: (idx,), workers)
 
 
 @_tensor_aware
-def adaptive_avg_pool1d(input, output_size):
+def adaptive_avg_pool1d(input, output_size, *, workers=None):
     """Average pooling to a fixed output length, as ``torch.nn.functional.adaptive_avg_pool1d``.
 
     Examples
@@ -553,11 +510,12 @@ def adaptive_avg_pool1d(input, output_size):
     >>> F.adaptive_avg_pool1d(np.arange(6.0).reshape(1, 1, 6), 2)
     array([[[1., 4.]]])
     """
-    return _adaptive(1, input, output_size)
+    shape = _as_t(input, "input").shape
+    return _pool_op("adaptive_avg_pool1d", input, (output_size,), lambda _: (shape,), workers)
 
 
 @_tensor_aware
-def adaptive_avg_pool2d(input, output_size):
+def adaptive_avg_pool2d(input, output_size, *, workers=None):
     """Average pooling to a fixed output size, as ``torch.nn.functional.adaptive_avg_pool2d``.
 
     Examples
@@ -567,14 +525,12 @@ def adaptive_avg_pool2d(input, output_size):
     >>> F.adaptive_avg_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 1)
     array([[[[7.5]]]])
     """
-    return _adaptive(2, input, output_size)
-
-
-_INTERP_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area", "bed_of_nails")
+    shape = _as_t(input, "input").shape
+    return _pool_op("adaptive_avg_pool2d", input, (output_size,), lambda _: (shape,), workers)
 
 
 @_tensor_aware
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None, *, workers=None):
     """Resample ``(N, C, L)`` or ``(N, C, H, W)``, as ``torch.nn.functional.interpolate``.
 
     Modes ``'nearest'``, ``'nearest-exact'``, ``'linear'`` (1-D), ``'bilinear'`` (2-D), ``'area'``
@@ -588,23 +544,14 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     >>> F.interpolate(np.array([[[1.0, 2.0]]]), scale_factor=2)
     array([[[1., 1., 2., 2.]]])
     """
-    x = _float_input(input, "input", (3, 4))
-    if mode not in _INTERP_MODES:
-        raise ValueError(f"mode must be one of {_INTERP_MODES}, got {mode!r}")
-    if (size is None) == (scale_factor is None):
-        raise ValueError("exactly one of size and scale_factor must be given")
-    if align_corners is not None and mode not in ("linear", "bilinear"):
-        raise ValueError(f"align_corners applies to 'linear' and 'bilinear' only, got mode={mode!r}")
-    xd = x._data
-    shape = xd.shape
-    rsf = recompute_scale_factor
-    out = _pooling.interpolate(_c(xd), size, scale_factor, mode, align_corners, rsf)
-    return _result(out, (x,), lambda g: (_pooling.interpolate_backward(_c(g), shape, size, scale_factor, mode, align_corners, rsf),))
+    args = (size, scale_factor, mode, align_corners, recompute_scale_factor)
+    shape = _as_t(input, "input").shape
+    return _pool_op("interpolate", input, args, lambda _: (shape,) + args, workers)
 
 
-def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None, *, workers=None):
     """Alias of :func:`interpolate` (torch's deprecated name)."""
-    return interpolate(input, size, scale_factor, mode, align_corners)
+    return interpolate(input, size, scale_factor, mode, align_corners, workers=workers)
 
 
 # ---- dense layers ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import numpy as np
 from sigconv import autograd as _ag
 from sigconv.autograd import Tensor, _check_device
 from sigconv.nn import functional as F
+from sigconv.nn import _pooling
 
 __all__ = [
     "Parameter",
@@ -718,8 +719,8 @@ class Upsample(Module):
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None):
         super().__init__()
-        if mode not in F._INTERP_MODES:
-            raise ValueError(f"mode must be one of {F._INTERP_MODES}, got {mode!r}")
+        if mode not in _pooling.INTERPOLATE_MODES:
+            raise ValueError(f"mode must be one of {_pooling.INTERPOLATE_MODES}, got {mode!r}")
         self.size, self.scale_factor, self.mode, self.align_corners = size, scale_factor, mode, align_corners
 
     def forward(self, x):

@@ -11,7 +11,11 @@
 use crate::cpu::separable::{AxisOp, Op, PassElement};
 use crate::cpu::{rank, separable, threads};
 use crate::error::{value_error, Error, Result};
+use crate::ops::cost;
+use crate::ops::device::{self, Device, Request};
+use crate::ops::DeviceElement;
 use crate::params::Boundary;
+use ndarray::ArrayViewD;
 use rayon::prelude::*;
 
 /// What one pass along an axis computes over each window.
@@ -176,6 +180,112 @@ pub fn filter_passes<T: NdElement>(
     // Min/max passes: windows holding NaN become NaN.
     if !extreme.is_empty() {
         nan_windows(x, shape, &extreme, maybe_nan, out);
+    }
+    Ok(())
+}
+
+/// [`filter_passes`] on the device `request` picks, with `workers` threads on the CPU.
+///
+/// The GPU runs correlation and mean passes, each as a 1-D correlation along its axis
+/// ([`DeviceElement::gpu_correlate`], every boundary), one pass after the other with the
+/// intermediate result brought back to the host between passes. Min and max passes have no GPU
+/// kernel: `'gpu'` raises GpuUnavailable for them, `'auto'` keeps them on the CPU.
+pub fn filter_passes_on<T: NdElement + DeviceElement + num_traits::NumCast>(
+    request: Request,
+    x: &[T],
+    shape: &[usize],
+    passes: &[Pass<T>],
+    out: &mut [T],
+    workers: Option<usize>,
+) -> Result<()> {
+    let linear = passes
+        .iter()
+        .all(|p| matches!(p.op, PassOp::Correlate(_) | PassOp::Mean(_)));
+    let device = match request {
+        Request::Gpu if !linear => {
+            return Err(Error::GpuUnavailable(
+                "device='gpu' was requested, but the minimum and maximum filters have no GPU \
+                 kernel yet; use device='cpu' or device='auto'"
+                    .into(),
+            ))
+        }
+        Request::Auto if !linear || !T::ON_GPU => Device::Cpu,
+        _ => device::select(request, || {
+            let size = std::mem::size_of::<T>();
+            let (mut macs, mut cpu_seconds) = (0.0, 0.0);
+            for p in passes {
+                let mut taps = vec![1; shape.len()];
+                taps[p.axis] = p.op.len();
+                macs += x.len() as f64 * p.op.len() as f64;
+                cpu_seconds += cost::direct_seconds(shape, &taps, size);
+            }
+            device::Work {
+                macs,
+                // every pass uploads its input and downloads its output
+                bytes: (2 * passes.len() * x.len() * size) as f64,
+                cpu_seconds,
+                f64: size == 8,
+            }
+        }),
+    };
+    match device {
+        Device::Cpu => threads::with_workers(workers, || filter_passes(x, shape, passes, out)),
+        Device::Gpu => gpu_passes(x, shape, passes, out),
+    }
+}
+
+/// The linear `passes` on the GPU, one 1-D correlation along each pass's axis.
+fn gpu_passes<T: NdElement + DeviceElement + num_traits::NumCast>(
+    x: &[T],
+    shape: &[usize],
+    passes: &[Pass<T>],
+    out: &mut [T],
+) -> Result<()> {
+    check_shape(x, shape, out)?;
+    if passes.is_empty() || x.is_empty() {
+        out.copy_from_slice(x);
+        return Ok(());
+    }
+    let mut src = x.to_vec();
+    for (i, p) in passes.iter().enumerate() {
+        let weights: Vec<T> = match &p.op {
+            PassOp::Correlate(w) => w.clone(),
+            PassOp::Mean(k) => {
+                let v = <T as num_traits::NumCast>::from(1.0 / *k as f64).unwrap_or_default();
+                vec![v; *k]
+            }
+            PassOp::Min(_) | PassOp::Max(_) => unreachable!("only linear passes reach the GPU"),
+        };
+        if p.axis >= shape.len() {
+            return value_error!(
+                "axis {} is out of range for {} dimensions",
+                p.axis,
+                shape.len()
+            );
+        }
+        let (outer, n, inner) = separable::split_axis(shape, p.axis);
+        let k = weights.len();
+        if k == 0 {
+            return value_error!("filter size must be at least 1; got a window of 0 samples");
+        }
+        let dst: &mut [T] = out;
+        if inner == 1 {
+            // rows of an (outer, n) matrix, the kernel along them
+            let xv = ArrayViewD::from_shape(vec![outer, n], &src[..]).expect("sizes checked");
+            let wv = ArrayViewD::from_shape(vec![1, k], &weights[..]).expect("sizes checked");
+            T::gpu_correlate(xv, wv, &[0, p.start], dst, &[outer, n], p.boundary)?;
+        } else {
+            // columns of each (n, inner) slab
+            let wv = ArrayViewD::from_shape(vec![k, 1], &weights[..]).expect("sizes checked");
+            let slab = n * inner;
+            for (s, d) in src.chunks_exact(slab).zip(dst.chunks_exact_mut(slab)) {
+                let xv = ArrayViewD::from_shape(vec![n, inner], s).expect("sizes checked");
+                T::gpu_correlate(xv, wv.view(), &[p.start, 0], d, &[n, inner], p.boundary)?;
+            }
+        }
+        if i + 1 < passes.len() {
+            src.copy_from_slice(out);
+        }
     }
     Ok(())
 }

@@ -223,7 +223,7 @@ fn filter_axes<'py>(
     device: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     use crate::ops::ndfilter::{self, Pass, PassOp};
-    device::resolve(device)?;
+    let request = device::check(device)?;
     let linear = passes.iter().any(|p| p.1 == "correlate" || p.1 == "mean");
     nd_dispatch!(py, x, "filter_axes", !linear, |T| {
         let xa: PyReadonlyArrayDyn<T> = x.extract()?;
@@ -257,9 +257,7 @@ fn filter_axes<'py>(
             let mut out_rw = out.readwrite();
             let buf = out_rw.as_slice_mut().expect("new arrays are contiguous");
             let xs = src.as_slice().expect("standard layout");
-            py.detach(|| {
-                threads::with_workers(workers, || ndfilter::filter_passes(xs, &shape, &list, buf))
-            })?;
+            py.detach(|| ndfilter::filter_passes_on(request, xs, &shape, &list, buf, workers))?;
         }
         Ok(out.into_any())
     })

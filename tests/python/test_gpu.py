@@ -137,6 +137,56 @@ def test_fft_functions_run_the_direct_kernel_on_gpu(func):
         f(a, rng.standard_normal((20, 3)).astype(np.float32), axes=1, device="gpu")
 
 
+# The separable ndimage filters: each pass is a 1-D GPU correlation along its axis.
+ND_MODES = ["reflect", "constant", "nearest", "mirror", "wrap"]
+
+
+@needs_gpu
+@pytest.mark.parametrize("dtype", ["float32", pytest.param("float64", marks=needs_f64)])
+@pytest.mark.parametrize("mode", ND_MODES)
+def test_separable_filters_match_cpu(mode, dtype):
+    from sigconv import ndimage
+
+    rng = np.random.default_rng(11)
+    tol = RTOL[np.dtype(dtype)]
+    for shape in [(1,), (37,), (300,), (5, 7), (64, 33), (3, 17, 9), (2, 3, 4, 5)]:
+        x = rng.standard_normal(shape).astype(dtype)
+        sigma = float(rng.choice([0.5, 1.5, 3.0]))
+        size = int(rng.choice([1, 2, 3, 6]))
+        axis = int(rng.integers(x.ndim))
+        cases = [
+            ("gaussian_filter", (sigma,), dict(mode=mode, cval=0.5)),
+            ("gaussian_filter", (sigma,), dict(mode=mode, order=1)),
+            ("uniform_filter", (size,), dict(mode=mode, origin=size // 3)),
+            ("gaussian_filter1d", (sigma,), dict(mode=mode, axis=axis)),
+            ("uniform_filter1d", (size,), dict(mode=mode, axis=axis)),
+            ("correlate1d", ([1.0, -2.0, 0.5, 3.0],), dict(mode=mode, axis=axis, origin=-1)),
+            ("convolve1d", ([1.0, -2.0, 0.5],), dict(mode=mode, axis=axis, cval=-1.0)),
+        ]
+        for name, args, kw in cases:
+            fn = getattr(ndimage, name)
+            before = x.copy()
+            gpu = fn(x, *args, device="gpu", **kw)
+            cpu = fn(x, *args, device="cpu", **kw)
+            np.testing.assert_array_equal(x, before)
+            assert gpu.dtype == cpu.dtype and gpu.shape == cpu.shape
+            scale = max(np.abs(x).max(), 1.0) * 7.0  # >= sum |weights| * max |input| here
+            err = np.max(np.abs(gpu - cpu))
+            assert err <= tol * scale, (name, shape, kw, err)
+
+
+@needs_gpu
+def test_min_max_and_median_filters_have_no_gpu_kernel_yet():
+    from sigconv import ndimage
+
+    x = np.ones((8, 8), np.float32)
+    for name in ["maximum_filter", "minimum_filter1d", "median_filter"]:
+        with pytest.raises(sigconv.GpuUnavailableError, match="device='cpu'"):
+            getattr(ndimage, name)(x, 3, device="gpu")
+    # 'auto' keeps them on the CPU
+    np.testing.assert_array_equal(ndimage.maximum_filter(x, 3, device="auto"), x)
+
+
 @needs_gpu
 def test_inputs_are_not_modified():
     rng = np.random.default_rng(16)

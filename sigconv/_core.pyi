@@ -98,19 +98,21 @@ _Pair = tuple[int, int]
 def pool_extreme(
     x: npt.NDArray[np.floating], kernel: _Pair, stride: _Pair, padding: _Pair, dilation: _Pair,
     ceil_mode: bool, minimum: bool, return_indices: bool, workers: int | None = None,
+    device: str = "cpu",
 ) -> npt.NDArray[np.floating] | tuple[npt.NDArray[np.floating], npt.NDArray[np.int64]]: ...
 def pool_extreme_backward(
     grad_output: npt.NDArray[np.floating], indices: npt.NDArray[np.int64],
-    input_shape: list[int] | tuple[int, ...], workers: int | None = None,
+    input_shape: list[int] | tuple[int, ...], workers: int | None = None, device: str = "cpu",
 ) -> npt.NDArray[np.floating]: ...
 def pool_avg(
     x: npt.NDArray[np.floating], kernel: _Pair, stride: _Pair, padding: _Pair, ceil_mode: bool,
     count_include_pad: bool, divisor: int | None = None, workers: int | None = None,
+    device: str = "cpu",
 ) -> npt.NDArray[np.floating]: ...
 def pool_avg_backward(
     grad_output: npt.NDArray[np.floating], input_shape: list[int] | tuple[int, ...],
     kernel: _Pair, stride: _Pair, padding: _Pair, ceil_mode: bool, count_include_pad: bool,
-    divisor: int | None = None, workers: int | None = None,
+    divisor: int | None = None, workers: int | None = None, device: str = "cpu",
 ) -> npt.NDArray[np.floating]: ...
 def max_unpool(
     x: npt.NDArray[np.floating], indices: npt.NDArray[np.int64], out_size: _Pair,

@@ -1,6 +1,7 @@
 //! The GPU backend (feature `gpu`): wgpu compute shaders on Vulkan, Metal or DX12.
 //!
 //! * [`context`] — the process-wide context: adapter and device chosen once, pipelines cached.
+//! * [`pool`] — the launchers of the pooling kernels (max/min with indices, average, gradients).
 //! * [`launch`] — buffers, uploads, dispatches, readback, wgpu errors mapped onto [`crate::Error`].
 //! * [`correlate`] — the launcher of the 1-D and 2-D correlation kernels (convolution is a
 //!   correlation with the kernel flipped), with tiling for inputs larger than a buffer binding.
@@ -15,6 +16,7 @@
 pub mod context;
 pub mod correlate;
 pub mod launch;
+pub mod pool;
 
 pub use context::{available, get, AdapterSummary, Gpu, Shader};
 pub use correlate::{correlate_into, GpuElement};

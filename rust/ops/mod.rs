@@ -5,5 +5,6 @@ pub mod convolve;
 pub mod cost;
 pub mod device;
 pub mod ndfilter;
+pub mod pool;
 
 pub use convolve::{convolve, fft_convolve, ConvElement, DeviceElement};

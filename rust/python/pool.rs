@@ -6,6 +6,8 @@
 use crate::cpu::pool::{self, Extreme, Planes};
 use crate::cpu::resample::{self, Interp, ResampleAxis};
 use crate::cpu::threads;
+use crate::ops::device;
+use crate::ops::pool as ops;
 use crate::params::{PoolAxis, PoolParams};
 use numpy::{
     PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArray,
@@ -125,7 +127,7 @@ fn new_array<'py, T: numpy::Element + Send>(
 /// Max (or, with `minimum`, min) pooling over the last two axes; with `return_indices` a tuple
 /// `(values, int64 indices)`.
 #[pyfunction]
-#[pyo3(signature = (x, kernel, stride, padding, dilation, ceil_mode, minimum, return_indices, workers=None))]
+#[pyo3(signature = (x, kernel, stride, padding, dilation, ceil_mode, minimum, return_indices, workers=None, device="cpu"))]
 #[allow(clippy::too_many_arguments)]
 fn pool_extreme<'py>(
     py: Python<'py>,
@@ -138,16 +140,18 @@ fn pool_extreme<'py>(
     minimum: bool,
     return_indices: bool,
     workers: Option<usize>,
+    device: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let p = params(kernel, stride, padding, dilation, ceil_mode)?;
     let kind = if minimum { Extreme::Min } else { Extreme::Max };
+    let request = device::check(device)?;
     by_dtype!(py, x, "input", T => {
         contiguous!(x, T, "input", xv, xs);
         let planes = planes_of(xv.shape())?;
         let (oh, ow) = p.out_shape(planes.h, planes.w)?;
         let shape = with_plane(xv.shape(), oh, ow);
         if !return_indices {
-            let out = new_array::<T>(py, shape, workers, |o| pool::extreme_pool(xs, planes, &p, kind, o))?;
+            let out = new_array::<T>(py, shape, workers, |o| ops::extreme_pool_on(request, xs, planes, &p, kind, o, None))?;
             return Ok(out.into_any());
         }
         // SAFETY: new C-ordered arrays; extreme_pool_indices writes every element of both before
@@ -160,7 +164,7 @@ fn pool_extreme<'py>(
             let obuf = orw.as_slice_mut().expect("new arrays are contiguous");
             let ibuf = irw.as_slice_mut().expect("new arrays are contiguous");
             py.detach(|| threads::with_workers(workers, || {
-                pool::extreme_pool_indices(xs, planes, &p, kind, obuf, ibuf)
+                ops::extreme_pool_on(request, xs, planes, &p, kind, obuf, Some(ibuf))
             }))?;
         }
         Ok(PyTuple::new(py, [out.into_any(), idx.into_any()])?.into_any())
@@ -169,14 +173,16 @@ fn pool_extreme<'py>(
 
 /// Gradient of max / min pooling: `grad_output` scattered onto `input_shape` at `indices`.
 #[pyfunction]
-#[pyo3(signature = (grad_output, indices, input_shape, workers=None))]
+#[pyo3(signature = (grad_output, indices, input_shape, workers=None, device="cpu"))]
 fn pool_extreme_backward<'py>(
     py: Python<'py>,
     grad_output: &Bound<'py, PyAny>,
     indices: &Bound<'py, PyAny>,
     input_shape: Vec<usize>,
     workers: Option<usize>,
+    device: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let request = device::check(device)?;
     let ia = indices_arg(indices)?;
     let iv = ia.as_array();
     let iv = iv.as_standard_layout();
@@ -192,7 +198,7 @@ fn pool_extreme_backward<'py>(
             )));
         }
         let out = new_array::<T>(py, input_shape, workers, |g| {
-            pool::extreme_pool_backward(gs, is, out_planes.plane_len(), input, g)
+            ops::extreme_pool_backward_on(request, gs, is, out_planes.plane_len(), input, g)
         })?;
         Ok(out.into_any())
     })
@@ -200,7 +206,7 @@ fn pool_extreme_backward<'py>(
 
 /// Average pooling over the last two axes.
 #[pyfunction]
-#[pyo3(signature = (x, kernel, stride, padding, ceil_mode, count_include_pad, divisor=None, workers=None))]
+#[pyo3(signature = (x, kernel, stride, padding, ceil_mode, count_include_pad, divisor=None, workers=None, device="cpu"))]
 #[allow(clippy::too_many_arguments)]
 fn pool_avg<'py>(
     py: Python<'py>,
@@ -212,14 +218,16 @@ fn pool_avg<'py>(
     count_include_pad: bool,
     divisor: Option<usize>,
     workers: Option<usize>,
+    device: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let p = params(kernel, stride, padding, (1, 1), ceil_mode)?;
+    let request = device::check(device)?;
     by_dtype!(py, x, "input", T => {
         contiguous!(x, T, "input", xv, xs);
         let planes = planes_of(xv.shape())?;
         let (oh, ow) = p.out_shape(planes.h, planes.w)?;
         let out = new_array::<T>(py, with_plane(xv.shape(), oh, ow), workers, |o| {
-            pool::avg_pool(xs, planes, &p, count_include_pad, divisor, o)
+            ops::avg_pool_on(request, xs, planes, &p, count_include_pad, divisor, o)
         })?;
         Ok(out.into_any())
     })
@@ -227,7 +235,7 @@ fn pool_avg<'py>(
 
 /// Gradient of average pooling onto `input_shape`.
 #[pyfunction]
-#[pyo3(signature = (grad_output, input_shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor=None, workers=None))]
+#[pyo3(signature = (grad_output, input_shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor=None, workers=None, device="cpu"))]
 #[allow(clippy::too_many_arguments)]
 fn pool_avg_backward<'py>(
     py: Python<'py>,
@@ -240,8 +248,10 @@ fn pool_avg_backward<'py>(
     count_include_pad: bool,
     divisor: Option<usize>,
     workers: Option<usize>,
+    device: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let p = params(kernel, stride, padding, (1, 1), ceil_mode)?;
+    let request = device::check(device)?;
     by_dtype!(py, grad_output, "grad_output", T => {
         contiguous!(grad_output, T, "grad_output", gv, gs);
         let input = planes_of(&input_shape)?;
@@ -253,7 +263,7 @@ fn pool_avg_backward<'py>(
             )));
         }
         let out = new_array::<T>(py, input_shape, workers, |g| {
-            pool::avg_pool_backward(gs, input, &p, count_include_pad, divisor, g)
+            ops::avg_pool_backward_on(request, gs, input, &p, count_include_pad, divisor, g)
         })?;
         Ok(out.into_any())
     })

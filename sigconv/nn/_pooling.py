@@ -15,7 +15,10 @@ Each forward function has a ``<name>_backward(grad_output, ...)`` that returns t
 calls. Argument checks and normalisation are here; every loop over samples is in Rust
 (``rust/cpu/pool.rs``, ``rust/cpu/resample.rs``). Inputs are never modified.
 
-Every function takes the keyword-only extra ``workers=None`` (threads; None: all cores).
+Every function takes the keyword-only extra ``workers=None`` (threads; None: all cores). Max, min
+and average pooling and their backward functions also take ``device='cpu'`` (``'gpu'``, ``'auto'``:
+the WGSL kernels of ``rust/gpu/shaders/pool_*.wgsl``, results as the CPU's; ``'gpu'`` with no
+adapter raises ``sigconv.GpuUnavailableError``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from sigconv import _core
+from sigconv.signal import _device
 
 __all__ = [
     "max_pool1d",
@@ -182,21 +186,22 @@ def _row(a: np.ndarray) -> np.ndarray:
 
 
 def _extreme_pool(fn, input, spatial, kernel_size, stride, padding, dilation, ceil_mode,
-                  return_indices, minimum, workers):
+                  return_indices, minimum, workers, device):
     x = _pool_input(fn, input, spatial)
     k, s, p, d = _window(fn, spatial, kernel_size, stride, padding, dilation)
     ceil_mode = _bool(fn, "ceil_mode", ceil_mode)
     return_indices = _bool(fn, "return_indices", return_indices)
     if spatial == 1:
         x, k, s, p, d = _row(x), (1,) + k, (1,) + s, (0,) + p, (1,) + d
-    res = _core.pool_extreme(x, k, s, p, d, ceil_mode, minimum, return_indices, workers=workers)
+    res = _core.pool_extreme(x, k, s, p, d, ceil_mode, minimum, return_indices, workers=workers,
+                             device=_device(device))
     if spatial == 1:
         res = (res[0][..., 0, :], res[1][..., 0, :]) if return_indices else res[..., 0, :]
     return res
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False, *, workers=None):
+               return_indices=False, *, workers=None, device="cpu"):
     r"""1-D max pooling over the last axis, as ``torch.nn.functional.max_pool1d``.
 
     .. math:: \mathrm{out}[n, c, l] = \max_{j < k} x[n, c, l \cdot s - p + j \cdot d]
@@ -238,11 +243,11 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     (array([[[3., 5., 4.]]]), array([[[1, 3, 4]]]))
     """
     return _extreme_pool("max_pool1d", input, 1, kernel_size, stride, padding, dilation,
-                         ceil_mode, return_indices, False, workers)
+                         ceil_mode, return_indices, False, workers, device)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False, *, workers=None):
+               return_indices=False, *, workers=None, device="cpu"):
     r"""2-D max pooling over the last two axes, as ``torch.nn.functional.max_pool2d``.
 
     .. math:: \mathrm{out}[n, c, h, w] = \max_{i < k_H,\, j < k_W}
@@ -284,11 +289,11 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     array([5, 6, 7, 7])
     """
     return _extreme_pool("max_pool2d", input, 2, kernel_size, stride, padding, dilation,
-                         ceil_mode, return_indices, False, workers)
+                         ceil_mode, return_indices, False, workers, device)
 
 
 def min_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False, *, workers=None):
+               return_indices=False, *, workers=None, device="cpu"):
     """1-D min pooling (extra, not in torch): :func:`max_pool1d` with the minimum.
 
     Same parameters, shapes, indices and NaN rule as :func:`max_pool1d`; equal to
@@ -302,11 +307,11 @@ def min_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     array([[[1., 2., 2., 4.]]])
     """
     return _extreme_pool("min_pool1d", input, 1, kernel_size, stride, padding, dilation,
-                         ceil_mode, return_indices, True, workers)
+                         ceil_mode, return_indices, True, workers, device)
 
 
 def min_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False, *, workers=None):
+               return_indices=False, *, workers=None, device="cpu"):
     """2-D min pooling (extra, not in torch): :func:`max_pool2d` with the minimum.
 
     Same parameters, shapes, indices and NaN rule as :func:`max_pool2d`.
@@ -320,10 +325,10 @@ def min_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
              [ 8., 10.]]]])
     """
     return _extreme_pool("min_pool2d", input, 2, kernel_size, stride, padding, dilation,
-                         ceil_mode, return_indices, True, workers)
+                         ceil_mode, return_indices, True, workers, device)
 
 
-def _extreme_backward(fn, grad_output, indices, input_shape, spatial, workers):
+def _extreme_backward(fn, grad_output, indices, input_shape, spatial, workers, device):
     g, shape = _grad(fn, grad_output, input_shape, spatial)
     idx = _index_array(fn, indices)
     if idx.shape != g.shape:
@@ -332,11 +337,12 @@ def _extreme_backward(fn, grad_output, indices, input_shape, spatial, workers):
         )
     if spatial == 1:
         shape1 = shape[:-1] + (1,) + shape[-1:]
-        return _core.pool_extreme_backward(_row(g), _row(idx), shape1, workers=workers)[..., 0, :]
-    return _core.pool_extreme_backward(g, idx, shape, workers=workers)
+        return _core.pool_extreme_backward(_row(g), _row(idx), shape1, workers=workers,
+                                           device=_device(device))[..., 0, :]
+    return _core.pool_extreme_backward(g, idx, shape, workers=workers, device=_device(device))
 
 
-def max_pool1d_backward(grad_output, indices, input_shape, *, workers=None):
+def max_pool1d_backward(grad_output, indices, input_shape, *, workers=None, device="cpu"):
     """Gradient of :func:`max_pool1d` with respect to its input.
 
     Parameters
@@ -363,10 +369,10 @@ def max_pool1d_backward(grad_output, indices, input_shape, *, workers=None):
     >>> _pooling.max_pool1d_backward(np.ones_like(out), idx, (1, 4))
     array([[0., 1., 0., 1.]])
     """
-    return _extreme_backward("max_pool1d_backward", grad_output, indices, input_shape, 1, workers)
+    return _extreme_backward("max_pool1d_backward", grad_output, indices, input_shape, 1, workers, device)
 
 
-def max_pool2d_backward(grad_output, indices, input_shape, *, workers=None):
+def max_pool2d_backward(grad_output, indices, input_shape, *, workers=None, device="cpu"):
     """Gradient of :func:`max_pool2d` with respect to its input: ``grad_output`` added into a zero
     array of ``input_shape`` at the flat plane ``indices`` that ``max_pool2d`` returned.
 
@@ -383,10 +389,10 @@ def max_pool2d_backward(grad_output, indices, input_shape, *, workers=None):
            [0., 0., 0., 0.],
            [0., 1., 0., 1.]])
     """
-    return _extreme_backward("max_pool2d_backward", grad_output, indices, input_shape, 2, workers)
+    return _extreme_backward("max_pool2d_backward", grad_output, indices, input_shape, 2, workers, device)
 
 
-def min_pool1d_backward(grad_output, indices, input_shape, *, workers=None):
+def min_pool1d_backward(grad_output, indices, input_shape, *, workers=None, device="cpu"):
     """Gradient of :func:`min_pool1d`: as :func:`max_pool1d_backward`, with min_pool1d's indices.
 
     Examples
@@ -398,10 +404,10 @@ def min_pool1d_backward(grad_output, indices, input_shape, *, workers=None):
     >>> _pooling.min_pool1d_backward(np.ones_like(out), idx, (1, 4))
     array([[1., 0., 1., 0.]])
     """
-    return _extreme_backward("min_pool1d_backward", grad_output, indices, input_shape, 1, workers)
+    return _extreme_backward("min_pool1d_backward", grad_output, indices, input_shape, 1, workers, device)
 
 
-def min_pool2d_backward(grad_output, indices, input_shape, *, workers=None):
+def min_pool2d_backward(grad_output, indices, input_shape, *, workers=None, device="cpu"):
     """Gradient of :func:`min_pool2d`: as :func:`max_pool2d_backward`, with min_pool2d's indices.
 
     Examples
@@ -414,7 +420,7 @@ def min_pool2d_backward(grad_output, indices, input_shape, *, workers=None):
     array([[[1., 0.],
             [0., 0.]]])
     """
-    return _extreme_backward("min_pool2d_backward", grad_output, indices, input_shape, 2, workers)
+    return _extreme_backward("min_pool2d_backward", grad_output, indices, input_shape, 2, workers, device)
 
 
 # --- average pooling --------------------------------------------------------------------------
@@ -442,7 +448,7 @@ def _avg_args(fn, spatial, kernel_size, stride, padding, ceil_mode, count_includ
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, *, workers=None):
+               count_include_pad=True, *, workers=None, device="cpu"):
     r"""1-D average pooling over the last axis, as ``torch.nn.functional.avg_pool1d``.
 
     .. math:: \mathrm{out}[n, c, l] = \frac{1}{D} \sum_{j < k} x[n, c, l \cdot s - p + j]
@@ -478,11 +484,12 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     x = _pool_input(fn, input, 1)
     k, s, p, c, inc, _ = _avg_args(fn, 1, kernel_size, stride, padding, ceil_mode,
                                    count_include_pad, None)
-    return _core.pool_avg(_row(x), k, s, p, c, inc, None, workers=workers)[..., 0, :]
+    return _core.pool_avg(_row(x), k, s, p, c, inc, None, workers=workers,
+                          device=_device(device))[..., 0, :]
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None, *, workers=None):
+               count_include_pad=True, divisor_override=None, *, workers=None, device="cpu"):
     r"""2-D average pooling over the last two axes, as ``torch.nn.functional.avg_pool2d``.
 
     The sum of each window's samples inside the input divided by ``divisor_override`` if given,
@@ -518,11 +525,11 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     x = _pool_input(fn, input, 2)
     args = _avg_args(fn, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override)
-    return _core.pool_avg(x, *args, workers=workers)
+    return _core.pool_avg(x, *args, workers=workers, device=_device(device))
 
 
 def avg_pool1d_backward(grad_output, input_shape, kernel_size, stride=None, padding=0,
-                        ceil_mode=False, count_include_pad=True, *, workers=None):
+                        ceil_mode=False, count_include_pad=True, *, workers=None, device="cpu"):
     """Gradient of :func:`avg_pool1d` with respect to its input (same window arguments).
 
     Each output's gradient, divided by its window's divisor, is added to the window's samples.
@@ -539,13 +546,13 @@ def avg_pool1d_backward(grad_output, input_shape, kernel_size, stride=None, padd
     k, s, p, c, inc, _ = _avg_args(fn, 1, kernel_size, stride, padding, ceil_mode,
                                    count_include_pad, None)
     shape1 = shape[:-1] + (1,) + shape[-1:]
-    return _core.pool_avg_backward(_row(g), shape1, k, s, p, c, inc, None,
-                                   workers=workers)[..., 0, :]
+    return _core.pool_avg_backward(_row(g), shape1, k, s, p, c, inc, None, workers=workers,
+                                   device=_device(device))[..., 0, :]
 
 
 def avg_pool2d_backward(grad_output, input_shape, kernel_size, stride=None, padding=0,
                         ceil_mode=False, count_include_pad=True, divisor_override=None, *,
-                        workers=None):
+                        workers=None, device="cpu"):
     """Gradient of :func:`avg_pool2d` with respect to its input (same window arguments).
 
     Examples
@@ -560,7 +567,7 @@ def avg_pool2d_backward(grad_output, input_shape, kernel_size, stride=None, padd
     g, shape = _grad(fn, grad_output, input_shape, 2)
     args = _avg_args(fn, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override)
-    return _core.pool_avg_backward(g, shape, *args, workers=workers)
+    return _core.pool_avg_backward(g, shape, *args, workers=workers, device=_device(device))
 
 
 # --- max unpooling ----------------------------------------------------------------------------

@@ -347,30 +347,33 @@ def pad(input, pad, mode="constant", value=None):
 # ---- pooling and resampling ------------------------------------------------------------------
 # sigconv.nn._pooling checks and normalises every argument (one source of truth for torch's rules
 # and messages) and holds the backward kernels; here each op only joins the autograd graph.
-def _pool_op(name, input, args, backward_args, workers, indices_out=False):
+def _pool_op(name, input, args, backward_args, workers, indices_out=False, device=None):
     """Run ``_pooling.<name>`` on ``input``'s data; its gradient calls ``<name>_backward`` with
-    ``backward_args(result)`` after the output gradient."""
+    ``backward_args(result)`` after the output gradient (both on ``device`` when given)."""
     x = _as_t(input, "input")
-    res = getattr(_pooling, name)(x._data, *args, workers=workers)
+    kw = {"workers": workers} if device is None else {"workers": workers, "device": device}
+    res = getattr(_pooling, name)(x._data, *args, **kw)
     out = res[0] if indices_out else res
     bwd = getattr(_pooling, f"{name}_backward")
     extra = backward_args(res)
-    y = _result(out, (x,), lambda g: (bwd(_c(g), *extra, workers=workers),))
+    y = _result(out, (x,), lambda g: (bwd(_c(g), *extra, **kw),))
     return (y, _wrap(res[1])) if indices_out else y
 
 
-def _extreme_pool(kind, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, workers):
+def _extreme_pool(kind, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, workers, device):
     name = f"{kind}_pool{nd}d"
     shape = _as_t(input, "input").shape
     y, ind = _pool_op(name, input, (kernel_size, stride, padding, dilation, ceil_mode, True),
-                      lambda res: (res[1], shape), workers, indices_out=True)
+                      lambda res: (res[1], shape), workers, indices_out=True, device=device)
     return (y, ind) if _pooling._bool(name, "return_indices", return_indices) else y
 
 
 @_tensor_aware
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *, workers=None):
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *, workers=None, device="cpu"):
     """Max pooling over ``(N, C, L)``, as ``torch.nn.functional.max_pool1d``
-    (see :func:`sigconv.nn._pooling.max_pool1d` for the formula and arguments).
+    (see :func:`sigconv.nn._pooling.max_pool1d` for the formula and arguments). Extras, as on
+    every pooling op here: ``workers=`` (threads) and, for max/min/average pooling,
+    ``device='cpu'|'gpu'|'auto'`` (forward and gradient).
 
     Examples
     --------
@@ -379,11 +382,11 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     >>> F.max_pool1d(np.array([[[1.0, 3.0, 2.0, 0.0]]]), 2)
     array([[[3., 2.]]])
     """
-    return _extreme_pool("max", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, workers)
+    return _extreme_pool("max", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, workers, device)
 
 
 @_tensor_aware
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *, workers=None):
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *, workers=None, device="cpu"):
     """Max pooling over ``(N, C, H, W)``, as ``torch.nn.functional.max_pool2d``
     (see :func:`sigconv.nn._pooling.max_pool2d`).
 
@@ -395,11 +398,11 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     array([[[[ 5.,  7.],
              [13., 15.]]]])
     """
-    return _extreme_pool("max", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, workers)
+    return _extreme_pool("max", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, workers, device)
 
 
 @_tensor_aware
-def min_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *, workers=None):
+def min_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *, workers=None, device="cpu"):
     """Min pooling over ``(N, C, L)`` (an extra: torch has none); arguments as :func:`max_pool1d`.
 
     Examples
@@ -409,11 +412,11 @@ def min_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     >>> F.min_pool1d(np.array([[[1.0, 3.0, 2.0, 0.0]]]), 2)
     array([[[1., 0.]]])
     """
-    return _extreme_pool("min", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, workers)
+    return _extreme_pool("min", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, workers, device)
 
 
 @_tensor_aware
-def min_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *, workers=None):
+def min_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, *, workers=None, device="cpu"):
     """Min pooling over ``(N, C, H, W)`` (an extra); arguments as :func:`max_pool2d`.
 
     Examples
@@ -424,11 +427,11 @@ def min_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     array([[[[ 0.,  2.],
              [ 8., 10.]]]])
     """
-    return _extreme_pool("min", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, workers)
+    return _extreme_pool("min", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, workers, device)
 
 
 @_tensor_aware
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, *, workers=None):
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, *, workers=None, device="cpu"):
     """Average pooling over ``(N, C, L)``, as ``torch.nn.functional.avg_pool1d``.
 
     Examples
@@ -440,11 +443,11 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     """
     args = (kernel_size, stride, padding, ceil_mode, count_include_pad)
     shape = _as_t(input, "input").shape
-    return _pool_op("avg_pool1d", input, args, lambda _: (shape,) + args, workers)
+    return _pool_op("avg_pool1d", input, args, lambda _: (shape,) + args, workers, device=device)
 
 
 @_tensor_aware
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None, *, workers=None):
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None, *, workers=None, device="cpu"):
     """Average pooling over ``(N, C, H, W)``, as ``torch.nn.functional.avg_pool2d``.
 
     Examples
@@ -457,7 +460,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     """
     args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
     shape = _as_t(input, "input").shape
-    return _pool_op("avg_pool2d", input, args, lambda _: (shape,) + args, workers)
+    return _pool_op("avg_pool2d", input, args, lambda _: (shape,) + args, workers, device=device)
 
 
 def _indices_data(indices):

@@ -335,3 +335,82 @@ def test_disabled_gpu_raises_gpu_unavailable_and_auto_runs_on_cpu():
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+# Pooling: max/min with indices (bitwise the CPU's: the same comparisons in the same order), their
+# gradients (the same sums in the same order), and average pooling (to float rounding).
+POOL_CASES = [
+    # (shape, kernel, stride, padding, dilation, ceil_mode)
+    ((2, 3, 17, 20), 3, 2, 1, 1, False),
+    ((1, 2, 9, 9), 2, None, 0, 1, True),
+    ((3, 11, 13), (3, 2), (1, 2), (1, 1), (2, 1), True),
+    ((2, 5, 64, 66), 2, 2, 0, 1, False),
+    ((1, 1, 1, 1), 1, 1, 0, 1, False),
+    ((4, 7, 5), (5, 1), (3, 1), (2, 0), 1, True),
+]
+
+
+@needs_gpu
+@pytest.mark.parametrize("dtype", ["float32", pytest.param("float64", marks=needs_f64)])
+@pytest.mark.parametrize("case", POOL_CASES)
+def test_pooling_matches_cpu(case, dtype):
+    from sigconv.nn import _pooling as P
+
+    shape, k, s, p, d, ceil = case
+    rng = np.random.default_rng(sum(shape))
+    x = rng.standard_normal(shape).astype(dtype)
+    for name in ["max_pool2d", "min_pool2d"]:
+        fn, bwd = getattr(P, name), getattr(P, name + "_backward")
+        y_cpu, i_cpu = fn(x, k, s, p, d, ceil, True)
+        y_gpu, i_gpu = fn(x, k, s, p, d, ceil, True, device="gpu")
+        np.testing.assert_array_equal(y_gpu, y_cpu)
+        np.testing.assert_array_equal(i_gpu, i_cpu)
+        assert i_gpu.dtype == np.int64
+        np.testing.assert_array_equal(fn(x, k, s, p, d, ceil, device="gpu"), y_cpu)
+        g = rng.standard_normal(y_cpu.shape).astype(dtype)
+        np.testing.assert_array_equal(bwd(g, i_cpu, x.shape, device="gpu"), bwd(g, i_cpu, x.shape))
+    if d != 1:
+        return
+    tol = RTOL[np.dtype(dtype)]
+    for inc in (True, False):
+        for div in (None, 3):
+            y_cpu = P.avg_pool2d(x, k, s, p, ceil, inc, div)
+            y_gpu = P.avg_pool2d(x, k, s, p, ceil, inc, div, device="gpu")
+            np.testing.assert_allclose(y_gpu, y_cpu, rtol=tol, atol=tol * np.abs(x).max())
+            g = rng.standard_normal(y_cpu.shape).astype(dtype)
+            gi_cpu = P.avg_pool2d_backward(g, x.shape, k, s, p, ceil, inc, div)
+            gi_gpu = P.avg_pool2d_backward(g, x.shape, k, s, p, ceil, inc, div, device="gpu")
+            np.testing.assert_allclose(gi_gpu, gi_cpu, rtol=tol, atol=tol * np.abs(g).max() * 9)
+
+
+@needs_gpu
+def test_pooling_1d_and_functional_ops_on_gpu():
+    from sigconv import tensor
+    from sigconv.nn import _pooling as P
+    from sigconv.nn import functional as F
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 3, 50)).astype(np.float32)
+    np.testing.assert_array_equal(P.max_pool1d(x, 3, 2, 1, device="gpu"), P.max_pool1d(x, 3, 2, 1))
+    np.testing.assert_allclose(P.avg_pool1d(x, 4, 3, 2, True, False, device="gpu"),
+                               P.avg_pool1d(x, 4, 3, 2, True, False), rtol=1e-6)
+    # through autograd: forward and gradient on the GPU equal the CPU's
+    x2 = rng.standard_normal((2, 3, 12, 10)).astype(np.float32)
+    grads = []
+    for device in ("cpu", "gpu"):
+        t = tensor(x2, requires_grad=True)
+        (F.max_pool2d(t, 2, device=device).sum() + F.avg_pool2d(t, 3, 1, 1, device=device).sum()).backward()
+        grads.append(t.grad)
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)
+
+
+def test_pooling_device_errors():
+    from sigconv.nn import _pooling as P
+
+    x = np.ones((1, 1, 4, 4), np.float32)
+    with pytest.raises(ValueError, match="device"):
+        P.max_pool2d(x, 2, device="tpu")
+    if ADAPTER is not None:
+        idx = np.full((1, 1, 2, 2), 99)
+        with pytest.raises(ValueError, match="indices"):
+            P.max_pool2d_backward(np.ones((1, 1, 2, 2), np.float32), idx, x.shape, device="gpu")

@@ -385,14 +385,14 @@ def cmd_bench(a) -> int:
         if failed:
             raise CliError(f"benchmark scripts failed: {', '.join(failed)}")
         return 0
+    if a.only and not benchmark.workloads(0.001, only=a.only):
+        names = ", ".join(w.name for w in benchmark.workloads(0.001))
+        raise CliError(f"--only {' '.join(a.only)}: no workload matches; they are: {names}")
     env = H.environment(["numpy", "scipy", "cv2"])
     H.print_environment(env)
     scale, repeats = (0.25, 3) if a.quick else (1.0, 5)
     rows = benchmark.run(scale=a.scale or scale, repeats=a.repeats or repeats, budget_s=1.0 if a.quick else 4.0,
                          only=a.only)
-    if not rows:
-        names = ", ".join(w.name for w in benchmark.workloads(0.01))
-        raise CliError(f"--only {' '.join(a.only)}: no workload matches; they are: {names}")
     benchmark.print_results(rows)
     if a.out:
         out = Path(a.out)

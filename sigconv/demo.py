@@ -208,8 +208,7 @@ def plot_images(folder, name, panels, title):
     for ax in axes.flat[len(panels):]:
         ax.axis("off")
     for ax, (label, img) in zip(axes.flat, panels):
-        cmap = plt.get_cmap("gray").copy()
-        cmap.set_bad("red")
+        cmap = plt.get_cmap("gray").with_extremes(bad="red")  # lost pixels (NaN) in red
         ax.imshow(np.ma.masked_invalid(img), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
         ax.set_title(label, fontsize=9)
         ax.set_xticks([])

@@ -25,59 +25,22 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness  # noqa: E402
 
-import sigconv  # noqa: E402
-from sigconv import data, models, nn, optim, train  # noqa: E402
+from sigconv import zoo  # noqa: E402
 
 
-class StepLR:
-    """Multiply the learning rate by ``gamma`` every ``step`` epochs."""
+def _runner(model, dataset):
+    """Trains by the package's recipe (sigconv.zoo: the one place the settings live)."""
 
-    def __init__(self, opt, step, gamma):
-        self.opt, self.step_size, self.gamma, self.epoch = opt, step, gamma, 0
+    def run(progress):
+        r = zoo.run(model, dataset, progress=progress)
+        return r.model, r.history, r.metrics["acc"], len(r.y_test)
 
-    def step(self):
-        self.epoch += 1
-        if self.epoch % self.step_size == 0:
-            for g in self.opt.param_groups:
-                g["lr"] *= self.gamma
+    return run
 
 
-def run_digits(progress):
-    sigconv.manual_seed(0)
-    d = data.digits(test_size=0.2, seed=0)
-    model = models.SmallResNet(widths=(16, 32))
-    opt = optim.Adam(model.parameters(), lr=2e-3)
-    h = train.fit(
-        model, (d.x_train, d.y_train), nn.CrossEntropyLoss(), opt, epochs=15, val_data=(d.x_test, d.y_test),
-        batch_size=32, scheduler=StepLR(opt, 8, 0.2), progress=progress,
-    )  # fmt: skip
-    return model, h, train.evaluate(model, (d.x_test, d.y_test))["acc"], len(d.y_test)
-
-
-def run_mnist1d(progress):
-    sigconv.manual_seed(0)
-    d = data.mnist1d()
-    model = models.TimeSeriesCNN(length=40, channels=(32, 64, 64), kernel_size=5)
-    opt = optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-4)
-    h = train.fit(
-        model, (d.x_train, d.y_train), nn.CrossEntropyLoss(), opt, epochs=20, val_data=(d.x_test, d.y_test),
-        batch_size=64, scheduler=StepLR(opt, 8, 0.3), progress=progress,
-    )  # fmt: skip
-    return model, h, train.evaluate(model, (d.x_test, d.y_test))["acc"], len(d.y_test)
-
-
-def run_text(progress):
-    sigconv.manual_seed(0)
-    d = data.language_phrases()
-    length = 32
-    xtr, xte = data.encode_chars(d.x_train, length), data.encode_chars(d.x_test, length)
-    model = models.CharCNN(num_chars=xtr.shape[1], num_classes=len(data.LANGUAGES), length=length, channels=128, dropout=0.2)
-    opt = optim.Adam(model.parameters(), lr=2e-3)
-    h = train.fit(
-        model, (xtr, d.y_train), nn.CrossEntropyLoss(), opt, epochs=12, val_data=(xte, d.y_test),
-        batch_size=64, scheduler=StepLR(opt, 6, 0.3), progress=progress,
-    )  # fmt: skip
-    return model, h, train.evaluate(model, (xte, d.y_test))["acc"], len(d.y_test)
+run_digits = _runner("resnet", "digits")
+run_mnist1d = _runner("cnn1d", "mnist1d")
+run_text = _runner("charcnn", "phrases")
 
 
 RUNS = {

@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 
+from sigconv import _progress
 from sigconv import autograd as _ag
 from sigconv.autograd import Tensor
 
@@ -94,11 +95,8 @@ class _Progress:
     def update(self, done, loss, acc):
         if not self.enabled or not self.tty:
             return
-        width = 24
-        fill = int(width * done / max(self.total, 1))
-        bar = "#" * fill + "." * (width - fill)
         acc_s = f" acc {acc:.3f}" if acc is not None else ""
-        self.stream.write(f"\repoch {self.epoch}/{self.epochs} [{bar}] {done}/{self.total} loss {loss:.4f}{acc_s}")
+        self.stream.write(f"\repoch {self.epoch}/{self.epochs} {_progress.bar(done, self.total)} {done}/{self.total} loss {loss:.4f}{acc_s}")
         self.stream.flush()
 
     def close(self, metrics):

@@ -455,3 +455,84 @@ def choose_conv_method(func, args):
         return max(abs(int(lo)), abs(int(hi)))
 
     return signal._choose_method(in1, in2, args["mode"], max_abs)
+
+
+# ----------------------------------------------------------------------------------------------------
+# denoise.fill_missing
+# ----------------------------------------------------------------------------------------------------
+
+
+def fill_missing(func, args):
+    """Normalized-convolution filling. Each pass reads the previous pass's result within the
+    window's reach ``r`` (per axis), so `max_iter` passes depend only on the input within
+    ``max_iter * r``: with `max_iter` given, one map_overlap of that halo. Without it (fill until
+    done), rounds of ``P`` passes (halo ``P * r``), each persisted, with the samples still lost
+    carried into the next round, until none is left or a round fills nothing (then the same
+    RuntimeWarning as in memory); this computes eagerly and returns a dask array of the persisted
+    result. Either way the all-lost check is a dask reduction computed at the call."""
+    import warnings
+
+    from sigconv import _ndsupport as nd
+    from sigconv import denoise
+
+    da = _da()
+    x = _as_dask(args.pop("x"), "x")
+    mask = args.pop("mask")
+    args = _task_workers(args)
+    max_iter = args["max_iter"]
+    small = np.zeros([min(n, 3) for n in x.shape], x.dtype)
+    func(small, None if mask is None else np.zeros(small.shape, bool), **args)  # checks arguments
+    if mask is None:
+        lost = da.isnan(x) if x.dtype.kind == "f" else da.zeros(x.shape, bool, chunks=x.chunks)
+    else:
+        lost = _as_dask(mask, "mask")
+        if lost.dtype != np.bool_:
+            raise TypeError(f"mask must be a boolean array; got dtype {lost.dtype}")
+        if lost.shape != x.shape:
+            raise ValueError(f"mask has shape {lost.shape}; expected the shape of x, {x.shape}")
+    dtype = nd.compute_dtype(x.dtype)
+    if x.size == 0:
+        return da.zeros(x.shape, dtype)
+    if bool(lost.all().compute()):  # as in memory
+        raise ValueError(
+            f"every sample of x is lost ({x.size} of {x.size}); there is nothing to fill from"
+        )
+    w, factors = denoise._window(x.ndim, args["size"], args["sigma"], args["kernel"],
+                                 args["truncate"])
+    reach = [k // 2 for k in w.shape]
+    wrap_axes = set(range(x.ndim)) if args["mode"] in _WRAP else set()
+    workers, device = args["workers"], args["device"]
+    remaining = int(lost.sum().compute())
+    # The first pass's algorithm as the whole array's call would pick it (its rounding differs),
+    # and every later pass sparse, as in memory.
+    first = "dense" if denoise._dense_first_pass(remaining, x.size, w, factors) else "sparse"
+
+    def passes(values, lost_now, count, first_pass):
+        def block_fn(b, m):
+            if m.all():  # nothing valid within reach of this block: as the whole array, NaN
+                return np.full(b.shape, np.nan, dtype)
+            return denoise._fill(b, m, w, factors, args["mode"], count, first_pass, workers,
+                                 device)[0]
+
+        return _overlap(block_fn, values, [count * r for r in reach], wrap_axes, extra=[lost_now])
+
+    if max_iter is not None:
+        return passes(x, lost, int(max_iter), first)
+    # Passes per round: a halo of about a quarter of the typical chunk.
+    typical = min(int(np.median(c)) for c, r in zip(x.chunks, reach) if r) if any(reach) else 1
+    per_round = max(1, typical // (4 * max(max(reach), 1)))
+    values, lost_now = x.astype(dtype), lost
+    while remaining:
+        values = passes(values, lost_now, per_round, first).persist()
+        first = "sparse"
+        lost_now = (lost_now & da.isnan(values)).persist()
+        left = int(lost_now.sum().compute())
+        if left == remaining:
+            warnings.warn(
+                f"{left} lost samples cannot be reached by the window and are left NaN",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            break
+        remaining = left
+    return values

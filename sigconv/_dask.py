@@ -158,7 +158,7 @@ def _overlap(block_fn, x, depth, wrap_axes, extra=()):
     """``block_fn(block, *extra_blocks)`` over `x` chunk by chunk with the halo `depth` per axis;
     `extra` are arrays of x's shape chunked alike (e.g. a mask)."""
     da = _da()
-    probe_shape = [min(n, 2 * d + 1) for n, d in zip(x.shape, depth)]
+    probe_shape = [min(n, 2 * max(int(d), 0) + 1) for n, d in zip(x.shape, depth)]
     meta = _probe(lambda z: block_fn(z, *[np.zeros(z.shape, e.dtype) for e in extra]),
                   probe_shape, x.dtype)
     if x.size == 0:

@@ -99,7 +99,7 @@ if [[ ! -x "$PY" ]]; then
     quiet python3 -m venv "$VENV"
 fi
 
-# The requirement list: the package's dependencies, its 'test' and 'bench' extras, and the build
+# The requirement list: the package's dependencies, its 'test', 'bench' and 'dask' extras, and the build
 # backend, all read from pyproject.toml. A stamp of that list skips pip when nothing changed.
 if ! "$PY" -c 'import tomllib' 2>/dev/null && ! "$PY" -c 'import tomli' 2>/dev/null; then
     quiet "$PY" -m pip install tomli
@@ -112,7 +112,7 @@ except ImportError:
 with open("pyproject.toml", "rb") as f:
     meta = tomllib.load(f)
 reqs = list(meta["project"].get("dependencies", []))
-for extra in ("test", "bench"):
+for extra in ("test", "bench", "dask"):
     reqs += meta["project"].get("optional-dependencies", {}).get(extra, [])
 reqs += meta["build-system"]["requires"]
 print("\n".join(reqs))

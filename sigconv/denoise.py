@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from sigconv import _core, _ndsupport, kernels
+from sigconv import _core, _dask, _ndsupport, kernels
 from sigconv import ndimage as _ndimage
 from sigconv import signal as _signal
 from sigconv.signal import _device, _workers
@@ -61,6 +61,7 @@ def _window(x_ndim, size, sigma, kernel, truncate):
     return w, factors
 
 
+@_dask.dispatch(_dask.fill_missing)
 def fill_missing(
     x,
     mask=None,
@@ -183,6 +184,27 @@ def fill_missing(
         raise ValueError(
             f"every sample of x is lost ({x.size} of {x.size}); there is nothing to fill from"
         )
+    out, unfilled = _fill(x, lost, w, factors, mode, max_iter, "auto", workers, device)
+    if unfilled and max_iter is None:
+        warnings.warn(
+            f"{unfilled} lost samples cannot be reached by the window and are left NaN",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return out
+
+
+def _dense_first_pass(n_lost, size, w, factors):
+    """The core's 'auto' choice of the first pass (rust/cpu/fill.rs): two whole-array SIMD
+    correlations ('dense') rather than sums at each lost sample, when lost samples are many."""
+    taps = sum(len(f) for f in factors) if factors is not None else w.size
+    return 2 * n_lost * w.size > size * (6 + taps // 4)
+
+
+def _fill(x, lost, w, factors, mode, max_iter, first_pass, workers, device):
+    """The core's passes: `w` the convolution kernel (and its per-axis `factors` or None); returns
+    the filled array and the number of lost samples left unfilled."""
+    dtype = _ndsupport.compute_dtype(x.dtype)
     # Convolution kernel -> correlation taps: flipped, first tap reading p + k // 2 - (k - 1).
     taps = np.ascontiguousarray(w[(slice(None, None, -1),) * w.ndim], dtype=dtype)
     start = [k // 2 - (k - 1) for k in w.shape]
@@ -196,17 +218,11 @@ def fill_missing(
         factors,
         mode,
         None if max_iter is None else int(max_iter),
-        "auto",
+        first_pass,
         workers,
         device,
     )
-    if unfilled and max_iter is None:
-        warnings.warn(
-            f"{unfilled} lost samples cannot be reached by the window and are left NaN",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-    return out
+    return out, unfilled
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -216,7 +232,7 @@ def fill_missing(
 
 def _floating(x):
     """`x` as an array; integers and bools as float64 (a mean of integers is not an integer)."""
-    x = np.asarray(x)
+    x = x if _dask.is_dask(x) else np.asarray(x)
     return x if x.dtype.kind in "fc" else x.astype(np.float64)
 
 

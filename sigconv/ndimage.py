@@ -30,7 +30,7 @@ import warnings
 
 import numpy as np
 
-from sigconv import _core
+from sigconv import _core, _dask
 from sigconv import _ndsupport as _nd
 from sigconv.signal import _device, _workers
 
@@ -214,6 +214,7 @@ def _weights1d(weights):
     return w.astype(np.float64)
 
 
+@_dask.dispatch(_dask.ndimage_sized)
 def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0, *,
                 workers=None, device="cpu"):
     """Correlate an array with 1-D weights along one axis.
@@ -265,6 +266,7 @@ def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, 
     return _linear_passes(arr, passes, _cval(cval), output, workers, device)
 
 
+@_dask.dispatch(_dask.ndimage_sized)
 def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0, *,
                workers=None, device="cpu"):
     """Convolve an array with 1-D weights along one axis.
@@ -343,6 +345,7 @@ def _correlate_nd(input, weights, output, mode, cval, origin, axes, flip, worker
     return _done(res, output, arr)
 
 
+@_dask.dispatch(_dask.ndimage_sized)
 def correlate(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *, axes=None,
               workers=None, device="cpu"):
     """Multidimensional correlation.
@@ -390,6 +393,7 @@ def correlate(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *
     return _correlate_nd(input, weights, output, mode, cval, origin, axes, False, workers, device)
 
 
+@_dask.dispatch(_dask.ndimage_sized)
 def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *, axes=None,
              workers=None, device="cpu"):
     """Multidimensional convolution: :func:`correlate` with the weights reversed on every axis
@@ -441,6 +445,7 @@ def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
 # ----------------------------------------------------------------------------------------------------
 
 
+@_dask.dispatch(_dask.ndimage_sized)
 def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0, origin=0, *,
                      workers=None, device="cpu"):
     """The mean over a window of `size` samples along one axis.
@@ -489,6 +494,7 @@ def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
     return _linear_passes(arr, passes, _cval(cval), output, workers, device)
 
 
+@_dask.dispatch(_dask.ndimage_sized)
 def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=0, *, axes=None,
                    workers=None, device="cpu"):
     """The mean over a box of `size` samples per axis: one :func:`uniform_filter1d` pass per
@@ -587,6 +593,7 @@ def _gaussian_pass(axis, sigma, order, mode, truncate, radius):
     return (axis, "correlate", list(w), len(w), -lw, mode)
 
 
+@_dask.dispatch(_dask.ndimage_gaussian)
 def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect", cval=0.0,
                       truncate=4.0, *, radius=None, workers=None, device="cpu"):
     """Gaussian filter (or its derivative) along one axis.
@@ -642,6 +649,7 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
     return _linear_passes(arr, passes, _cval(cval), output, workers, device)
 
 
+@_dask.dispatch(_dask.ndimage_gaussian)
 def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0, truncate=4.0, *,
                     radius=None, axes=None, workers=None, device="cpu"):
     """Multidimensional Gaussian filter: one :func:`gaussian_filter1d` pass per filtered axis
@@ -721,6 +729,7 @@ def _extreme1d(input, size, axis, output, mode, cval, origin, op, workers, devic
     return _extreme_passes(arr, passes, _cval(cval), output, workers, device)
 
 
+@_dask.dispatch(_dask.ndimage_sized)
 def minimum_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0, origin=0, *,
                      workers=None, device="cpu"):
     """The minimum over a window of `size` samples along one axis (van Herk/Gil-Werman for long
@@ -761,6 +770,7 @@ def minimum_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
     return _extreme1d(input, size, axis, output, mode, cval, origin, "min", workers, device)
 
 
+@_dask.dispatch(_dask.ndimage_sized)
 def maximum_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0, origin=0, *,
                      workers=None, device="cpu"):
     """The maximum over a window of `size` samples along one axis (van Herk/Gil-Werman for long
@@ -839,6 +849,7 @@ def _extreme_filter(input, size, footprint, output, mode, cval, origin, axes, op
                  workers, device)
 
 
+@_dask.dispatch(_dask.ndimage_sized)
 def minimum_filter(input, size=None, footprint=None, output=None, mode="reflect", cval=0.0,
                    origin=0, *, axes=None, workers=None, device="cpu"):
     """The minimum over a window: a box of `size` per axis (separable passes), or the samples
@@ -885,6 +896,7 @@ def minimum_filter(input, size=None, footprint=None, output=None, mode="reflect"
                            workers, device)
 
 
+@_dask.dispatch(_dask.ndimage_sized)
 def maximum_filter(input, size=None, footprint=None, output=None, mode="reflect", cval=0.0,
                    origin=0, *, axes=None, workers=None, device="cpu"):
     """The maximum over a window: a box of `size` per axis (separable passes), or the samples
@@ -963,6 +975,7 @@ def _rank(arr, fp, axes, origins, rank, mode, cval, output, workers, device):
     return _ordered_done(res, back, output, arr)
 
 
+@_dask.dispatch(_dask.ndimage_sized)
 def median_filter(input, size=None, footprint=None, output=None, mode="reflect", cval=0.0,
                   origin=0, *, axes=None, workers=None, device="cpu"):
     """The median over a window: a box of `size` per axis, or the samples where `footprint` is

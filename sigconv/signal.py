@@ -27,7 +27,7 @@ import warnings
 
 import numpy as np
 
-from sigconv import _core
+from sigconv import _core, _dask
 
 __all__ = [
     "convolve",
@@ -240,6 +240,7 @@ def _run(a, b, mode, method, boundary="fill", fillvalue=0, workers=None, device=
 # ----------------------------------------------------------------------------------------------------
 
 
+@_dask.dispatch(_dask.conv("nd"))
 def convolve(in1, in2, mode="full", method="auto", *, workers=None, device="cpu"):
     r"""Convolve two N-dimensional arrays.
 
@@ -322,6 +323,7 @@ def _empty_convolution(in1, in2, mode):
     )
 
 
+@_dask.dispatch(_dask.conv("nd"))
 def correlate(in1, in2, mode="full", method="auto", *, workers=None, device="cpu"):
     r"""Cross-correlate two N-dimensional arrays.
 
@@ -456,6 +458,7 @@ def _gpu_freq_convolve(in1, in2, mode, axes, out_dtype, workers):
                 "direct", workers=workers, device="gpu")
 
 
+@_dask.dispatch(_dask.conv("fft"))
 def fftconvolve(in1, in2, mode="full", axes=None, *, workers=None, device="cpu"):
     r"""Convolve two N-dimensional arrays using the FFT.
 
@@ -503,6 +506,7 @@ def fftconvolve(in1, in2, mode="full", axes=None, *, workers=None, device="cpu")
     return _freq_convolve(in1, in2, mode, axes, False, workers, device)
 
 
+@_dask.dispatch(_dask.conv("fft"))
 def oaconvolve(in1, in2, mode="full", axes=None, *, workers=None, device="cpu"):
     r"""Convolve two N-dimensional arrays using the overlap-add method.
 
@@ -578,6 +582,7 @@ def _conv2d(name, in1, in2, mode, boundary, fillvalue):
     return in1, in2, swapped, None
 
 
+@_dask.dispatch(_dask.conv("2d"))
 def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, workers=None, device="cpu"):
     r"""Convolve two 2-dimensional arrays, extending `in1` beyond its edges as `boundary` says.
 
@@ -652,6 +657,7 @@ def _conv2d_method(in1, in2, mode, boundary, fillvalue, device):
     return "direct"
 
 
+@_dask.dispatch(_dask.conv("2d"))
 def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, workers=None, device="cpu"):
     r"""Cross-correlate two 2-dimensional arrays, extending `in1` as `boundary` says.
 
@@ -743,6 +749,7 @@ def _max_abs(x):
     return max(abs(int(x.max())), abs(int(x.min())))
 
 
+@_dask.dispatch(_dask.choose_conv_method)
 def choose_conv_method(in1, in2, mode="full", measure=False):
     """Find the faster method, ``'direct'`` or ``'fft'``, to convolve or correlate `in1` and `in2`.
 
@@ -790,13 +797,18 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
             for method in ("fft", "direct")
         }
         return ("fft" if times["fft"] < times["direct"] else "direct"), times
+    return _choose_method(volume, kernel, mode, _max_abs)
+
+
+def _choose_method(volume, kernel, mode, max_abs):
+    """choose_conv_method's rule from shapes, dtypes and `max_abs(array)` (asked of integers)."""
     if volume.ndim == 0 or volume.size == 0 or kernel.size == 0:
         return "direct"
-    dtype = np.result_type(volume, kernel)
+    dtype = np.result_type(volume.dtype, kernel.dtype)
     if dtype.kind == "b":
         return "direct"
     if dtype.kind in "iu":
-        bound = _max_abs(volume) * _max_abs(kernel) * min(volume.size, kernel.size)
+        bound = max_abs(volume) * max_abs(kernel) * min(volume.size, kernel.size)
         if bound >= _FFT_EXACT_INT_BOUND:
             return "direct"
         dtype = np.dtype(np.float64)  # the FFT of integers runs in float64
@@ -875,6 +887,7 @@ def _odd_kernel_size(kernel_size, ndim, name="kernel_size"):
     return sizes
 
 
+@_dask.dispatch(_dask.medfilt)
 def medfilt(volume, kernel_size=None, *, workers=None, device="cpu"):
     """Median filter of an N-dimensional array, zero-padded at the edges.
 
@@ -918,6 +931,7 @@ def medfilt(volume, kernel_size=None, *, workers=None, device="cpu"):
     return ndimage.median_filter(vol, size=sizes, mode="constant", workers=workers, device=device)
 
 
+@_dask.dispatch(_dask.medfilt2d)
 def medfilt2d(input, kernel_size=3, *, workers=None, device="cpu"):
     """Median filter of a 2-D array, zero-padded at the edges.
 
@@ -959,6 +973,7 @@ def medfilt2d(input, kernel_size=3, *, workers=None, device="cpu"):
                                  device=device)
 
 
+@_dask.dispatch(_dask.wiener)
 def wiener(im, mysize=None, noise=None, *, workers=None, device="cpu"):
     """Wiener filter of an N-dimensional array.
 
@@ -992,9 +1007,19 @@ def wiener(im, mysize=None, noise=None, *, workers=None, device="cpu"):
     array([1.   , 2.872, 5.5  , 2.872, 2.   , 1.333])
     """
     im = np.asarray(im)
+    workers, device = _workers(workers), _device(device)
+    sizes = _wiener_sizes(im, mysize)
+    l_mean = _wiener_mean(im, sizes, workers, device)
+    l_var = _wiener_mean(im**2, sizes, workers, device) - l_mean**2
+    if noise is None:
+        noise = np.mean(np.ravel(l_var), axis=0)
+    return _wiener_combine(im, l_mean, l_var, noise)
+
+
+def _wiener_sizes(im, mysize):
+    """wiener's window: `mysize` checked, one positive length per axis of `im` (default 3)."""
     if im.dtype.kind not in "biuf":
         raise TypeError(f"im has dtype {im.dtype}; sigconv.signal.wiener filters real arrays")
-    workers, device = _workers(workers), _device(device)
     if mysize is None:
         sizes = [3] * im.ndim
     elif np.ndim(mysize) == 0:
@@ -1008,19 +1033,20 @@ def wiener(im, mysize=None, noise=None, *, workers=None, device="cpu"):
     for k in sizes:
         if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral) or k < 1:
             raise ValueError(f"mysize must hold positive integers; got mysize={mysize!r}")
-    passes = [(d, "mean", [], int(k), -(int(k) // 2), "constant") for d, k in enumerate(sizes)
-              if k > 1]
+    return [int(k) for k in sizes]
 
-    def local_mean(a):
-        a = np.ascontiguousarray(a, dtype=np.float64)
-        if not passes or a.size == 0:
-            return a.copy()
-        return _core.filter_axes(a, passes, 0.0, workers, device)
 
-    l_mean = local_mean(im)
-    l_var = local_mean(im**2) - l_mean**2
-    if noise is None:
-        noise = np.mean(np.ravel(l_var), axis=0)
+def _wiener_mean(a, sizes, workers, device):
+    """The zero-padded local mean of `a` over the window `sizes`, in float64."""
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    passes = [(d, "mean", [], k, -(k // 2), "constant") for d, k in enumerate(sizes) if k > 1]
+    if not passes or a.size == 0:
+        return a.copy()
+    return _core.filter_axes(a, passes, 0.0, workers, device)
+
+
+def _wiener_combine(im, l_mean, l_var, noise):
+    """``m + (1 - n / v) (im - m)`` where ``v >= n``, else ``m`` (element-wise: numpy or dask)."""
     res = im - l_mean
     res *= 1 - noise / l_var
     res += l_mean
@@ -1075,6 +1101,7 @@ def _fit_edge(x, window_start, window_stop, interp_start, interp_stop, axis, pol
     y[tuple(index)] = np.moveaxis(values, 0, axis)
 
 
+@_dask.dispatch(_dask.savgol_filter)
 def savgol_filter(x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, mode="interp",
                   cval=0.0, *, workers=None, device="cpu"):
     """Savitzky-Golay filter: each output is the value (or `deriv`-th derivative) at the window's

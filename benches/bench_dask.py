@@ -1,0 +1,152 @@
+"""Gaussian filter of a large float32 image on a 2-worker dask LocalCluster (1 thread each), against
+the in-memory call with workers=2 and against dask-image on the same cluster, with the peak memory
+of each worker.
+
+What is timed:
+* in-memory: ``sigconv.ndimage.gaussian_filter(x, sigma, workers=2)`` on a numpy array;
+* dask (sigconv, dask-image): the filter of the input, already persisted on the workers (made
+  there, untimed), followed by a per-chunk sum, so that no result travels to the client: each
+  worker computes its chunks with their halos and keeps one float per chunk. Each chunk task runs
+  sigconv with ``workers=1`` (one thread per worker).
+* peak memory: each worker's RSS sampled every 5 ms by a thread on the worker during the timed
+  run, minus the RSS before it (which already holds the worker's share of the input); compared
+  with ``3 x chunk bytes x threads per worker``.
+The per-chunk sums of the dask results are checked bit for bit against the same sums of the
+in-memory result (dask-image's against scipy-precision tolerance).
+
+Usage: ``.venv/bin/python benches/bench_dask.py [--quick] [--size N] [--sigma 2 8]``
+"""
+
+import argparse
+import os
+import sys
+import threading
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _harness  # noqa: E402
+
+def _start_sampler(dask_worker):
+    import psutil
+
+    proc = psutil.Process()
+    state = {"base": proc.memory_info().rss, "peak": 0, "run": True}
+    state["peak"] = state["base"]
+
+    def loop():
+        while state["run"]:
+            state["peak"] = max(state["peak"], proc.memory_info().rss)
+            time.sleep(0.005)
+
+    threading.Thread(target=loop, daemon=True).start()
+    dask_worker.sigconv_rss = state  # kept on the worker between the two client.run calls
+    return state["base"]
+
+
+def _stop_sampler(dask_worker):
+    state = dask_worker.sigconv_rss
+    state["run"] = False
+    time.sleep(0.02)
+    return state["base"], state["peak"]
+
+
+def chunk_sums(a):
+    """One float64 per chunk (the dask array of per-chunk sums)."""
+    return a.map_blocks(lambda b: np.array(b.sum(dtype=np.float64)).reshape((1,) * b.ndim),
+                        chunks=tuple((1,) * len(c) for c in a.chunks), dtype=np.float64)
+
+
+def run(client, x_dask, fn, label):
+    client.run(_start_sampler)
+    t0 = time.perf_counter()
+    sums = chunk_sums(fn(x_dask)).compute()
+    seconds = time.perf_counter() - t0
+    mem = client.run(_stop_sampler)
+    growth = [peak - base for base, peak in mem.values()]
+    return seconds, sums, growth
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="4096 x 4096 instead of 16384 x 16384")
+    parser.add_argument("--size", type=int, default=None)
+    parser.add_argument("--sigma", type=float, nargs="+", default=[2.0, 8.0])
+    parser.add_argument("--chunk-rows", type=int, default=None,
+                        help="rows per chunk (default: size // 16; chunks span whole rows)")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    n = args.size or (4096 if args.quick else 16384)
+    rows = args.chunk_rows or max(n // 16, 64)
+
+    import dask.array as da
+    import distributed
+
+    from sigconv import ndimage
+
+    dask_image = _harness.optional_import("dask_image.ndfilters")
+    env = _harness.environment(["numpy", "scipy", "dask", "distributed"])
+    _harness.print_environment(env)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None,
+                                       memory_limit="10GiB")
+    client = distributed.Client(cluster)
+    try:
+        rng = da.random.default_rng(0)
+        x_dask = rng.standard_normal((n, n), dtype=np.float32, chunks=(rows, n)).persist()
+        distributed.wait(x_dask)
+        chunk_bytes = rows * n * 4
+        print(f"image {n} x {n} float32 ({n * n * 4 / 2**30:.2f} GiB), chunks {rows} x {n} "
+              f"({chunk_bytes / 2**20:.0f} MiB), 2 workers x 1 thread; dask times: filter of the "
+              "persisted input + per-chunk sums (nothing gathered)")
+        x = x_dask.compute()
+        results = []
+        for sigma in args.sigma:
+            mem_t = _harness.measure(lambda: ndimage.gaussian_filter(x, sigma, workers=2),
+                                     repeats=args.repeats, budget_s=60)
+            ref = mem_t.result
+            ref_sums = np.array([ref[i:i + rows].sum(dtype=np.float64)
+                                 for i in range(0, n, rows)]).reshape(-1, 1)
+            del mem_t.result
+            row = {"sigma": sigma, "in-memory s": mem_t.ms / 1e3}
+            peers = {"sigconv dask": lambda a: ndimage.gaussian_filter(a, sigma, workers=1)}
+            if dask_image is not None:
+                peers["dask-image"] = lambda a: dask_image.gaussian_filter(a, sigma)
+            for label, fn in peers.items():
+                times, growth = [], []
+                for _ in range(args.repeats if label == "sigconv dask" else 1):
+                    s, sums, g = run(client, x_dask, fn, label)
+                    times.append(s)
+                    growth = max(growth, g) if growth else g
+                ok = (np.array_equal(sums, ref_sums) if label == "sigconv dask"
+                      else np.allclose(sums, ref_sums, rtol=1e-4, atol=1e-2 * n))
+                row[f"{label} s"] = float(np.median(times))
+                row[f"{label} peak MiB/worker"] = max(growth) / 2**20
+                row[f"{label} matches"] = bool(ok)
+            del ref
+            results.append(row)
+            limit = 3 * chunk_bytes / 2**20
+            print(f"\nsigma={sigma:g}: in-memory {row['in-memory s']:.2f} s")
+            for label in peers:
+                t = row[f"{label} s"]
+                print(f"  {label:13s} {t:7.2f} s   in-memory/dask = {row['in-memory s'] / t:.2f}x"
+                      f"   dask/in-memory = {t / row['in-memory s']:.2f}x   peak growth per worker "
+                      f"{row[f'{label} peak MiB/worker']:.0f} MiB (limit 3 x chunk = {limit:.0f} MiB)"
+                      f"   result {'equal' if row[f'{label} matches'] else 'DIFFERS'}")
+            if "dask-image s" in row:
+                print(f"  sigconv dask vs dask-image: {row['dask-image s'] / row['sigconv dask s']:.2f}x "
+                      "faster")
+        out = _harness.save_json(_harness.Path("bench-results") / "bench_dask.json",
+                                 {"environment": env, "size": n, "chunk_rows": rows,
+                                  "results": results})
+        print(f"\nwrote {out}")
+        if not all(r["sigconv dask matches"] for r in results):
+            sys.exit(1)
+    finally:
+        client.close()
+        cluster.close()
+
+
+if __name__ == "__main__":
+    main()

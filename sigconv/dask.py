@@ -10,29 +10,13 @@ import os
 
 import numpy as np
 
-__all__ = ["map_files", "READERS"]
+from sigconv import io
 
-
-def _read_npz(path):
-    with np.load(path, allow_pickle=False) as z:
-        if len(z.files) != 1:
-            raise ValueError(f"{path}: a .npz must hold exactly one array to be filtered; "
-                             f"it holds {z.files}")
-        return z[z.files[0]]
-
-
-#: How each file suffix is read (cheap formats numpy reads itself; no pickle).
-READERS = {
-    ".npy": lambda p: np.load(p, allow_pickle=False),
-    ".npz": _read_npz,
-    ".csv": lambda p: np.loadtxt(p, delimiter=",", ndmin=1),
-    ".txt": lambda p: np.loadtxt(p, ndmin=1),
-}
+__all__ = ["map_files"]
 
 
 def _process(func, path, out_path, kwargs):
-    suffix = os.path.splitext(path)[1].lower()
-    result = func(READERS[suffix](path), **kwargs)
+    result = func(io.read(path).array, **kwargs)
     np.save(out_path, np.asarray(result))
     return out_path
 
@@ -46,8 +30,8 @@ def map_files(func, paths, out_dir, *, client=None, **kwargs):
     func : callable
         A sigconv function (or any function of one array), e.g. ``sigconv.ndimage.gaussian_filter``.
     paths : sequence of str or os.PathLike
-        Input files: ``.npy``, ``.npz`` (one array), ``.csv`` (comma-separated) or ``.txt``
-        (whitespace-separated). Read on the workers, so they must see the same file system.
+        Input files in any format :func:`sigconv.io.read` reads (``.npy``, ``.csv``, ``.wav``,
+        ``.png``/``.jpg``/``.tif``). Read on the workers, so they must see the same file system.
     out_dir : str or os.PathLike
         Where results go (created if missing); ``a/b/img.csv`` gives ``out_dir/img.npy``.
     client : distributed.Client, optional
@@ -78,10 +62,7 @@ def map_files(func, paths, out_dir, *, client=None, **kwargs):
     paths = [os.fspath(p) for p in paths]
     names = {}
     for p in paths:
-        suffix = os.path.splitext(p)[1].lower()
-        if suffix not in READERS:
-            raise ValueError(f"cannot read {p!r}: the suffix must be one of "
-                             f"{', '.join(sorted(READERS))}")
+        io.format_of(p)  # a ValueError naming the file for an unknown suffix
         if not os.path.isfile(p):
             raise ValueError(f"no such file: {p!r}")
         name = os.path.splitext(os.path.basename(p))[0] + ".npy"

@@ -283,8 +283,10 @@ def test_map_files_on_the_cluster(client, tmp_path):
     for name, o in zip(list(arrays) + ["sig"], outs):
         src = arrays[name] if name != "sig" else np.loadtxt(tmp_path / "sig.csv", delimiter=",")
         np.testing.assert_array_equal(np.load(o), ndimage.gaussian_filter(src, 1.5))
-    with pytest.raises(ValueError, match="suffix"):
-        map_files(ndimage.gaussian_filter, [tmp_path / "x.png"], tmp_path, sigma=1)
+    with pytest.raises(ValueError, match="unknown file type"):
+        map_files(ndimage.gaussian_filter, [tmp_path / "x.xyz"], tmp_path, sigma=1)
+    with pytest.raises(ValueError, match="no such file"):
+        map_files(ndimage.gaussian_filter, [tmp_path / "missing.png"], tmp_path, sigma=1)
 
 
 def test_core_does_not_import_dask():

@@ -24,6 +24,11 @@ _CSS = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 
         "figcaption{color:#555;font-size:90%}.fail{color:#b00;font-weight:bold}")
 
 
+
+def _cell(value) -> str:
+    """A markdown table cell: a literal ``|`` (as in ``|a - b|``) would end the cell."""
+    return str(value).replace("|", "\\|")
+
 def write_index(folder, title: str, intro: list, sections: list) -> list:
     """Writes ``index.html`` and ``index.md`` into ``folder``; returns their paths."""
     folder = Path(folder)
@@ -41,7 +46,7 @@ def write_index(folder, title: str, intro: list, sections: list) -> list:
         if s.numbers:
             h.append("<table>" + "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
                                          for k, v in s.numbers) + "</table>")
-            md += ["| | |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in s.numbers] + [""]
+            md += ["| | |", "| --- | --- |"] + [f"| {_cell(k)} | {_cell(v)} |" for k, v in s.numbers] + [""]
         for name, caption in s.figures:
             src = html.escape(name, quote=True)
             h.append(f"<figure><a href='{src}'><img src='{src}' alt='{html.escape(caption, quote=True)}'></a>"

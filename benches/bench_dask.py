@@ -9,6 +9,8 @@ What is timed:
   data, so that the reduction costs next to nothing and no result travels to the client): each
   worker computes its chunks with their halos and keeps one float per chunk. Each chunk task runs
   sigconv with ``workers=1`` (one thread per worker).
+* warm-up: one untimed run of each peer on two chunks first (imports and first calls on the
+  workers);
 * peak memory: each worker's RSS sampled every 5 ms by a thread on the worker during the timed
   run, minus the RSS before it (which already holds the worker's share of the input); compared
   with ``3 x chunk bytes x threads per worker``.
@@ -23,6 +25,7 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -125,6 +128,8 @@ def main():
             if dask_image is not None:
                 peers["dask-image"] = lambda a: dask_image.gaussian_filter(a, sigma)
             for label, fn in peers.items():
+                # untimed warm-up on two chunks: imports and first calls on both workers
+                chunk_sums(fn(x_dask[: 2 * rows])).compute()
                 times, growth = [], []
                 for _ in range(args.repeats if label == "sigconv dask" else 1):
                     s, sums, g = run(client, x_dask, fn, label)
@@ -148,7 +153,7 @@ def main():
             if "dask-image s" in row:
                 print(f"  sigconv dask vs dask-image: {row['dask-image s'] / row['sigconv dask s']:.2f}x "
                       "faster")
-        out = _harness.save_json(_harness.Path("bench-results") / "bench_dask.json",
+        out = _harness.save_json(Path("bench-results") / "bench_dask.json",
                                  {"environment": env, "size": n, "chunk_rows": rows,
                                   "results": results})
         print(f"\nwrote {out}")

@@ -15,6 +15,7 @@ from sigconv._harness import (  # noqa: F401
     print_environment,
     print_table,
     record,
+    report_failures,
     save_json,
     skipped,
 )

@@ -179,12 +179,7 @@ def main(argv=None) -> int:
                         "groups": groups, "series": series}])
     print(f"saved {png}")
     print(f"total {time.perf_counter() - t0:.0f} s")
-    if failures:
-        print("\nFAILED: sigconv results missing or wrong:", file=sys.stderr)
-        for f in failures:
-            print(f"  {f}", file=sys.stderr)
-        return 1
-    return 0
+    return H.report_failures(failures)
 
 
 if __name__ == "__main__":

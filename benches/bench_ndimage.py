@@ -170,12 +170,7 @@ def main(argv=None) -> int:
         b.run("max", "maximum 3", impls, ref, 0.0, "sigconv maximum_filter")
     report(b, env, args)
     print(f"total {time.perf_counter() - t0:.0f} s")
-    if b.failures:
-        print("\nFAILED: sigconv results missing or wrong:", file=sys.stderr)
-        for f in b.failures:
-            print(f"  {f}", file=sys.stderr)
-        return 1
-    return 0
+    return H.report_failures(b.failures)
 
 
 COLUMNS = [

@@ -140,12 +140,7 @@ def main(argv=None) -> int:
                        {"benchmark": "bench_pooling", "quick": args.quick, "environment": env,
                         "rows": rows})
     print(f"\nsaved {path}\ntotal {time.perf_counter() - t0:.0f} s")
-    if failures:
-        print("\nFAILED: sigconv results missing or wrong:", file=sys.stderr)
-        for f in failures:
-            print(f"  {f}", file=sys.stderr)
-        return 1
-    return 0
+    return H.report_failures(failures)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import math
 import os
 import platform
 import statistics
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -255,3 +256,14 @@ def record(timing: Timing, **fields) -> dict:
     d = {"ms": timing.ms, "runs": timing.runs, "times_ms": timing.times_ms, "note": timing.note}
     d.update(fields)
     return d
+
+
+def report_failures(failures: Sequence[str]) -> int:
+    """A benchmark's exit status: 0, or 1 after listing on stderr the sigconv results that were
+    missing or wrong."""
+    if not failures:
+        return 0
+    print("\nFAILED: sigconv results missing or wrong:", file=sys.stderr)
+    for f in failures:
+        print(f"  {f}", file=sys.stderr)
+    return 1

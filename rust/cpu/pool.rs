@@ -58,6 +58,87 @@ fn check_len(what: &str, got: usize, want: usize) -> Result<()> {
     Ok(())
 }
 
+/// The checks of a pooling forward pass (shared with the GPU kernels): `x` holds `planes`, `out`
+/// (and `indices`, when given) the planes of `p.out_shape`, which is returned.
+pub(crate) fn check_forward(
+    x_len: usize,
+    planes: Planes,
+    p: &PoolParams,
+    out_len: usize,
+    indices_len: Option<usize>,
+) -> Result<(usize, usize)> {
+    check_len("input", x_len, planes.len())?;
+    let (oh, ow) = p.out_shape(planes.h, planes.w)?;
+    check_len("output", out_len, planes.count * oh * ow)?;
+    if let Some(n) = indices_len {
+        check_len("indices", n, out_len)?;
+    }
+    Ok((oh, ow))
+}
+
+/// The checks of a max/min pooling gradient (shared with the GPU kernel): the lengths, and every
+/// index inside its input plane.
+pub(crate) fn check_extreme_backward(
+    grad_output_len: usize,
+    indices: &[i64],
+    out_plane_len: usize,
+    input: Planes,
+    grad_input_len: usize,
+) -> Result<()> {
+    check_len("grad_input", grad_input_len, input.len())?;
+    check_len("grad_output", grad_output_len, input.count * out_plane_len)?;
+    check_len("indices", indices.len(), grad_output_len)?;
+    let n = input.plane_len();
+    if let Some(&i) = indices.iter().find(|&&i| i < 0 || i as usize >= n) {
+        return value_error!(
+            "indices holds {i}, outside an input plane of {} x {} samples",
+            input.h,
+            input.w
+        );
+    }
+    Ok(())
+}
+
+/// Average pooling has no dilation and a non-zero divisor.
+fn check_avg_params(p: &PoolParams, divisor: Option<usize>) -> Result<()> {
+    if p.h.dilation != 1 || p.w.dilation != 1 {
+        return value_error!("average pooling has no dilation");
+    }
+    if divisor == Some(0) {
+        return value_error!("divisor_override must be non-zero; got 0");
+    }
+    Ok(())
+}
+
+/// The checks of average pooling (shared with the GPU kernel): its parameters and the lengths of
+/// [`check_forward`]; returns the output plane's shape.
+pub(crate) fn check_avg(
+    x_len: usize,
+    planes: Planes,
+    p: &PoolParams,
+    divisor: Option<usize>,
+    out_len: usize,
+) -> Result<(usize, usize)> {
+    check_avg_params(p, divisor)?;
+    check_forward(x_len, planes, p, out_len, None)
+}
+
+/// The checks of the average pooling gradient (shared with the GPU kernel); returns the output
+/// plane's shape.
+pub(crate) fn check_avg_backward(
+    grad_output_len: usize,
+    input: Planes,
+    p: &PoolParams,
+    divisor: Option<usize>,
+    grad_input_len: usize,
+) -> Result<(usize, usize)> {
+    check_avg_params(p, divisor)?;
+    check_len("grad_input", grad_input_len, input.len())?;
+    let (oh, ow) = p.out_shape(input.h, input.w)?;
+    check_len("grad_output", grad_output_len, input.count * oh * ow)?;
+    Ok((oh, ow))
+}
+
 /// [`for_rows`] over two outputs with the same rows (values and indices).
 fn for_rows2<A: Send, B: Send>(
     a: &mut [A],
@@ -154,9 +235,7 @@ pub fn extreme_pool<T: Real + PairElement>(
     kind: Extreme,
     out: &mut [T],
 ) -> Result<()> {
-    check_len("input", x.len(), planes.len())?;
-    let (oh, ow) = p.out_shape(planes.h, planes.w)?;
-    check_len("output", out.len(), planes.count * oh * ow)?;
+    let (oh, ow) = check_forward(x.len(), planes, p, out.len(), None)?;
     match kind {
         Extreme::Max => extreme_pool_impl::<T, true>(x, planes, p, (oh, ow), out),
         Extreme::Min => extreme_pool_impl::<T, false>(x, planes, p, (oh, ow), out),
@@ -253,10 +332,7 @@ pub fn extreme_pool_indices<T: Real + PairElement>(
     out: &mut [T],
     indices: &mut [i64],
 ) -> Result<()> {
-    check_len("input", x.len(), planes.len())?;
-    let (oh, ow) = p.out_shape(planes.h, planes.w)?;
-    check_len("output", out.len(), planes.count * oh * ow)?;
-    check_len("indices", indices.len(), out.len())?;
+    let (oh, ow) = check_forward(x.len(), planes, p, out.len(), Some(indices.len()))?;
     match kind {
         Extreme::Max => extreme_pool_indices_impl::<T, true>(x, planes, p, (oh, ow), out, indices),
         Extreme::Min => extreme_pool_indices_impl::<T, false>(x, planes, p, (oh, ow), out, indices),
@@ -366,29 +442,26 @@ pub fn extreme_pool_backward<T: Real>(
     input: Planes,
     grad_input: &mut [T],
 ) -> Result<()> {
-    check_len("grad_input", grad_input.len(), input.len())?;
-    check_len(
-        "grad_output",
+    check_extreme_backward(
         grad_output.len(),
-        input.count * out_plane_len,
+        indices,
+        out_plane_len,
+        input,
+        grad_input.len(),
     )?;
-    check_len("indices", indices.len(), grad_output.len())?;
-    let n = input.plane_len();
-    try_for_planes(grad_input, n, grad_output.len(), |plane, gi| {
-        gi.fill(T::zero());
-        let range = plane * out_plane_len..(plane + 1) * out_plane_len;
-        for (&g, &i) in grad_output[range.clone()].iter().zip(&indices[range]) {
-            if i < 0 || i as usize >= n {
-                return value_error!(
-                    "indices holds {i}, outside an input plane of {} x {} samples",
-                    input.h,
-                    input.w
-                );
+    try_for_planes(
+        grad_input,
+        input.plane_len(),
+        grad_output.len(),
+        |plane, gi| {
+            gi.fill(T::zero());
+            let range = plane * out_plane_len..(plane + 1) * out_plane_len;
+            for (&g, &i) in grad_output[range.clone()].iter().zip(&indices[range]) {
+                gi[i as usize] = gi[i as usize] + g;
             }
-            gi[i as usize] = gi[i as usize] + g;
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
 }
 
 /// The rows or columns one average-pool window covers along an axis: the valid range and the
@@ -425,15 +498,7 @@ pub fn avg_pool<T: Real + PairElement>(
     divisor: Option<usize>,
     out: &mut [T],
 ) -> Result<()> {
-    check_len("input", x.len(), planes.len())?;
-    if p.h.dilation != 1 || p.w.dilation != 1 {
-        return value_error!("average pooling has no dilation");
-    }
-    if divisor == Some(0) {
-        return value_error!("divisor_override must be non-zero; got 0");
-    }
-    let (oh, ow) = p.out_shape(planes.h, planes.w)?;
-    check_len("output", out.len(), planes.count * oh * ow)?;
+    let (oh, ow) = check_avg(x.len(), planes, p, divisor, out.len())?;
     let (h, w) = (planes.h, planes.w);
     let work = planes.count * oh * ow * p.h.kernel * p.w.kernel;
     let fast = is_k2s2(&p.w) && is_k2s2(&p.h);
@@ -480,12 +545,7 @@ pub fn avg_pool_backward<T: Real>(
     divisor: Option<usize>,
     grad_input: &mut [T],
 ) -> Result<()> {
-    check_len("grad_input", grad_input.len(), input.len())?;
-    if divisor == Some(0) {
-        return value_error!("divisor_override must be non-zero; got 0");
-    }
-    let (oh, ow) = p.out_shape(input.h, input.w)?;
-    check_len("grad_output", grad_output.len(), input.count * oh * ow)?;
+    let (oh, ow) = check_avg_backward(grad_output.len(), input, p, divisor, grad_input.len())?;
     let (h, w) = (input.h, input.w);
     let work = grad_output.len() * p.h.kernel * p.w.kernel;
     try_for_planes(grad_input, h * w, work, |plane, gi| {

@@ -5,7 +5,7 @@
 //! ValueError naming device='cpu' (pooling has no tiled GPU path yet). Indices travel as i32 (an
 //! input plane holds fewer than 2^31 samples) and are widened to torch's int64 on the host.
 
-use crate::cpu::pool::{Extreme, Planes};
+use crate::cpu::pool::{self, Extreme, Planes};
 use crate::error::{value_error, Error, Result};
 use crate::gpu::context::{Gpu, Shader};
 use crate::gpu::correlate::{gpu_for, GpuElement};
@@ -62,8 +62,7 @@ fn small(v: usize, what: &str) -> Result<i32> {
 impl PoolUniform {
     fn new(planes: Planes, p: &PoolParams, (oh, ow): (usize, usize), flag: bool) -> Result<Self> {
         Ok(PoolUniform {
-            count: u32::try_from(planes.count)
-                .map_err(|_| Error::Value("too many planes for the GPU kernels".into()))?,
+            count: small(planes.count, "planes")? as u32,
             h: small(planes.h, "input height")?,
             w: small(planes.w, "input width")?,
             oh: small(oh, "output height")?,
@@ -81,15 +80,43 @@ impl PoolUniform {
             groups_x: 1,
         })
     }
+
+    /// Average pooling's `divisor_override` (0 for none).
+    fn with_divisor(mut self, divisor: Option<usize>) -> Result<Self> {
+        self.divisor = small(divisor.unwrap_or(0), "divisor_override")? as u32;
+        Ok(self)
+    }
 }
 
-/// The workgroup grid for `n` invocations (x + y * groups_x), with `groups_x` set in `u`.
-fn grid(gpu: &Gpu, n: usize, u: &mut PoolUniform) -> [u32; 3] {
+/// One dispatch of `shader` over `n` invocations: `u` at binding 0, then `inputs`, then
+/// `outputs` (new buffers of the given lengths, in elements of 4 or 8 bytes); returns the outputs.
+fn launch<T: GpuElement>(
+    gpu: &Gpu,
+    shader: Shader,
+    mut u: PoolUniform,
+    n: usize,
+    inputs: &[&wgpu::Buffer],
+    outputs: &[(&str, usize, usize)],
+) -> Result<Vec<wgpu::Buffer>> {
     let groups = n.div_ceil(GROUP).max(1);
     let max = gpu.limits.max_compute_workgroups_per_dimension as usize;
     let gx = groups.min(max);
     u.groups_x = gx as u32;
-    [gx as u32, groups.div_ceil(gx) as u32, 1]
+    let pipeline = gpu.pipeline(shader, "main", T::WGSL, &[])?;
+    let ubuf = gpu.uniform(&u)?;
+    let outs = outputs
+        .iter()
+        .map(|&(label, len, size)| gpu.output::<u8>(label, len * size))
+        .collect::<Result<Vec<_>>>()?;
+    let mut bound: Vec<&wgpu::Buffer> = vec![&ubuf];
+    bound.extend(inputs);
+    bound.extend(outs.iter());
+    gpu.dispatch(
+        &pipeline,
+        &bound,
+        [gx as u32, groups.div_ceil(gx) as u32, 1],
+    )?;
+    Ok(outs)
 }
 
 /// The GPU for `T`, with every array of `lens` elements of `T` fitting one binding.
@@ -106,13 +133,6 @@ fn gpu_fitting<T: GpuElement>(lens: &[usize]) -> Result<&'static Gpu> {
     Ok(gpu)
 }
 
-fn check_len(what: &str, got: usize, want: usize) -> Result<()> {
-    if got != want {
-        return value_error!("{what} holds {got} samples where {want} are needed");
-    }
-    Ok(())
-}
-
 /// Max or min pooling with indices on the GPU, as [`crate::cpu::pool::extreme_pool_indices`].
 pub fn extreme_pool_indices<T: GpuElement + num_traits::Float>(
     x: &[T],
@@ -122,26 +142,26 @@ pub fn extreme_pool_indices<T: GpuElement + num_traits::Float>(
     out: &mut [T],
     indices: &mut [i64],
 ) -> Result<()> {
-    check_len("input", x.len(), planes.len())?;
-    let shape = p.out_shape(planes.h, planes.w)?;
-    check_len("output", out.len(), planes.count * shape.0 * shape.1)?;
-    check_len("indices", indices.len(), out.len())?;
+    let shape = pool::check_forward(x.len(), planes, p, out.len(), Some(indices.len()))?;
     if out.is_empty() {
         return Ok(());
     }
     let gpu = gpu_fitting::<T>(&[x.len(), out.len()])?;
-    let mut u = PoolUniform::new(planes, p, shape, kind == Extreme::Max)?;
-    let groups = grid(gpu, out.len(), &mut u);
-    let pipeline = gpu.pipeline(EXTREME, "main", T::WGSL, &[])?;
+    let u = PoolUniform::new(planes, p, shape, kind == Extreme::Max)?;
     let xbuf = gpu.upload("input", x, 0)?;
     let inf = gpu.upload("infinities", &[T::neg_infinity(), T::infinity()], 0)?;
-    let obuf = gpu.output::<T>("output", out.len())?;
-    let ibuf = gpu.output::<i32>("indices", out.len())?;
-    let ubuf = gpu.uniform(&u)?;
-    gpu.dispatch(&pipeline, &[&ubuf, &xbuf, &inf, &obuf, &ibuf], groups)?;
-    gpu.read_into(&obuf, out)?;
+    let size = std::mem::size_of::<T>();
+    let outs = launch::<T>(
+        gpu,
+        EXTREME,
+        u,
+        out.len(),
+        &[&xbuf, &inf],
+        &[("output", out.len(), size), ("indices", out.len(), 4)],
+    )?;
+    gpu.read_into(&outs[0], out)?;
     let mut narrow = vec![0i32; out.len()];
-    gpu.read_into(&ibuf, &mut narrow)?;
+    gpu.read_into(&outs[1], &mut narrow)?;
     for (i, n) in indices.iter_mut().zip(narrow) {
         *i = n as i64;
     }
@@ -157,63 +177,39 @@ pub fn extreme_pool_backward<T: GpuElement>(
     input: Planes,
     grad_input: &mut [T],
 ) -> Result<()> {
-    check_len("grad_input", grad_input.len(), input.len())?;
-    check_len(
-        "grad_output",
+    pool::check_extreme_backward(
         grad_output.len(),
-        input.count * out_plane_len,
+        indices,
+        out_plane_len,
+        input,
+        grad_input.len(),
     )?;
-    check_len("indices", indices.len(), grad_output.len())?;
-    let n = input.plane_len();
-    if let Some(&i) = indices.iter().find(|&&i| i < 0 || i as usize >= n) {
-        return value_error!(
-            "indices holds {i}, outside an input plane of {} x {} samples",
-            input.h,
-            input.w
-        );
-    }
     if grad_input.is_empty() {
         return Ok(());
     }
     let gpu = gpu_fitting::<T>(&[grad_output.len(), grad_input.len()])?;
     let narrow: Vec<i32> = indices.iter().map(|&i| i as i32).collect();
     // The plane geometry is all this kernel reads: outputs as one row of out_plane_len.
-    let mut u = PoolUniform {
-        count: u32::try_from(input.count)
-            .map_err(|_| Error::Value("too many planes for the GPU kernels".into()))?,
+    let u = PoolUniform {
+        count: small(input.count, "planes")? as u32,
         h: small(input.h, "input height")?,
         w: small(input.w, "input width")?,
         oh: 1,
         ow: small(out_plane_len, "output plane")?,
         ..Zeroable::zeroed()
     };
-    let groups = grid(gpu, input.count, &mut u);
-    let pipeline = gpu.pipeline(EXTREME_BACKWARD, "main", T::WGSL, &[])?;
     let gbuf = gpu.upload("grad_output", grad_output, 0)?;
     let ibuf = gpu.upload("indices", &narrow, 0)?;
-    let obuf = gpu.output::<T>("grad_input", grad_input.len())?;
-    let ubuf = gpu.uniform(&u)?;
-    gpu.dispatch(&pipeline, &[&ubuf, &gbuf, &ibuf, &obuf], groups)?;
-    gpu.read_into(&obuf, grad_input)
-}
-
-fn avg_uniform(
-    planes: Planes,
-    p: &PoolParams,
-    shape: (usize, usize),
-    count_include_pad: bool,
-    divisor: Option<usize>,
-) -> Result<PoolUniform> {
-    if p.h.dilation != 1 || p.w.dilation != 1 {
-        return value_error!("average pooling has no dilation");
-    }
-    if divisor == Some(0) {
-        return value_error!("divisor_override must be non-zero; got 0");
-    }
-    let mut u = PoolUniform::new(planes, p, shape, count_include_pad)?;
-    u.divisor = u32::try_from(divisor.unwrap_or(0))
-        .map_err(|_| Error::Value("divisor_override is too large for the GPU kernels".into()))?;
-    Ok(u)
+    let size = std::mem::size_of::<T>();
+    let outs = launch::<T>(
+        gpu,
+        EXTREME_BACKWARD,
+        u,
+        input.count,
+        &[&gbuf, &ibuf],
+        &[("grad_input", grad_input.len(), size)],
+    )?;
+    gpu.read_into(&outs[0], grad_input)
 }
 
 /// Average pooling on the GPU, as [`crate::cpu::pool::avg_pool`].
@@ -225,21 +221,23 @@ pub fn avg_pool<T: GpuElement>(
     divisor: Option<usize>,
     out: &mut [T],
 ) -> Result<()> {
-    check_len("input", x.len(), planes.len())?;
-    let shape = p.out_shape(planes.h, planes.w)?;
-    let mut u = avg_uniform(planes, p, shape, count_include_pad, divisor)?;
-    check_len("output", out.len(), planes.count * shape.0 * shape.1)?;
+    let shape = pool::check_avg(x.len(), planes, p, divisor, out.len())?;
     if out.is_empty() {
         return Ok(());
     }
     let gpu = gpu_fitting::<T>(&[x.len(), out.len()])?;
-    let groups = grid(gpu, out.len(), &mut u);
-    let pipeline = gpu.pipeline(AVG, "main", T::WGSL, &[])?;
+    let u = PoolUniform::new(planes, p, shape, count_include_pad)?.with_divisor(divisor)?;
     let xbuf = gpu.upload("input", x, 0)?;
-    let obuf = gpu.output::<T>("output", out.len())?;
-    let ubuf = gpu.uniform(&u)?;
-    gpu.dispatch(&pipeline, &[&ubuf, &xbuf, &obuf], groups)?;
-    gpu.read_into(&obuf, out)
+    let size = std::mem::size_of::<T>();
+    let outs = launch::<T>(
+        gpu,
+        AVG,
+        u,
+        out.len(),
+        &[&xbuf],
+        &[("output", out.len(), size)],
+    )?;
+    gpu.read_into(&outs[0], out)
 }
 
 /// The gradient of average pooling on the GPU, as [`crate::cpu::pool::avg_pool_backward`].
@@ -251,23 +249,21 @@ pub fn avg_pool_backward<T: GpuElement>(
     divisor: Option<usize>,
     grad_input: &mut [T],
 ) -> Result<()> {
-    check_len("grad_input", grad_input.len(), input.len())?;
-    let shape = p.out_shape(input.h, input.w)?;
-    let mut u = avg_uniform(input, p, shape, count_include_pad, divisor)?;
-    check_len(
-        "grad_output",
-        grad_output.len(),
-        input.count * shape.0 * shape.1,
-    )?;
+    let shape = pool::check_avg_backward(grad_output.len(), input, p, divisor, grad_input.len())?;
     if grad_input.is_empty() {
         return Ok(());
     }
     let gpu = gpu_fitting::<T>(&[grad_output.len(), grad_input.len()])?;
-    let groups = grid(gpu, grad_input.len(), &mut u);
-    let pipeline = gpu.pipeline(AVG_BACKWARD, "main", T::WGSL, &[])?;
+    let u = PoolUniform::new(input, p, shape, count_include_pad)?.with_divisor(divisor)?;
     let gbuf = gpu.upload("grad_output", grad_output, 0)?;
-    let obuf = gpu.output::<T>("grad_input", grad_input.len())?;
-    let ubuf = gpu.uniform(&u)?;
-    gpu.dispatch(&pipeline, &[&ubuf, &gbuf, &obuf], groups)?;
-    gpu.read_into(&obuf, grad_input)
+    let size = std::mem::size_of::<T>();
+    let outs = launch::<T>(
+        gpu,
+        AVG_BACKWARD,
+        u,
+        grad_input.len(),
+        &[&gbuf],
+        &[("grad_input", grad_input.len(), size)],
+    )?;
+    gpu.read_into(&outs[0], grad_input)
 }

@@ -97,13 +97,13 @@ fn axis_op<T: Copy>(p: &Pass<T>) -> AxisOp<'_, T> {
     }
 }
 
-/// Runs `passes` one after the other (the first reads `x`, the last writes `out`). A pass along
-/// the second-to-last axis followed by one along the last runs fused ([`separable::pass_2d`]).
-pub fn filter_passes<T: NdElement>(
+/// The checks of [`filter_passes`] (shared with the GPU path): lengths, axes, non-empty windows,
+/// and float types for the linear passes.
+fn check_passes<T: NdElement>(
     x: &[T],
     shape: &[usize],
     passes: &[Pass<T>],
-    out: &mut [T],
+    out: &[T],
 ) -> Result<()> {
     check_shape(x, shape, out)?;
     let nd = shape.len();
@@ -121,6 +121,19 @@ pub fn filter_passes<T: NdElement>(
             ));
         }
     }
+    Ok(())
+}
+
+/// Runs `passes` one after the other (the first reads `x`, the last writes `out`). A pass along
+/// the second-to-last axis followed by one along the last runs fused ([`separable::pass_2d`]).
+pub fn filter_passes<T: NdElement>(
+    x: &[T],
+    shape: &[usize],
+    passes: &[Pass<T>],
+    out: &mut [T],
+) -> Result<()> {
+    check_passes(x, shape, passes, out)?;
+    let nd = shape.len();
     if passes.is_empty() || x.is_empty() {
         out.copy_from_slice(x);
         return Ok(());
@@ -241,7 +254,7 @@ fn gpu_passes<T: NdElement + DeviceElement + num_traits::NumCast>(
     passes: &[Pass<T>],
     out: &mut [T],
 ) -> Result<()> {
-    check_shape(x, shape, out)?;
+    check_passes(x, shape, passes, out)?;
     if passes.is_empty() || x.is_empty() {
         out.copy_from_slice(x);
         return Ok(());
@@ -256,18 +269,8 @@ fn gpu_passes<T: NdElement + DeviceElement + num_traits::NumCast>(
             }
             PassOp::Min(_) | PassOp::Max(_) => unreachable!("only linear passes reach the GPU"),
         };
-        if p.axis >= shape.len() {
-            return value_error!(
-                "axis {} is out of range for {} dimensions",
-                p.axis,
-                shape.len()
-            );
-        }
         let (outer, n, inner) = separable::split_axis(shape, p.axis);
         let k = weights.len();
-        if k == 0 {
-            return value_error!("filter size must be at least 1; got a window of 0 samples");
-        }
         let dst: &mut [T] = out;
         if inner == 1 {
             // rows of an (outer, n) matrix, the kernel along them

@@ -14,48 +14,18 @@ use crate::params::PoolParams;
 /// (32, 64, 112, 112) float32 batch in benches/bench_pooling.py, 2 cores with AVX-512).
 const CPU_SECONDS_PER_TAP: f64 = 2e-10;
 
-/// Element types whose pooling runs on the GPU (float32, float64 where the adapter has
-/// `SHADER_F64`); each method is the [`crate::gpu::pool`] kernel, or GpuUnavailable without the
-/// `gpu` feature.
-pub trait PoolDevice: Real + PairElement {
-    /// [`crate::gpu::pool::extreme_pool_indices`].
-    fn gpu_extreme_indices(
-        x: &[Self],
-        planes: Planes,
-        p: &PoolParams,
-        kind: Extreme,
-        out: &mut [Self],
-        indices: &mut [i64],
-    ) -> Result<()>;
-    /// [`crate::gpu::pool::extreme_pool_backward`].
-    fn gpu_extreme_backward(
-        grad_output: &[Self],
-        indices: &[i64],
-        out_plane_len: usize,
-        input: Planes,
-        grad_input: &mut [Self],
-    ) -> Result<()>;
-    /// [`crate::gpu::pool::avg_pool`].
-    fn gpu_avg(
-        x: &[Self],
-        planes: Planes,
-        p: &PoolParams,
-        count_include_pad: bool,
-        divisor: Option<usize>,
-        out: &mut [Self],
-    ) -> Result<()>;
-    /// [`crate::gpu::pool::avg_pool_backward`].
-    fn gpu_avg_backward(
-        grad_output: &[Self],
-        input: Planes,
-        p: &PoolParams,
-        count_include_pad: bool,
-        divisor: Option<usize>,
-        grad_input: &mut [Self],
-    ) -> Result<()>;
-}
+/// Element types whose pooling has both kernels: float32 and float64 (on the GPU where the adapter
+/// has `SHADER_F64`).
+#[cfg(feature = "gpu")]
+pub trait PoolElement: Real + PairElement + crate::gpu::GpuElement {}
+/// Element types whose pooling has both kernels (this build has no GPU backend).
+#[cfg(not(feature = "gpu"))]
+pub trait PoolElement: Real + PairElement {}
+impl PoolElement for f32 {}
+impl PoolElement for f64 {}
 
-/// `$call` with the `gpu` feature, else GpuUnavailable.
+/// `$call` (a [`crate::gpu::pool`] kernel) with the `gpu` feature, else GpuUnavailable
+/// ([`device::check`] refuses `'gpu'` before any kernel runs in such a build).
 macro_rules! on_gpu {
     ($call:expr) => {{
         #[cfg(feature = "gpu")]
@@ -69,77 +39,6 @@ macro_rules! on_gpu {
     }};
 }
 
-macro_rules! pool_device {
-    ($t:ty) => {
-        #[cfg_attr(not(feature = "gpu"), allow(unused_variables))]
-        impl PoolDevice for $t {
-            fn gpu_extreme_indices(
-                x: &[Self],
-                planes: Planes,
-                p: &PoolParams,
-                kind: Extreme,
-                out: &mut [Self],
-                indices: &mut [i64],
-            ) -> Result<()> {
-                on_gpu!(crate::gpu::pool::extreme_pool_indices(
-                    x, planes, p, kind, out, indices
-                ))
-            }
-            fn gpu_extreme_backward(
-                grad_output: &[Self],
-                indices: &[i64],
-                out_plane_len: usize,
-                input: Planes,
-                grad_input: &mut [Self],
-            ) -> Result<()> {
-                on_gpu!(crate::gpu::pool::extreme_pool_backward(
-                    grad_output,
-                    indices,
-                    out_plane_len,
-                    input,
-                    grad_input
-                ))
-            }
-            fn gpu_avg(
-                x: &[Self],
-                planes: Planes,
-                p: &PoolParams,
-                count_include_pad: bool,
-                divisor: Option<usize>,
-                out: &mut [Self],
-            ) -> Result<()> {
-                on_gpu!(crate::gpu::pool::avg_pool(
-                    x,
-                    planes,
-                    p,
-                    count_include_pad,
-                    divisor,
-                    out
-                ))
-            }
-            fn gpu_avg_backward(
-                grad_output: &[Self],
-                input: Planes,
-                p: &PoolParams,
-                count_include_pad: bool,
-                divisor: Option<usize>,
-                grad_input: &mut [Self],
-            ) -> Result<()> {
-                on_gpu!(crate::gpu::pool::avg_pool_backward(
-                    grad_output,
-                    input,
-                    p,
-                    count_include_pad,
-                    divisor,
-                    grad_input
-                ))
-            }
-        }
-    };
-}
-pool_device!(f32);
-pool_device!(f64);
-
 /// The device for a pooling job reading or writing `samples` in all, over `taps` window taps.
 fn pick<T>(request: Request, taps: usize, samples: usize) -> Device {
     device::select(request, || device::Work {
@@ -152,8 +51,8 @@ fn pick<T>(request: Request, taps: usize, samples: usize) -> Device {
 
 /// Max or min pooling on the device `request` picks; `indices` (when given) receives torch's
 /// flat in-plane argmax. The GPU always computes the indices.
-#[allow(clippy::too_many_arguments)]
-pub fn extreme_pool_on<T: PoolDevice>(
+#[cfg_attr(not(feature = "gpu"), allow(unused_variables))]
+pub fn extreme_pool_on<T: PoolElement>(
     request: Request,
     x: &[T],
     planes: Planes,
@@ -164,18 +63,25 @@ pub fn extreme_pool_on<T: PoolDevice>(
 ) -> Result<()> {
     let taps = out.len() * p.h.kernel * p.w.kernel;
     match (pick::<T>(request, taps, x.len() + out.len()), indices) {
-        (Device::Gpu, Some(idx)) => T::gpu_extreme_indices(x, planes, p, kind, out, idx),
-        (Device::Gpu, None) => {
-            let mut idx = vec![0; out.len()];
-            T::gpu_extreme_indices(x, planes, p, kind, out, &mut idx)
-        }
+        (Device::Gpu, idx) => on_gpu!({
+            let mut own = Vec::new();
+            let idx = match idx {
+                Some(idx) => idx,
+                None => {
+                    own.resize(out.len(), 0);
+                    &mut own[..]
+                }
+            };
+            crate::gpu::pool::extreme_pool_indices(x, planes, p, kind, out, idx)
+        }),
         (Device::Cpu, Some(idx)) => pool::extreme_pool_indices(x, planes, p, kind, out, idx),
         (Device::Cpu, None) => pool::extreme_pool(x, planes, p, kind, out),
     }
 }
 
 /// The gradient of max or min pooling on the device `request` picks.
-pub fn extreme_pool_backward_on<T: PoolDevice>(
+#[cfg_attr(not(feature = "gpu"), allow(unused_variables))]
+pub fn extreme_pool_backward_on<T: PoolElement>(
     request: Request,
     grad_output: &[T],
     indices: &[i64],
@@ -185,9 +91,13 @@ pub fn extreme_pool_backward_on<T: PoolDevice>(
 ) -> Result<()> {
     let samples = grad_output.len() + grad_input.len();
     match pick::<T>(request, grad_output.len(), samples) {
-        Device::Gpu => {
-            T::gpu_extreme_backward(grad_output, indices, out_plane_len, input, grad_input)
-        }
+        Device::Gpu => on_gpu!(crate::gpu::pool::extreme_pool_backward(
+            grad_output,
+            indices,
+            out_plane_len,
+            input,
+            grad_input
+        )),
         Device::Cpu => {
             pool::extreme_pool_backward(grad_output, indices, out_plane_len, input, grad_input)
         }
@@ -195,8 +105,8 @@ pub fn extreme_pool_backward_on<T: PoolDevice>(
 }
 
 /// Average pooling on the device `request` picks.
-#[allow(clippy::too_many_arguments)]
-pub fn avg_pool_on<T: PoolDevice>(
+#[cfg_attr(not(feature = "gpu"), allow(unused_variables))]
+pub fn avg_pool_on<T: PoolElement>(
     request: Request,
     x: &[T],
     planes: Planes,
@@ -207,14 +117,21 @@ pub fn avg_pool_on<T: PoolDevice>(
 ) -> Result<()> {
     let taps = out.len() * p.h.kernel * p.w.kernel;
     match pick::<T>(request, taps, x.len() + out.len()) {
-        Device::Gpu => T::gpu_avg(x, planes, p, count_include_pad, divisor, out),
+        Device::Gpu => on_gpu!(crate::gpu::pool::avg_pool(
+            x,
+            planes,
+            p,
+            count_include_pad,
+            divisor,
+            out
+        )),
         Device::Cpu => pool::avg_pool(x, planes, p, count_include_pad, divisor, out),
     }
 }
 
 /// The gradient of average pooling on the device `request` picks.
-#[allow(clippy::too_many_arguments)]
-pub fn avg_pool_backward_on<T: PoolDevice>(
+#[cfg_attr(not(feature = "gpu"), allow(unused_variables))]
+pub fn avg_pool_backward_on<T: PoolElement>(
     request: Request,
     grad_output: &[T],
     input: Planes,
@@ -225,14 +142,14 @@ pub fn avg_pool_backward_on<T: PoolDevice>(
 ) -> Result<()> {
     let taps = grad_output.len() * p.h.kernel * p.w.kernel;
     match pick::<T>(request, taps, grad_output.len() + grad_input.len()) {
-        Device::Gpu => T::gpu_avg_backward(
+        Device::Gpu => on_gpu!(crate::gpu::pool::avg_pool_backward(
             grad_output,
             input,
             p,
             count_include_pad,
             divisor,
-            grad_input,
-        ),
+            grad_input
+        )),
         Device::Cpu => pool::avg_pool_backward(
             grad_output,
             input,

@@ -23,6 +23,11 @@ def numeric_grad(f, arrays, i, eps=1e-6):
     return g
 
 
+def weighted_numeric_grad(f, x, g, eps=1e-6):
+    """d sum(f(x) * g) / dx by central differences (``x`` is perturbed in place and restored)."""
+    return numeric_grad(lambda v: np.sum(f(v) * g), [x], 0, eps)
+
+
 def gradcheck(fn, *arrays, wrt=None, rtol=1e-5, atol=1e-7, seed=0):
     """Compare autograd's gradients of sum(w * fn(*tensors)) with central differences (float64).
 

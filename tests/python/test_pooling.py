@@ -5,6 +5,7 @@ import doctest
 
 import numpy as np
 import pytest
+from _nncheck import weighted_numeric_grad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -143,21 +144,6 @@ def test_non_contiguous_input_and_inputs_unmodified():
 # --- finite differences (float64, always run) ----------------------------------------------------
 
 
-def numeric_grad(f, x, g, eps=1e-6):
-    """d sum(f(x) * g) / dx by central differences."""
-    grad = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
-        hi = np.sum(f(x) * g)
-        flat[i] = old - eps
-        lo = np.sum(f(x) * g)
-        flat[i] = old
-        gflat[i] = (hi - lo) / (2 * eps)
-    return grad
-
-
 POOL_CASES = [
     # (spatial, shape, kernel, stride, padding, dilation, ceil_mode)
     (2, (2, 2, 5, 6), 2, None, 0, 1, False),
@@ -179,7 +165,7 @@ def test_extreme_pool_backward_finite_differences(case, name):
     out, idx = fwd(x, k, s, p, d, c, return_indices=True)
     g = rng.standard_normal(out.shape)
     got = bwd(g, idx, x.shape)
-    want = numeric_grad(lambda v: fwd(v, k, s, p, d, c), x.copy(), g)
+    want = weighted_numeric_grad(lambda v: fwd(v, k, s, p, d, c), x.copy(), g)
     np.testing.assert_allclose(got, want, atol=1e-7)
 
 
@@ -195,7 +181,7 @@ def test_avg_pool_backward_finite_differences(case, count_include_pad):
     out = fwd(x, k, s, p, c, count_include_pad, **extra)
     g = rng.standard_normal(out.shape)
     got = bwd(g, x.shape, k, s, p, c, count_include_pad, **extra)
-    want = numeric_grad(lambda v: fwd(v, k, s, p, c, count_include_pad, **extra), x.copy(), g)
+    want = weighted_numeric_grad(lambda v: fwd(v, k, s, p, c, count_include_pad, **extra), x.copy(), g)
     np.testing.assert_allclose(got, want, atol=1e-7)
 
 
@@ -207,7 +193,7 @@ def test_adaptive_avg_pool_backward_finite_differences(spatial, shape, size):
     fwd = getattr(F, f"adaptive_avg_pool{spatial}d")
     bwd = getattr(P, f"adaptive_avg_pool{spatial}d_backward")
     g = rng.standard_normal(fwd(x, size).shape)
-    want = numeric_grad(lambda v: fwd(v, size), x.copy(), g)
+    want = weighted_numeric_grad(lambda v: fwd(v, size), x.copy(), g)
     np.testing.assert_allclose(bwd(g, x.shape), want, atol=1e-7)
 
 
@@ -220,7 +206,7 @@ def test_max_unpool_backward_finite_differences(spatial):
     unpool = getattr(F, f"max_unpool{spatial}d")
     out, idx = pool(x, 2, return_indices=True)
     g = rng.standard_normal(unpool(out, idx, 2).shape)
-    want = numeric_grad(lambda v: unpool(v, idx, 2), out.copy(), g)
+    want = weighted_numeric_grad(lambda v: unpool(v, idx, 2), out.copy(), g)
     got = getattr(P, f"max_unpool{spatial}d_backward")(g, idx)
     np.testing.assert_allclose(got, want, atol=1e-7)
 

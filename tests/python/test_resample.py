@@ -3,6 +3,7 @@ installed, finite-difference gradients of interpolate_backward in float64, error
 
 import numpy as np
 import pytest
+from _nncheck import weighted_numeric_grad
 
 import sigconv.nn._pooling as P
 from sigconv.nn import functional as F
@@ -70,20 +71,6 @@ def test_workers_agree():
                                       F.interpolate(x, scale_factor=2, mode=mode, workers=1))
 
 
-def numeric_grad(f, x, g, eps=1e-6):
-    grad = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
-        hi = np.sum(f(x) * g)
-        flat[i] = old - eps
-        lo = np.sum(f(x) * g)
-        flat[i] = old
-        gflat[i] = (hi - lo) / (2 * eps)
-    return grad
-
-
 @pytest.mark.parametrize("shape,kw", [
     ((1, 2, 3, 4), dict(size=(5, 7), mode="bilinear")),
     ((1, 2, 4, 3), dict(scale_factor=1.7, mode="bilinear", align_corners=True)),
@@ -100,7 +87,7 @@ def test_interpolate_backward_finite_differences(shape, kw):
     rng = np.random.default_rng(4)
     x = rng.standard_normal(shape)
     g = rng.standard_normal(F.interpolate(x, **kw).shape)
-    want = numeric_grad(lambda v: F.interpolate(v, **kw), x.copy(), g)
+    want = weighted_numeric_grad(lambda v: F.interpolate(v, **kw), x.copy(), g)
     np.testing.assert_allclose(P.interpolate_backward(g, x.shape, **kw), want, atol=1e-7)
 
 

@@ -11,19 +11,17 @@ alias T = f32;
 @compute @workgroup_size(256, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
     let o = flat_index(wg, lid, p.groups_x);
-    let per_plane = u32(p.oh * p.ow);
-    if (o >= p.count * per_plane) {
+    if (o >= p.count * u32(p.oh * p.ow)) {
         return;
     }
-    let plane = o / per_plane;
-    let r = i32(o % per_plane);
-    let ys = avg_span((r / p.ow) * p.sh - p.ph, p.kh, p.ph, p.h);
-    let xs = avg_span((r % p.ow) * p.sw - p.pw, p.kw, p.pw, p.w);
+    let win = window_of(o);
+    let ys = avg_span(win.y0, p.kh, p.ph, p.h);
+    let xs = avg_span(win.x0, p.kw, p.pw, p.w);
     if (ys.x >= ys.y || xs.x >= xs.y) {
         out[o] = T(0.0);
         return;
     }
-    let base = plane * u32(p.h * p.w);
+    let base = win.plane * u32(p.h * p.w);
     var sum = T(0.0);
     for (var iy = ys.x; iy < ys.y; iy++) {
         for (var ix = xs.x; ix < xs.y; ix++) {

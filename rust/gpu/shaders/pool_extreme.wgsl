@@ -15,15 +15,13 @@ alias T = f32;
 @compute @workgroup_size(256, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
     let o = flat_index(wg, lid, p.groups_x);
-    let per_plane = u32(p.oh * p.ow);
-    if (o >= p.count * per_plane) {
+    if (o >= p.count * u32(p.oh * p.ow)) {
         return;
     }
-    let plane = o / per_plane;
-    let r = i32(o % per_plane);
-    let y0 = (r / p.ow) * p.sh - p.ph;
-    let x0 = (r % p.ow) * p.sw - p.pw;
-    let base = plane * u32(p.h * p.w);
+    let win = window_of(o);
+    let y0 = win.y0;
+    let x0 = win.x0;
+    let base = win.plane * u32(p.h * p.w);
     let is_max = p.flag == 1u;
     var best = select(inf[1], inf[0], is_max);
     var best_i = max(y0, 0) * p.w + max(x0, 0);

@@ -26,6 +26,20 @@ fn flat_index(wg: vec3<u32>, lid: vec3<u32>, groups_x: u32) -> u32 {
     return (wg.x + wg.y * groups_x) * 256u + lid.x;
 }
 
+// The window of pooled output `o` (o < count * oh * ow): its plane, and the input row and column
+// (negative inside the padding) of its first tap.
+struct Window {
+    plane: u32,
+    y0: i32,
+    x0: i32,
+}
+
+fn window_of(o: u32) -> Window {
+    let per_plane = u32(p.oh * p.ow);
+    let r = i32(o % per_plane);
+    return Window(o / per_plane, (r / p.ow) * p.sh - p.ph, (r % p.ow) * p.sw - p.pw);
+}
+
 // Average pooling: the valid range [lo, hi) of a window starting at `start` along an axis of n
 // samples, and its length counted with padding (torch clips the window to n + padding).
 fn avg_span(start: i32, k: i32, pad: i32, n: i32) -> vec3<i32> {

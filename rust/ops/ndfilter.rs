@@ -259,8 +259,10 @@ fn gpu_passes<T: NdElement + DeviceElement + num_traits::NumCast>(
         out.copy_from_slice(x);
         return Ok(());
     }
-    let mut src = x.to_vec();
+    // The previous pass's result, read by the next one (the first reads `x`).
+    let mut prev: Vec<T> = Vec::new();
     for (i, p) in passes.iter().enumerate() {
+        let src: &[T] = if i == 0 { x } else { &prev };
         let weights: Vec<T> = match &p.op {
             PassOp::Correlate(w) => w.clone(),
             PassOp::Mean(k) => {
@@ -274,7 +276,7 @@ fn gpu_passes<T: NdElement + DeviceElement + num_traits::NumCast>(
         let dst: &mut [T] = out;
         if inner == 1 {
             // rows of an (outer, n) matrix, the kernel along them
-            let xv = ArrayViewD::from_shape(vec![outer, n], &src[..]).expect("sizes checked");
+            let xv = ArrayViewD::from_shape(vec![outer, n], src).expect("sizes checked");
             let wv = ArrayViewD::from_shape(vec![1, k], &weights[..]).expect("sizes checked");
             T::gpu_correlate(xv, wv, &[0, p.start], dst, &[outer, n], p.boundary)?;
         } else {
@@ -287,7 +289,8 @@ fn gpu_passes<T: NdElement + DeviceElement + num_traits::NumCast>(
             }
         }
         if i + 1 < passes.len() {
-            src.copy_from_slice(out);
+            prev.clear();
+            prev.extend_from_slice(out);
         }
     }
     Ok(())

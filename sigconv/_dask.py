@@ -19,6 +19,10 @@ How the halo is chosen (one rule for every filter):
   multiples of :data:`ALIGN` samples; a block's row then splits body/tail where the whole array's
   does. A wrapped last axis (whose tail would get a halo) is one chunk.
 
+Where only one axis needs a halo (the usual row-chunked image), :func:`_stitched` filters each
+chunk in place and recomputes the samples next to its inner edges from small strips, instead of
+map_overlap's copy of every chunk with its halos; with halos along several axes, map_overlap.
+
 signal's full/same/valid outputs (:func:`conv`): each chunk of in1 with a halo of ``K - 1``
 samples goes through the function itself in the caller's mode and boundary; output sample ``i`` of
 a block starting at sample ``s`` is output sample ``s + i`` of the whole result in all three modes,
@@ -166,9 +170,85 @@ def _overlap(block_fn, x, depth, wrap_axes, extra=()):
                                       *[np.zeros(x.shape, e.dtype) for e in extra]))
     x, depths, boundary = _prepare(x, depth, wrap_axes)
     others = [da.asarray(e).rechunk(x.chunks) for e in extra]
+    halo_axes = [a for a, d in depths.items() if d]
+    if len(halo_axes) == 1:
+        a = halo_axes[0]
+        return _stitched(block_fn, [x, *others], a, depths[a], boundary[a] == "periodic",
+                         meta.dtype)
     return da.map_overlap(block_fn, x, *others, depth=depths, boundary=boundary,
                           dtype=meta.dtype, meta=np.empty((0,) * x.ndim, meta.dtype),
                           align_arrays=False)
+
+
+def _take(b, axis, lo, hi):
+    """``b[lo:hi]`` along `axis` (a view)."""
+    index = [slice(None)] * b.ndim
+    index[axis] = slice(lo, hi)
+    return b[tuple(index)]
+
+
+def _stitched(block_fn, arrays, axis, depth, wrap, dtype):
+    """`block_fn` chunk by chunk where only `axis` needs a halo, without copying any chunk.
+
+    map_overlap would concatenate every chunk with its halos before calling `block_fn`: a copy of
+    the whole array (and, on a 2-core machine, as long as the filter itself). Here `block_fn` runs
+    on the chunk in place; only the `depth` samples next to an inner chunk edge are wrong then
+    (the filter applied its mode there), and they are recomputed from strips of ``3 * depth``
+    samples: the halo and the chunk's first (or last) ``2 * depth``. Output sample ``i`` depends
+    only on the input within ``i ± depth`` (what the halo depth means), and the filters' arithmetic
+    does not depend on where along `axis` a sample lies, so the stitched chunk equals the whole
+    array's result there bit for bit. `arrays` are x and the extra arrays chunked alike (a mask);
+    with `wrap` the end chunks take their halos from the other end."""
+    da = _da()
+    x = arrays[0]
+    n, nb = x.shape[axis], len(x.chunks[axis])
+    edges = np.concatenate([[0], np.cumsum(x.chunks[axis])])
+
+    def halos(arr):
+        """Two arrays chunked like `arr` along the other axes whose chunk ``i`` along `axis` is
+        the halo before (after) chunk ``i``: `depth` samples; at an edge without wrap, one
+        sample that is not used (dask drops empty chunks)."""
+        before, after = [], []
+        for i in range(nb):
+            lo, hi = edges[i], edges[i + 1]
+            before.append(_take(arr, axis, lo - depth, lo) if i else
+                          _take(arr, axis, n - depth, n) if wrap else _take(arr, axis, 0, 1))
+            after.append(_take(arr, axis, hi, hi + depth) if i < nb - 1 else
+                         _take(arr, axis, 0, depth) if wrap else _take(arr, axis, 0, 1))
+        return da.concatenate(before, axis=axis), da.concatenate(after, axis=axis)
+
+    befores, afters = zip(*(halos(a) for a in arrays))
+    m = len(arrays)
+
+    def run(*blocks, block_info=None):
+        i = block_info[0]["chunk-location"][axis]
+        top, bottom = wrap or i > 0, wrap or i < nb - 1
+        cores = blocks[:m]
+        before = blocks[m:2 * m] if top else [_take(c, axis, 0, 0) for c in cores]
+        after = blocks[2 * m:] if bottom else [_take(c, axis, 0, 0) for c in cores]
+        size = cores[0].shape[axis]
+        if size < 2 * depth:  # a short chunk: the strips would overlap, filter it whole
+            lo = before[0].shape[axis]
+            whole = [np.concatenate(p, axis=axis) for p in zip(before, cores, after)]
+            return _take(block_fn(*whole), axis, lo, lo + size)
+        out = block_fn(*cores)
+        if not (top or bottom):
+            return out
+        if not out.flags.writeable or np.may_share_memory(out, cores[0]):
+            out = out.copy()
+        if top:
+            strip = [np.concatenate([b, _take(c, axis, 0, 2 * depth)], axis=axis)
+                     for b, c in zip(before, cores)]
+            _take(out, axis, 0, depth)[...] = _take(block_fn(*strip), axis, depth, 2 * depth)
+        if bottom:
+            strip = [np.concatenate([_take(c, axis, size - 2 * depth, size), a], axis=axis)
+                     for c, a in zip(cores, after)]
+            _take(out, axis, size - depth, size)[...] = _take(block_fn(*strip), axis, depth,
+                                                              2 * depth)
+        return out
+
+    return da.map_blocks(run, *arrays, *befores, *afters, chunks=x.chunks, dtype=dtype,
+                         meta=np.empty((0,) * x.ndim, dtype))
 
 
 def _as_dask(x, name):

@@ -434,7 +434,7 @@ fn columns<T: SimdElement, V: Vector<T>, const RY: usize, const CX: usize>(
             for i in 0..g.kh {
                 let row = &rows[y + i][x..x + g.kw];
                 for (&v, &w) in row.iter().zip(&k[i * g.kw..(i + 1) * g.kw]) {
-                    acc = acc.mul_add(v, w);
+                    acc = V::lane_mul_add(acc, v, w);
                 }
             }
             out[y * g.out_stride + x] = acc;

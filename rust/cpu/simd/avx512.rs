@@ -37,6 +37,10 @@ unsafe impl Vector<f32> for F32x16 {
         F32x16(_mm512_fmadd_ps(a.0, b.0, self.0))
     }
     #[inline(always)]
+    fn lane_mul_add(acc: f32, a: f32, b: f32) -> f32 {
+        f32::mul_add(a, b, acc)
+    }
+    #[inline(always)]
     unsafe fn min(self, b: Self) -> Self {
         F32x16(_mm512_min_ps(self.0, b.0))
     }
@@ -74,6 +78,10 @@ unsafe impl Vector<f64> for F64x8 {
     #[inline(always)]
     unsafe fn mul_add(self, a: Self, b: Self) -> Self {
         F64x8(_mm512_fmadd_pd(a.0, b.0, self.0))
+    }
+    #[inline(always)]
+    fn lane_mul_add(acc: f64, a: f64, b: f64) -> f64 {
+        f64::mul_add(a, b, acc)
     }
     #[inline(always)]
     unsafe fn min(self, b: Self) -> Self {

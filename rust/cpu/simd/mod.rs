@@ -50,6 +50,13 @@ pub unsafe trait Vector<T: Element>: Copy {
     /// # Safety
     /// Only where the instruction set is available (and, for memory, `LANES` valid elements).
     unsafe fn mul_add(self, a: Self, b: Self) -> Self;
+    /// `acc + a * b` on single elements rounded as one lane of [`Vector::mul_add`] (fused where
+    /// that is): kernels compute their tails with it, so a sample's value does not depend on
+    /// whether it fell in a vector or in the tail (chunked and whole-array results agree).
+    #[inline(always)]
+    fn lane_mul_add(acc: T, a: T, b: T) -> T {
+        acc.mul_add(a, b)
+    }
     /// Lane-wise `if self < b { self } else { b }` (the x86 `min` rule: `b` when unordered).
     ///
     /// # Safety

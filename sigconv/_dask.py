@@ -191,7 +191,7 @@ def _stitched(block_fn, arrays, axis, depth, wrap, dtype):
     """`block_fn` chunk by chunk where only `axis` needs a halo, without copying any chunk.
 
     map_overlap would concatenate every chunk with its halos before calling `block_fn`: a copy of
-    the whole array (and, on a 2-core machine, as long as the filter itself). Here `block_fn` runs
+    the whole array (measured: about half the filter's own time for a 2-D Gaussian). Here `block_fn` runs
     on the chunk in place; only the `depth` samples next to an inner chunk edge are wrong then
     (the filter applied its mode there), and they are recomputed from strips of ``3 * depth``
     samples: the halo and the chunk's first (or last) ``2 * depth``. Output sample ``i`` depends

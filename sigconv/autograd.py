@@ -717,6 +717,7 @@ def _accumulate(leaf, g):
 
 
 def _check_device(device):
+    """A tensor's device: ``'cpu'`` (``'auto'`` resolves to it); tensors are not GPU-resident yet."""
     dev = str(device)
     if dev != "cpu":
         from sigconv import GpuUnavailableError
@@ -724,9 +725,26 @@ def _check_device(device):
         if dev in ("gpu", "cuda", "auto"):
             if dev == "auto":
                 return "cpu"
-            raise GpuUnavailableError(f"device={device!r}: tensors live on the CPU only in this build")
+            raise GpuUnavailableError(
+                f"device={device!r}: tensors live in host memory in this build (no GPU-resident "
+                "tensors yet); Module.to('gpu') runs a model's convolution and pooling kernels on "
+                "the GPU, and F.conv2d(..., device='gpu') one call"
+            )
         raise ValueError(f"device must be 'cpu', 'gpu' or 'auto', got {device!r}")
     return dev
+
+
+def _compute_device(device):
+    """Where a module's kernels run (``Module.to``): ``'cpu'``, ``'gpu'`` (checked: raises
+    GpuUnavailableError where no adapter answers) or ``'auto'``."""
+    dev = str(device)
+    if dev == "cuda":
+        dev = "gpu"
+    if dev not in ("cpu", "gpu", "auto"):
+        raise ValueError(f"device must be 'cpu', 'gpu' or 'auto', got {device!r}")
+    from sigconv import _core
+
+    return _core.check_device(dev)
 
 
 def tensor(data, requires_grad=False, dtype=None):

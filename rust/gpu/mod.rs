@@ -1,6 +1,8 @@
 //! The GPU backend (feature `gpu`): wgpu compute shaders on Vulkan, Metal or DX12.
 //!
 //! * [`context`] — the process-wide context: adapter and device chosen once, pipelines cached.
+//! * [`conv`] — the convolution-layer kernels (forward, backward-data, backward-weight) as implicit
+//!   GEMMs.
 //! * [`pool`] — the launchers of the pooling kernels (max/min with indices, average, gradients).
 //! * [`launch`] — buffers, uploads, dispatches, readback, wgpu errors mapped onto [`crate::Error`].
 //! * [`correlate`] — the launcher of the 1-D and 2-D correlation kernels (convolution is a
@@ -14,6 +16,7 @@
 //! [`context::Gpu::dispatch`], [`context::Gpu::read_into`].
 
 pub mod context;
+pub mod conv;
 pub mod correlate;
 pub mod launch;
 pub mod pool;

@@ -1,8 +1,91 @@
 //! Entry points of the convolution layers: array shapes and torch's arguments in, checked
-//! [`ConvParams`] out. Every message names the parameter and the value received.
+//! [`ConvParams`] out (every message names the parameter and the value received), and the passes
+//! on the device `device=` picks: the kernels of [`crate::cpu::conv`] or [`crate::gpu::conv`] with
+//! the same geometry. The caller sets the CPU threads (`threads::with_workers`).
 
+use crate::cpu::conv::{self as cpu, ConvElement};
 use crate::error::{value_error, Result};
+use crate::ops::device::{self, on_gpu, Device, Request};
 use crate::params::{ConvAxis, ConvParams};
+
+/// CPU seconds per multiply-add of a layer pass, for `device='auto'` (about 4e-11 s: 2 cores with
+/// AVX-512 run the im2col GEMM at 20-30 GMAC/s on benches/bench_conv_layers.py's shapes).
+const CPU_SECONDS_PER_MAC: f64 = 4e-11;
+
+/// Element types whose layer passes have both kernels: float32 and float64 (on the GPU where the
+/// adapter has `SHADER_F64`).
+#[cfg(feature = "gpu")]
+pub trait LayerElement: ConvElement + crate::gpu::GpuElement {}
+/// Element types whose layer passes have both kernels (this build has no GPU backend).
+#[cfg(not(feature = "gpu"))]
+pub trait LayerElement: ConvElement {}
+impl LayerElement for f32 {}
+impl LayerElement for f64 {}
+
+/// The device for one pass of `p` (each pass has the forward's multiply-adds) moving `samples`.
+pub fn pick<T>(request: Request, p: &ConvParams, samples: usize) -> Device {
+    device::select(request, || device::Work {
+        macs: p.macs() as f64,
+        bytes: (samples * std::mem::size_of::<T>()) as f64,
+        cpu_seconds: p.macs() as f64 * CPU_SECONDS_PER_MAC,
+        f64: std::mem::size_of::<T>() == 8,
+    })
+}
+
+/// `y = conv(x, w) + bias` on `device` (from [`pick`]).
+#[cfg_attr(not(feature = "gpu"), allow(unused_variables))]
+pub fn forward_on<T: LayerElement>(
+    device: Device,
+    x: &[T],
+    w: &[T],
+    bias: Option<&[T]>,
+    p: &ConvParams,
+    y: &mut [T],
+) -> Result<()> {
+    match device {
+        Device::Gpu => on_gpu!(crate::gpu::conv::forward(x, w, bias, p, y)),
+        Device::Cpu => {
+            cpu::forward(x, w, bias, p, y);
+            Ok(())
+        }
+    }
+}
+
+/// The data gradient `dx = conv^T(dy, w)` on `device`.
+#[cfg_attr(not(feature = "gpu"), allow(unused_variables))]
+pub fn backward_data_on<T: LayerElement>(
+    device: Device,
+    dy: &[T],
+    w: &[T],
+    p: &ConvParams,
+    dx: &mut [T],
+) -> Result<()> {
+    match device {
+        Device::Gpu => on_gpu!(crate::gpu::conv::backward_data(dy, w, p, dx)),
+        Device::Cpu => {
+            cpu::backward_data(dy, w, p, dx);
+            Ok(())
+        }
+    }
+}
+
+/// The weight gradient on `device`.
+#[cfg_attr(not(feature = "gpu"), allow(unused_variables))]
+pub fn backward_weight_on<T: LayerElement>(
+    device: Device,
+    dy: &[T],
+    x: &[T],
+    p: &ConvParams,
+    dw: &mut [T],
+) -> Result<()> {
+    match device {
+        Device::Gpu => on_gpu!(crate::gpu::conv::backward_weight(dy, x, p, dw)),
+        Device::Cpu => {
+            cpu::backward_weight(dy, x, p, dw);
+            Ok(())
+        }
+    }
+}
 
 /// Per spatial axis (height, width): stride, padding `(lo, hi)`, dilation.
 pub type Axes2<T> = [T; 2];

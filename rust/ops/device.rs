@@ -78,6 +78,22 @@ pub fn gpu_available() -> Result<()> {
     }
 }
 
+/// `$call` (a [`crate::gpu`] kernel) with the `gpu` feature, else GpuUnavailable ([`check`]
+/// refuses `'gpu'` before any kernel runs in such a build).
+macro_rules! on_gpu {
+    ($call:expr) => {{
+        #[cfg(feature = "gpu")]
+        {
+            $call
+        }
+        #[cfg(not(feature = "gpu"))]
+        {
+            $crate::ops::device::gpu_available()
+        }
+    }};
+}
+pub(crate) use on_gpu;
+
 /// The size of a job, for `'auto'`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Work {

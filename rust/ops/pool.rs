@@ -7,7 +7,7 @@ use crate::cpu::pool::{self, Extreme, Planes};
 use crate::cpu::pool_simd::PairElement;
 use crate::element::Real;
 use crate::error::Result;
-use crate::ops::device::{self, Device, Request};
+use crate::ops::device::{self, on_gpu, Device, Request};
 use crate::params::PoolParams;
 
 /// CPU seconds per window tap, for `device='auto'` (about 2e-10 s: max_pool2d, kernel 2, of a
@@ -23,21 +23,6 @@ pub trait PoolElement: Real + PairElement + crate::gpu::GpuElement {}
 pub trait PoolElement: Real + PairElement {}
 impl PoolElement for f32 {}
 impl PoolElement for f64 {}
-
-/// `$call` (a [`crate::gpu::pool`] kernel) with the `gpu` feature, else GpuUnavailable
-/// ([`device::check`] refuses `'gpu'` before any kernel runs in such a build).
-macro_rules! on_gpu {
-    ($call:expr) => {{
-        #[cfg(feature = "gpu")]
-        {
-            $call
-        }
-        #[cfg(not(feature = "gpu"))]
-        {
-            device::gpu_available()
-        }
-    }};
-}
 
 /// The device for a pooling job reading or writing `samples` in all, over `taps` window taps.
 fn pick<T>(request: Request, taps: usize, samples: usize) -> Device {

@@ -5,7 +5,8 @@
 use crate::cpu::matmul::{self as mm, MatmulShape};
 use crate::cpu::{conv, pad as padk, threads};
 use crate::error::Error;
-use crate::ops::conv::{conv_params, conv_transpose_params, Axes2};
+use crate::ops::conv::{self as opsconv, conv_params, conv_transpose_params, Axes2};
+use crate::ops::device::{self, Request};
 use crate::params::{Boundary, ConvParams};
 use numpy::{
     Element as NpElement, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn,
@@ -21,7 +22,7 @@ type Grads<'py> = (
 );
 
 /// float32 or float64: the element types of the layer kernels.
-trait Float: conv::ConvElement + NpElement {}
+trait Float: opsconv::LayerElement + NpElement {}
 impl Float for f32 {}
 impl Float for f64 {}
 
@@ -138,6 +139,7 @@ fn conv2d_t<'py, T: Float>(
     p: impl FnOnce(&[usize], &[usize]) -> crate::Result<ConvParams>,
     transposed: bool,
     workers: Option<usize>,
+    request: Request,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (xa, wa) = (borrow::<T>(x, "input")?, borrow::<T>(w, "weight")?);
     let ba = bias.map(|b| borrow::<T>(b, "bias")).transpose()?;
@@ -152,6 +154,11 @@ fn conv2d_t<'py, T: Float>(
     }
     let (xs, ws) = (contiguous(&xa, "input")?, contiguous(&wa, "weight")?);
     let bs = ba.as_ref().map(|b| contiguous(b, "bias")).transpose()?;
+    let on = opsconv::pick::<T>(
+        request,
+        &p,
+        xs.len() + ws.len() + shape.iter().product::<usize>(),
+    );
     // SAFETY: forward and backward_data write every element of y.
     let y = unsafe { new_array::<T>(py, &shape) };
     {
@@ -160,17 +167,18 @@ fn conv2d_t<'py, T: Float>(
             .as_slice_mut()
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
         py.detach(|| {
-            threads::with_workers(workers, || {
+            threads::with_workers(workers, || -> crate::Result<()> {
                 if transposed {
-                    conv::backward_data(xs, ws, &p, ys);
+                    opsconv::backward_data_on(on, xs, ws, &p, ys)?;
                     if let Some(b) = bs {
                         conv::add_channel_bias(ys, b, p.in_plane());
                     }
+                    Ok(())
                 } else {
-                    conv::forward(xs, ws, bs, &p, ys);
+                    opsconv::forward_on(on, xs, ws, bs, &p, ys)
                 }
             })
-        });
+        })?;
     }
     Ok(y.into_any())
 }
@@ -185,6 +193,7 @@ fn conv2d_backward_t<'py, T: Float>(
     transposed: bool,
     mask: (bool, bool, bool),
     workers: Option<usize>,
+    request: Request,
 ) -> PyResult<Grads<'py>> {
     let (dya, xa, wa) = (
         borrow::<T>(dy, "grad_output")?,
@@ -203,40 +212,44 @@ fn conv2d_backward_t<'py, T: Float>(
         contiguous(&xa, "input")?,
         contiguous(&wa, "weight")?,
     );
+    let on = opsconv::pick::<T>(request, &p, dys.len() + xs.len() + ws.len());
     let out = outputs::<T>(py, mask, [xa.shape(), wa.shape(), &[bias_ch]]);
     with_slices(&out, |[dx, dw, db]| {
         py.detach(|| {
-            threads::with_workers(workers, || {
+            threads::with_workers(workers, || -> crate::Result<()> {
                 if transposed {
                     // x_t = conv's output: its gradient is the convolution of dy; the weight's
                     // gradient pairs x_t (as conv's dy) with dy (as conv's input).
                     if let Some(dx) = dx {
-                        conv::forward(dys, ws, None, &p, dx);
+                        opsconv::forward_on(on, dys, ws, None, &p, dx)?;
                     }
                     if let Some(dw) = dw {
-                        conv::backward_weight(xs, dys, &p, dw);
+                        opsconv::backward_weight_on(on, xs, dys, &p, dw)?;
                     }
                 } else {
                     if let Some(dx) = dx {
-                        conv::backward_data(dys, ws, &p, dx);
+                        opsconv::backward_data_on(on, dys, ws, &p, dx)?;
                     }
                     if let Some(dw) = dw {
-                        conv::backward_weight(dys, xs, &p, dw);
+                        opsconv::backward_weight_on(on, dys, xs, &p, dw)?;
                     }
                 }
+                // The bias gradient is a sum over the batch and the plane: on the host (the
+                // data is there already).
                 if let Some(db) = db {
                     conv::bias_grad(dys, p.batch, bias_ch, db);
                 }
+                Ok(())
             })
         })
-    })?;
+    })??;
     Ok(into_grads(out))
 }
 
 /// `conv(x, w) + bias` in NCHW: `stride`, `padding` ((top, bottom), (left, right)) of zeros,
 /// `dilation` per axis (height, width).
 #[pyfunction]
-#[pyo3(signature = (x, w, bias, stride, padding, dilation, groups, workers=None))]
+#[pyo3(signature = (x, w, bias, stride, padding, dilation, groups, workers=None, device="cpu"))]
 #[allow(clippy::too_many_arguments)]
 fn conv2d<'py>(
     py: Python<'py>,
@@ -248,14 +261,20 @@ fn conv2d<'py>(
     dilation: Axes2<usize>,
     groups: usize,
     workers: Option<usize>,
+    device: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let p = |xs: &[usize], ws: &[usize]| conv_params(xs, ws, stride, padding, dilation, groups);
-    by_dtype!(py, x, "input", conv2d_t(py, x, w, bias, p, false, workers))
+    by_dtype!(
+        py,
+        x,
+        "input",
+        conv2d_t(py, x, w, bias, p, false, workers, device::check(device)?)
+    )
 }
 
 /// Gradients of [`conv2d`] for `mask` = (input, weight, bias): `None` where not asked for.
 #[pyfunction]
-#[pyo3(signature = (dy, x, w, stride, padding, dilation, groups, mask, workers=None))]
+#[pyo3(signature = (dy, x, w, stride, padding, dilation, groups, mask, workers=None, device="cpu"))]
 #[allow(clippy::too_many_arguments)]
 fn conv2d_backward<'py>(
     py: Python<'py>,
@@ -268,20 +287,31 @@ fn conv2d_backward<'py>(
     groups: usize,
     mask: (bool, bool, bool),
     workers: Option<usize>,
+    device: &str,
 ) -> PyResult<Grads<'py>> {
     let p = |xs: &[usize], ws: &[usize]| conv_params(xs, ws, stride, padding, dilation, groups);
     by_dtype!(
         py,
         x,
         "input",
-        conv2d_backward_t(py, dy, x, w, p, false, mask, workers)
+        conv2d_backward_t(
+            py,
+            dy,
+            x,
+            w,
+            p,
+            false,
+            mask,
+            workers,
+            device::check(device)?
+        )
     )
 }
 
 /// The transposed convolution (torch's conv_transpose2d) in NCHW, weight `(C_in, C_out/groups,
 /// kH, kW)`.
 #[pyfunction]
-#[pyo3(signature = (x, w, bias, stride, padding, output_padding, dilation, groups, workers=None))]
+#[pyo3(signature = (x, w, bias, stride, padding, output_padding, dilation, groups, workers=None, device="cpu"))]
 #[allow(clippy::too_many_arguments)]
 fn conv_transpose2d<'py>(
     py: Python<'py>,
@@ -294,16 +324,22 @@ fn conv_transpose2d<'py>(
     dilation: Axes2<usize>,
     groups: usize,
     workers: Option<usize>,
+    device: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let p = |xs: &[usize], ws: &[usize]| {
         conv_transpose_params(xs, ws, stride, padding, output_padding, dilation, groups)
     };
-    by_dtype!(py, x, "input", conv2d_t(py, x, w, bias, p, true, workers))
+    by_dtype!(
+        py,
+        x,
+        "input",
+        conv2d_t(py, x, w, bias, p, true, workers, device::check(device)?)
+    )
 }
 
 /// Gradients of [`conv_transpose2d`] for `mask` = (input, weight, bias).
 #[pyfunction]
-#[pyo3(signature = (dy, x, w, stride, padding, output_padding, dilation, groups, mask, workers=None))]
+#[pyo3(signature = (dy, x, w, stride, padding, output_padding, dilation, groups, mask, workers=None, device="cpu"))]
 #[allow(clippy::too_many_arguments)]
 fn conv_transpose2d_backward<'py>(
     py: Python<'py>,
@@ -317,6 +353,7 @@ fn conv_transpose2d_backward<'py>(
     groups: usize,
     mask: (bool, bool, bool),
     workers: Option<usize>,
+    device: &str,
 ) -> PyResult<Grads<'py>> {
     let p = |xs: &[usize], ws: &[usize]| {
         conv_transpose_params(xs, ws, stride, padding, output_padding, dilation, groups)
@@ -325,7 +362,7 @@ fn conv_transpose2d_backward<'py>(
         py,
         x,
         "input",
-        conv2d_backward_t(py, dy, x, w, p, true, mask, workers)
+        conv2d_backward_t(py, dy, x, w, p, true, mask, workers, device::check(device)?)
     )
 }
 

@@ -23,6 +23,7 @@ import operator
 import numpy as np
 
 from sigconv import _core
+from sigconv.signal import _device
 
 __all__ = [
     "conv1d",
@@ -129,7 +130,8 @@ def _axes2(t, nd, unit):
 class _ConvArgs:
     """The normalised arguments of a convolution: the (padded) input, weight, and 2-D geometry."""
 
-    def __init__(self, fname, nd, input, weight, stride, padding, dilation, groups, padding_mode):
+    def __init__(self, fname, nd, input, weight, stride, padding, dilation, groups, padding_mode,
+                 device="cpu"):
         x = _float_array("input", input)
         w = _float_array("weight", weight, x.dtype)
         x, self.unbatched = _batched(fname, "input", x, nd)
@@ -194,6 +196,7 @@ class _ConvArgs:
             padding=_axes2(pads, nd, (0, 0)),
             dilation=_axes2(self.dilation, nd, 1),
             groups=self.groups,
+            device=_device(device),
         )
 
     def x4(self):
@@ -239,17 +242,17 @@ def _check_pad_mode(shape, pads, mode):
 # --------------------------------------------------------------------------- convolution
 
 
-def _conv(fname, nd, input, weight, bias, stride, padding, dilation, groups, padding_mode):
-    a = _ConvArgs(fname, nd, input, weight, stride, padding, dilation, groups, padding_mode)
+def _conv(fname, nd, input, weight, bias, stride, padding, dilation, groups, padding_mode, device):
+    a = _ConvArgs(fname, nd, input, weight, stride, padding, dilation, groups, padding_mode, device)
     b = _bias(bias, a.x.dtype, a.w.shape[0])
     y = _core.conv2d(a.x4(), a.w4(), b, **a.core)
     return a.out(y)
 
 
 def _conv_backward(fname, nd, grad_output, input, weight, stride, padding, dilation, groups,
-                   padding_mode, output_mask):
+                   padding_mode, output_mask, device):
     mask = _mask(output_mask)
-    a = _ConvArgs(fname, nd, input, weight, stride, padding, dilation, groups, padding_mode)
+    a = _ConvArgs(fname, nd, input, weight, stride, padding, dilation, groups, padding_mode, device)
     g = _float_array("grad_output", grad_output, a.x.dtype)
     if a.unbatched:
         g = g[None]
@@ -269,7 +272,7 @@ def _conv_backward(fname, nd, grad_output, input, weight, stride, padding, dilat
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
-           padding_mode="zeros"):
+           padding_mode="zeros", *, device="cpu"):
     """1-D convolution (cross-correlation, as torch.nn.functional.conv1d).
 
     ``out[n, o, t] = bias[o] + sum_{c, j} weight[o, c, j] * x[n, g C_g + c, s t + d j - p]``
@@ -306,11 +309,11 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
     array([[[-1., -2., -2., -2., -2.,  4.]]], dtype=float32)
     """
     return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups,
-                 padding_mode)
+                 padding_mode, device=device)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
-           padding_mode="zeros"):
+           padding_mode="zeros", *, device="cpu"):
     """2-D convolution (cross-correlation, as torch.nn.functional.conv2d).
 
     ``out[n, o, i, j] = bias[o] + sum_{c, a, b} weight[o, c, a, b] x[n, g C_g + c, s_h i + d_h a
@@ -347,11 +350,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
            [1., 2., 2., 1.]])
     """
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups,
-                 padding_mode)
+                 padding_mode, device=device)
 
 
 def conv1d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1,
-                    padding_mode="zeros", output_mask=(True, True, True)):
+                    padding_mode="zeros", output_mask=(True, True, True), *, device="cpu"):
     """Gradients of :func:`conv1d`: ``(grad_input, grad_weight, grad_bias)``.
 
     Parameters
@@ -378,11 +381,11 @@ def conv1d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     (array([[[1., 2., 2., 1.]]]), array([[[3., 3.]]]), array([3.]))
     """
     return _conv_backward("conv1d_backward", 1, grad_output, input, weight, stride, padding,
-                          dilation, groups, padding_mode, output_mask)
+                          dilation, groups, padding_mode, output_mask, device=device)
 
 
 def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1,
-                    padding_mode="zeros", output_mask=(True, True, True)):
+                    padding_mode="zeros", output_mask=(True, True, True), *, device="cpu"):
     """Gradients of :func:`conv2d`: ``(grad_input, grad_weight, grad_bias)``.
 
     Parameters are those of :func:`conv2d` plus ``grad_output`` and ``output_mask``, as in
@@ -400,7 +403,7 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
            [1., 2., 1.]]), None, array([4.]))
     """
     return _conv_backward("conv2d_backward", 2, grad_output, input, weight, stride, padding,
-                          dilation, groups, padding_mode, output_mask)
+                          dilation, groups, padding_mode, output_mask, device=device)
 
 
 # --------------------------------------------------------------------------- transposed
@@ -408,7 +411,7 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
 
 class _TransposeArgs:
     def __init__(self, fname, nd, input, weight, stride, padding, output_padding, groups,
-                 dilation):
+                 dilation, device="cpu"):
         x = _float_array("input", input)
         w = _float_array("weight", weight, x.dtype)
         x, self.unbatched = _batched(fname, "input", x, nd)
@@ -445,6 +448,7 @@ class _TransposeArgs:
             output_padding=_axes2(output_padding, nd, 0),
             dilation=_axes2(dilation, nd, 1),
             groups=groups,
+            device=_device(device),
         )
 
     def out(self, y):
@@ -454,18 +458,18 @@ class _TransposeArgs:
 
 
 def _conv_transpose(fname, nd, input, weight, bias, stride, padding, output_padding, groups,
-                    dilation):
+                    dilation, device):
     a = _TransposeArgs(fname, nd, input, weight, stride, padding, output_padding, groups,
-                       dilation)
+                       dilation, device)
     b = _bias(bias, a.x.dtype, a.out_channels)
     return a.out(_core.conv_transpose2d(_to_2d(a.x, nd), _to_2d(a.w, nd), b, **a.core))
 
 
 def _conv_transpose_backward(fname, nd, grad_output, input, weight, stride, padding,
-                             output_padding, groups, dilation, output_mask):
+                             output_padding, groups, dilation, output_mask, device):
     mask = _mask(output_mask)
     a = _TransposeArgs(fname, nd, input, weight, stride, padding, output_padding, groups,
-                       dilation)
+                       dilation, device)
     g = _float_array("grad_output", grad_output, a.x.dtype)
     if a.unbatched:
         g = g[None]
@@ -482,7 +486,7 @@ def _conv_transpose_backward(fname, nd, grad_output, input, weight, stride, padd
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
+                     dilation=1, *, device="cpu"):
     """1-D transposed convolution (torch.nn.functional.conv_transpose1d): the gradient of
     :func:`conv1d` with respect to its input, as a layer.
 
@@ -509,11 +513,11 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     array([[[1., 1., 3., 2., 2.]]])
     """
     return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
-                           output_padding, groups, dilation)
+                           output_padding, groups, dilation, device=device)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
+                     dilation=1, *, device="cpu"):
     """2-D transposed convolution (torch.nn.functional.conv_transpose2d).
 
     Parameters as in :func:`conv_transpose1d`, per axis; ``weight`` is
@@ -529,11 +533,12 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
            [1., 2., 1.]])
     """
     return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
-                           output_padding, groups, dilation)
+                           output_padding, groups, dilation, device=device)
 
 
 def conv_transpose1d_backward(grad_output, input, weight, stride=1, padding=0, output_padding=0,
-                              groups=1, dilation=1, output_mask=(True, True, True)):
+                              groups=1, dilation=1, output_mask=(True, True, True), *,
+                              device="cpu"):
     """Gradients of :func:`conv_transpose1d`: ``(grad_input, grad_weight, grad_bias)``.
 
     Examples
@@ -547,11 +552,12 @@ def conv_transpose1d_backward(grad_output, input, weight, stride=1, padding=0, o
     """
     return _conv_transpose_backward("conv_transpose1d_backward", 1, grad_output, input, weight,
                                     stride, padding, output_padding, groups, dilation,
-                                    output_mask)
+                                    output_mask, device=device)
 
 
 def conv_transpose2d_backward(grad_output, input, weight, stride=1, padding=0, output_padding=0,
-                              groups=1, dilation=1, output_mask=(True, True, True)):
+                              groups=1, dilation=1, output_mask=(True, True, True), *,
+                              device="cpu"):
     """Gradients of :func:`conv_transpose2d`: ``(grad_input, grad_weight, grad_bias)``.
 
     Examples
@@ -566,7 +572,7 @@ def conv_transpose2d_backward(grad_output, input, weight, stride=1, padding=0, o
     """
     return _conv_transpose_backward("conv_transpose2d_backward", 2, grad_output, input, weight,
                                     stride, padding, output_padding, groups, dilation,
-                                    output_mask)
+                                    output_mask, device=device)
 
 
 # --------------------------------------------------------------------------- pad

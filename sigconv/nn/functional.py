@@ -141,7 +141,7 @@ def _conv_padding(padding, kernel, dilation, stride, nd):
     return _ntuple(padding, nd, "padding"), None
 
 
-def _convnd(nd, input, weight, bias, stride, padding, dilation, groups, padding_mode="zeros"):
+def _convnd(nd, input, weight, bias, stride, padding, dilation, groups, padding_mode="zeros", device="cpu"):
     x = _float_input(input, "input", (nd + 1, nd + 2))
     w = _float_input(weight, "weight", (nd + 2,))
     b = _as_t(bias, "bias")
@@ -178,11 +178,12 @@ def _convnd(nd, input, weight, bias, stride, padding, dilation, groups, padding_
     fwd = _conv.conv1d if nd == 1 else _conv.conv2d
     bwd = _conv.conv1d_backward if nd == 1 else _conv.conv2d_backward
     xd, wd = x._data, w._data
-    out = fwd(_c(xd), _c(wd), None if b is None else _c(b._data), stride, pads, dilation, groups, padding_mode)
+    out = fwd(_c(xd), _c(wd), None if b is None else _c(b._data), stride, pads, dilation, groups, padding_mode,
+              device=device)
 
     def backward(g):
         mask = (x.requires_grad, w.requires_grad, b is not None and b.requires_grad)
-        gi, gw, gb = bwd(_c(g), _c(xd), _c(wd), stride, pads, dilation, groups, padding_mode, mask)
+        gi, gw, gb = bwd(_c(g), _c(xd), _c(wd), stride, pads, dilation, groups, padding_mode, mask, device=device)
         return (gi, gw) if b is None else (gi, gw, gb)
 
     parents = (x, w) if b is None else (x, w, b)
@@ -191,12 +192,13 @@ def _convnd(nd, input, weight, bias, stride, padding, dilation, groups, padding_
 
 
 @_tensor_aware
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros", *, device="cpu"):
     """1-D cross-correlation over ``(N, C_in, L)`` input, as ``torch.nn.functional.conv1d``.
 
     ``L_out = floor((L + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1)``;
     ``padding`` may be ``'valid'`` or ``'same'`` (stride 1). ``padding_mode`` (extra, as the layer's
     argument in torch) pads with ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
+    ``device='cpu'|'gpu'|'auto'`` (extra) picks where the forward and the gradients run.
 
     Examples
     --------
@@ -206,15 +208,16 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     >>> F.conv1d(x, np.ones((1, 1, 3), np.float32))
     array([[[3., 6., 9.]]], dtype=float32)
     """
-    return _convnd(1, input, weight, bias, stride, padding, dilation, groups, padding_mode)
+    return _convnd(1, input, weight, bias, stride, padding, dilation, groups, padding_mode, device)
 
 
 @_tensor_aware
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros", *, device="cpu"):
     """2-D cross-correlation over ``(N, C_in, H, W)`` input, as ``torch.nn.functional.conv2d``.
 
     ``H_out = floor((H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0] + 1)``,
-    likewise ``W_out``; ``padding`` may be ``'valid'`` or ``'same'``.
+    likewise ``W_out``; ``padding`` may be ``'valid'`` or ``'same'``; ``device='cpu'|'gpu'|'auto'``
+    (extra) picks where the forward and the gradients run.
 
     Examples
     --------
@@ -227,10 +230,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
            [6., 9., 9., 6.],
            [4., 6., 6., 4.]], dtype=float32)
     """
-    return _convnd(2, input, weight, bias, stride, padding, dilation, groups, padding_mode)
+    return _convnd(2, input, weight, bias, stride, padding, dilation, groups, padding_mode, device)
 
 
-def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
+def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, groups, dilation, device="cpu"):
     x = _float_input(input, "input", (nd + 1, nd + 2))
     w = _float_input(weight, "weight", (nd + 2,))
     b = _as_t(bias, "bias")
@@ -258,11 +261,11 @@ def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, 
     fwd = _conv.conv_transpose1d if nd == 1 else _conv.conv_transpose2d
     bwd = _conv.conv_transpose1d_backward if nd == 1 else _conv.conv_transpose2d_backward
     xd, wd = x._data, w._data
-    out = fwd(_c(xd), _c(wd), None if b is None else _c(b._data), stride, pads, opad, groups, dilation)
+    out = fwd(_c(xd), _c(wd), None if b is None else _c(b._data), stride, pads, opad, groups, dilation, device=device)
 
     def backward(g):
         mask = (x.requires_grad, w.requires_grad, b is not None and b.requires_grad)
-        gi, gw, gb = bwd(_c(g), _c(xd), _c(wd), stride, pads, opad, groups, dilation, mask)
+        gi, gw, gb = bwd(_c(g), _c(xd), _c(wd), stride, pads, opad, groups, dilation, mask, device=device)
         return (gi, gw) if b is None else (gi, gw, gb)
 
     parents = (x, w) if b is None else (x, w, b)
@@ -271,7 +274,7 @@ def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, 
 
 
 @_tensor_aware
-def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1, *, device="cpu"):
     """Transposed 1-D convolution, as ``torch.nn.functional.conv_transpose1d``.
 
     ``weight`` has shape ``(C_in, C_out / groups, K)``;
@@ -284,11 +287,11 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     >>> F.conv_transpose1d(np.ones((1, 1, 2), np.float32), np.ones((1, 1, 2), np.float32), stride=2)
     array([[[1., 1., 1., 1.]]], dtype=float32)
     """
-    return _conv_transposend(1, input, weight, bias, stride, padding, output_padding, groups, dilation)
+    return _conv_transposend(1, input, weight, bias, stride, padding, output_padding, groups, dilation, device)
 
 
 @_tensor_aware
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1, *, device="cpu"):
     """Transposed 2-D convolution, as ``torch.nn.functional.conv_transpose2d``.
 
     ``weight`` has shape ``(C_in, C_out / groups, KH, KW)``;
@@ -301,7 +304,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     >>> F.conv_transpose2d(np.ones((1, 1, 1, 1), np.float32), np.ones((1, 3, 2, 2), np.float32)).shape
     (1, 3, 2, 2)
     """
-    return _conv_transposend(2, input, weight, bias, stride, padding, output_padding, groups, dilation)
+    return _conv_transposend(2, input, weight, bias, stride, padding, output_padding, groups, dilation, device)
 
 
 # ---- padding ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from collections import OrderedDict
 import numpy as np
 
 from sigconv import autograd as _ag
-from sigconv.autograd import Tensor, _check_device
+from sigconv.autograd import Tensor, _compute_device
 from sigconv.nn import functional as F
 from sigconv.nn import _pooling
 
@@ -247,12 +247,22 @@ class Module:
                 p.grad.zero_()
 
     def to(self, device=None, dtype=None):
-        """Move to ``device`` (``'cpu'``; ``'gpu'`` raises :class:`sigconv.GpuUnavailableError`) or
-        convert floating parameters and buffers to ``dtype``."""
+        """Pick where the layers compute (``'cpu'``, ``'gpu'``, ``'auto'``) or convert floating
+        parameters and buffers to ``dtype``.
+
+        With ``'gpu'`` (:class:`sigconv.GpuUnavailableError` where no adapter answers) the
+        convolution, transposed-convolution and pooling layers run their forward and backward
+        kernels on the GPU; ``'auto'`` lets each call choose (the GPU where it pays for the
+        transfers). Parameters, buffers and activations stay in host memory and travel to the
+        device for each kernel: sigconv has no GPU-resident tensors yet, so ``Tensor.to('gpu')``
+        raises.
+        """
         if device is not None and not isinstance(device, str):
             dtype, device = device, None
         if device is not None:
-            _check_device(device)
+            chosen = _compute_device(device)
+            for m in self.modules():
+                m.__dict__["_device"] = chosen
         if dtype is not None:
             dt = np.dtype(dtype)
             for t in list(self.parameters()) + list(self.buffers()):
@@ -269,7 +279,13 @@ class Module:
         return self.to(np.float32)
 
     def cpu(self):
-        return self
+        return self.to("cpu")
+
+    @property
+    def compute_device(self):
+        """Where this module's convolution and pooling kernels run: ``'cpu'`` (the default),
+        ``'gpu'`` or ``'auto'``, as set by :meth:`to`."""
+        return self.__dict__.get("_device", "cpu")
 
     def _all_modules(self, prefix=""):
         # every path to every module, as torch's state_dict walks them (a shared layer appears twice)
@@ -500,7 +516,8 @@ class Conv1d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode, dtype=dtype)
 
     def forward(self, x):
-        return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups, self.padding_mode)
+        return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups, self.padding_mode,
+                        device=self.compute_device)
 
 
 class Conv2d(_ConvNd):
@@ -522,7 +539,8 @@ class Conv2d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode, dtype=dtype)
 
     def forward(self, x):
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups, self.padding_mode)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups, self.padding_mode,
+                        device=self.compute_device)
 
 
 class ConvTranspose1d(_ConvNd):
@@ -547,7 +565,8 @@ class ConvTranspose1d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode, output_padding, dtype=dtype)
 
     def forward(self, x):
-        return F.conv_transpose1d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups, self.dilation)
+        return F.conv_transpose1d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups,
+                                  self.dilation, device=self.compute_device)
 
 
 class ConvTranspose2d(_ConvNd):
@@ -570,7 +589,8 @@ class ConvTranspose2d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode, output_padding, dtype=dtype)
 
     def forward(self, x):
-        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups, self.dilation)
+        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding, self.groups,
+                                  self.dilation, device=self.compute_device)
 
 
 # ---- pooling ---------------------------------------------------------------------------------
@@ -587,7 +607,8 @@ class _PoolNd(Module):
         self.ceil_mode = ceil_mode
 
     def forward(self, x):
-        return type(self)._fn(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, self.return_indices)
+        return type(self)._fn(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, self.return_indices,
+                              device=self.compute_device)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}, ceil_mode={self.ceil_mode}"
@@ -642,7 +663,8 @@ class AvgPool1d(_AvgPoolNd):
     """Average pooling layer over ``(N, C, L)``, as ``torch.nn.AvgPool1d``."""
 
     def forward(self, x):
-        return F.avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+        return F.avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                            device=self.compute_device)
 
 
 class AvgPool2d(_AvgPoolNd):
@@ -653,7 +675,8 @@ class AvgPool2d(_AvgPoolNd):
         self.divisor_override = divisor_override
 
     def forward(self, x):
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad, self.divisor_override)
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                            self.divisor_override, device=self.compute_device)
 
 
 class _MaxUnpoolNd(Module):

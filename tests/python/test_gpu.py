@@ -321,7 +321,11 @@ def test_disabled_gpu_raises_gpu_unavailable_and_auto_runs_on_cpu():
                      lambda: signal.convolve2d(x[None], x[None], device="gpu"),
                      lambda: signal.fftconvolve(x, x, device="gpu"),
                      lambda: signal.fftconvolve(np.zeros(0), np.ones(3), device="gpu"),
-                     lambda: signal.convolve(2.0, 3.0, device="gpu")):
+                     lambda: signal.convolve(2.0, 3.0, device="gpu"),
+                     lambda: sigconv.nn.functional.conv2d(np.ones((1, 1, 3, 3), np.float32),
+                                                          np.ones((1, 1, 2, 2), np.float32),
+                                                          device="gpu"),
+                     lambda: sigconv.nn.Conv2d(1, 1, 3).to("gpu")):
             try:
                 call()
             except sigconv.GpuUnavailableError as e:
@@ -414,3 +418,141 @@ def test_pooling_device_errors():
         idx = np.full((1, 1, 2, 2), 99)
         with pytest.raises(ValueError, match="indices"):
             P.max_pool2d_backward(np.ones((1, 1, 2, 2), np.float32), idx, x.shape, device="gpu")
+
+
+# Convolution layers: forward, backward-data and backward-weight on the GPU against the CPU's
+# im2col GEMM, to rounding: the error is bounded relative to the same sums over absolute values.
+# (shape of x, weight shape, stride, padding, dilation, groups)
+CONV_CASES = [
+    ((2, 3, 11, 13), (4, 3, 3, 3), 1, 1, 1, 1),
+    ((3, 4, 17, 9), (6, 2, 3, 2), (2, 1), (1, 0), 1, 2),
+    ((1, 6, 20, 20), (6, 1, 5, 5), 2, 2, 2, 6),
+    ((2, 8, 7, 7), (70, 8, 1, 1), 1, 0, 1, 1),
+    ((5, 2, 9, 30), (3, 2, 4, 7), 3, (2, 3), (1, 2), 1),
+    ((1, 1, 1, 1), (1, 1, 1, 1), 1, 0, 1, 1),
+]
+CONV_RTOL = {np.dtype(np.float32): 2e-6, np.dtype(np.float64): 1e-14}
+
+
+def assert_conv_close(gpu, cpu, bound):
+    """|gpu - cpu| within rtol of `bound` (the same computation on |x| and |w|) at every sample."""
+    assert gpu.dtype == cpu.dtype and gpu.shape == cpu.shape
+    rtol = CONV_RTOL[cpu.dtype]
+    err = np.abs(gpu - cpu)
+    assert np.all(err <= rtol * (np.abs(bound) + 1e-30)), float(np.max(err / (bound + 1e-30)))
+
+
+def conv_case(case, dtype, seed):
+    from sigconv.nn import _conv as C
+
+    shape, wshape, stride, padding, dilation, groups = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape).astype(dtype)
+    w = rng.standard_normal(wshape).astype(dtype)
+    b = rng.standard_normal(wshape[0]).astype(dtype)
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    y = C.conv2d(x, w, b, **kw)
+    dy = rng.standard_normal(y.shape).astype(dtype)
+    return C, x, w, b, dy, kw
+
+
+@needs_gpu
+@pytest.mark.parametrize("dtype", ["float32", pytest.param("float64", marks=needs_f64)])
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_conv_layer_passes_match_cpu(case, dtype):
+    C, x, w, b, dy, kw = conv_case(case, dtype, seed=len(str(case)))
+    x0, w0, dy0 = x.copy(), w.copy(), dy.copy()
+    ax, aw, ady = np.abs(x), np.abs(w), np.abs(dy)
+    assert_conv_close(C.conv2d(x, w, b, **kw, device="gpu"), C.conv2d(x, w, b, **kw),
+                      C.conv2d(ax, aw, np.abs(b), **kw))
+    gpu = C.conv2d_backward(dy, x, w, **kw, device="gpu")
+    cpu = C.conv2d_backward(dy, x, w, **kw)
+    bound = C.conv2d_backward(ady, ax, aw, **kw)
+    for g, c, s in zip(gpu, cpu, bound):
+        assert_conv_close(g, c, s)
+    for a, a0 in ((x, x0), (w, w0), (dy, dy0)):
+        np.testing.assert_array_equal(a, a0)
+
+
+@needs_gpu
+def test_conv1d_transposed_and_masked_passes_on_gpu():
+    from sigconv.nn import _conv as C
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 4, 50)).astype(np.float32)
+    w = rng.standard_normal((6, 2, 5)).astype(np.float32)
+    kw = dict(stride=2, padding=3, dilation=2, groups=2)
+    ax, aw = np.abs(x), np.abs(w)
+    assert_conv_close(C.conv1d(x, w, **kw, device="gpu"), C.conv1d(x, w, **kw), C.conv1d(ax, aw, **kw))
+    dy = rng.standard_normal(C.conv1d(x, w, **kw).shape).astype(np.float32)
+    gx, gw, gb = C.conv1d_backward(dy, x, w, **kw, output_mask=(True, False, True), device="gpu")
+    assert gw is None
+    cx, _, cb = C.conv1d_backward(dy, x, w, **kw)
+    bx, _, bb = C.conv1d_backward(np.abs(dy), ax, aw, **kw)
+    assert_conv_close(gx, cx, bx)
+    assert_conv_close(gb, cb, bb)
+    # transposed: weight (C_in, C_out / groups, k)
+    wt = rng.standard_normal((4, 3, 3)).astype(np.float32)
+    tk = dict(stride=2, padding=1, output_padding=1, groups=2)
+    assert_conv_close(C.conv_transpose1d(x, wt, **tk, device="gpu"), C.conv_transpose1d(x, wt, **tk),
+                      C.conv_transpose1d(ax, np.abs(wt), **tk))
+    dyt = rng.standard_normal(C.conv_transpose1d(x, wt, **tk).shape).astype(np.float32)
+    for g, c, s in zip(C.conv_transpose1d_backward(dyt, x, wt, **tk, device="gpu"),
+                       C.conv_transpose1d_backward(dyt, x, wt, **tk),
+                       C.conv_transpose1d_backward(np.abs(dyt), ax, np.abs(wt), **tk)):
+        assert_conv_close(g, c, s)
+
+
+@needs_gpu
+def test_conv_batches_larger_than_a_binding_run_in_chunks(small_bindings):
+    # 4 KiB bindings: 5 samples (outputs of 4 x 8 x 8 float32, 1 KiB each) run 4 and then 1
+    C, x, w, b, dy, kw = conv_case(((5, 3, 8, 8), (4, 3, 3, 3), 1, 1, 1, 1), "float32", seed=3)
+    ax, aw = np.abs(x), np.abs(w)
+    assert_conv_close(C.conv2d(x, w, b, **kw, device="gpu"), C.conv2d(x, w, b, **kw),
+                      C.conv2d(ax, aw, np.abs(b), **kw))
+    for g, c, s in zip(C.conv2d_backward(dy, x, w, **kw, device="gpu"), C.conv2d_backward(dy, x, w, **kw),
+                       C.conv2d_backward(np.abs(dy), ax, aw, **kw)):
+        assert_conv_close(g, c, s)
+    with pytest.raises(ValueError, match="device='cpu'"):
+        C.conv2d(np.ones((1, 3, 32, 32), np.float32), w, device="gpu")
+
+
+def _train(model, device, steps=6):
+    import copy
+
+    from sigconv import nn, optim
+
+    model = copy.deepcopy(model).to(device)
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((16, 1, 12, 12)).astype(np.float32)
+    y = rng.integers(0, 3, 16)
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(sigconv.tensor(x)), sigconv.tensor(y))
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return np.array(losses), model
+
+
+@needs_gpu
+def test_training_on_gpu_matches_cpu():
+    from sigconv import nn
+
+    sigconv.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(4, 6, 3, groups=2), nn.ReLU(), nn.AvgPool2d(2),
+        nn.Flatten(), nn.Linear(6 * 2 * 2, 3),
+    )
+    cpu_losses, cpu_model = _train(model, "cpu")
+    gpu_losses, gpu_model = _train(model, "gpu")
+    assert gpu_model.compute_device == "gpu" and gpu_model[0].compute_device == "gpu"
+    assert cpu_losses[-1] < cpu_losses[0]
+    np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-4)
+    for (name, pc), (_, pg) in zip(cpu_model.named_parameters(), gpu_model.named_parameters()):
+        np.testing.assert_allclose(pg.numpy(), pc.numpy(), rtol=1e-3, atol=1e-5, err_msg=name)
+    with pytest.raises(sigconv.GpuUnavailableError, match="host memory"):
+        sigconv.tensor(np.ones(3, np.float32)).to("gpu")

@@ -1,9 +1,10 @@
 //! The launchers of the pooling kernels (`shaders/pool_*.wgsl`): max and min pooling with indices,
 //! average pooling, and their gradients, with the geometry and results of [`crate::cpu::pool`].
 //!
-//! Each array must fit one buffer binding (128 MiB on lavapipe by default); larger ones raise
-//! ValueError naming device='cpu' (pooling has no tiled GPU path yet). Indices travel as i32 (an
-//! input plane holds fewer than 2^31 samples) and are widened to torch's int64 on the host.
+//! Planes are independent, so a batch larger than one buffer binding (128 MiB on lavapipe by
+//! default) runs in chunks of whole planes, each within the limit; only a single plane larger than
+//! a binding raises ValueError naming device='cpu'. Indices travel as i32 (an input plane holds
+//! fewer than 2^31 samples) and are widened to torch's int64 on the host.
 
 use crate::cpu::pool::{self, Extreme, Planes};
 use crate::error::{value_error, Error, Result};
@@ -119,18 +120,30 @@ fn launch<T: GpuElement>(
     Ok(outs)
 }
 
-/// The GPU for `T`, with every array of `lens` elements of `T` fitting one binding.
-fn gpu_fitting<T: GpuElement>(lens: &[usize]) -> Result<&'static Gpu> {
+/// The GPU for `T`, and the planes each launch takes: as many as keep every array (of
+/// `per_plane` elements of `T` per plane) within one binding.
+fn gpu_and_planes<T: GpuElement>(
+    count: usize,
+    per_plane: &[usize],
+) -> Result<(&'static Gpu, usize)> {
     let gpu = gpu_for::<T>()?;
     let cap = gpu.max_binding_bytes() as usize / std::mem::size_of::<T>();
-    if let Some(&n) = lens.iter().find(|&&n| n > cap) {
+    let largest = per_plane.iter().copied().max().unwrap_or(0).max(1);
+    if largest > cap {
         return value_error!(
-            "an array of {n} samples is larger than one GPU buffer binding ({} bytes); pooling \
-             has no tiled GPU path yet: use device='cpu'",
+            "one pooling plane of {largest} samples is larger than one GPU buffer binding ({} \
+             bytes); use device='cpu'",
             gpu.max_binding_bytes()
         );
     }
-    Ok(gpu)
+    Ok((gpu, (cap / largest).clamp(1, count.max(1))))
+}
+
+/// The plane ranges `p0..p1` of `count` planes, `per` at a time.
+fn chunks(count: usize, per: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..count)
+        .step_by(per)
+        .map(move |p0| (p0, count.min(p0 + per)))
 }
 
 /// Max or min pooling with indices on the GPU, as [`crate::cpu::pool::extreme_pool_indices`].
@@ -146,22 +159,30 @@ pub fn extreme_pool_indices<T: GpuElement + num_traits::Float>(
     if out.is_empty() {
         return Ok(());
     }
-    let gpu = gpu_fitting::<T>(&[x.len(), out.len()])?;
-    let u = PoolUniform::new(planes, p, shape, kind == Extreme::Max)?;
-    let xbuf = gpu.upload("input", x, 0)?;
+    let (n_in, n_out) = (planes.plane_len(), shape.0 * shape.1);
+    let (gpu, per) = gpu_and_planes::<T>(planes.count, &[n_in, n_out])?;
     let inf = gpu.upload("infinities", &[T::neg_infinity(), T::infinity()], 0)?;
     let size = std::mem::size_of::<T>();
-    let outs = launch::<T>(
-        gpu,
-        EXTREME,
-        u,
-        out.len(),
-        &[&xbuf, &inf],
-        &[("output", out.len(), size), ("indices", out.len(), 4)],
-    )?;
-    gpu.read_into(&outs[0], out)?;
     let mut narrow = vec![0i32; out.len()];
-    gpu.read_into(&outs[1], &mut narrow)?;
+    for (p0, p1) in chunks(planes.count, per) {
+        let part = Planes {
+            count: p1 - p0,
+            ..planes
+        };
+        let u = PoolUniform::new(part, p, shape, kind == Extreme::Max)?;
+        let xbuf = gpu.upload("input", &x[p0 * n_in..p1 * n_in], 0)?;
+        let len = part.count * n_out;
+        let outs = launch::<T>(
+            gpu,
+            EXTREME,
+            u,
+            len,
+            &[&xbuf, &inf],
+            &[("output", len, size), ("indices", len, 4)],
+        )?;
+        gpu.read_into(&outs[0], &mut out[p0 * n_out..p1 * n_out])?;
+        gpu.read_into(&outs[1], &mut narrow[p0 * n_out..p1 * n_out])?;
+    }
     for (i, n) in indices.iter_mut().zip(narrow) {
         *i = n as i64;
     }
@@ -187,29 +208,34 @@ pub fn extreme_pool_backward<T: GpuElement>(
     if grad_input.is_empty() {
         return Ok(());
     }
-    let gpu = gpu_fitting::<T>(&[grad_output.len(), grad_input.len()])?;
+    let n_in = input.plane_len();
+    let (gpu, per) = gpu_and_planes::<T>(input.count, &[n_in, out_plane_len])?;
     let narrow: Vec<i32> = indices.iter().map(|&i| i as i32).collect();
-    // The plane geometry is all this kernel reads: outputs as one row of out_plane_len.
-    let u = PoolUniform {
-        count: small(input.count, "planes")? as u32,
-        h: small(input.h, "input height")?,
-        w: small(input.w, "input width")?,
-        oh: 1,
-        ow: small(out_plane_len, "output plane")?,
-        ..Zeroable::zeroed()
-    };
-    let gbuf = gpu.upload("grad_output", grad_output, 0)?;
-    let ibuf = gpu.upload("indices", &narrow, 0)?;
     let size = std::mem::size_of::<T>();
-    let outs = launch::<T>(
-        gpu,
-        EXTREME_BACKWARD,
-        u,
-        input.count,
-        &[&gbuf, &ibuf],
-        &[("grad_input", grad_input.len(), size)],
-    )?;
-    gpu.read_into(&outs[0], grad_input)
+    for (p0, p1) in chunks(input.count, per) {
+        // The plane geometry is all this kernel reads: outputs as one row of out_plane_len.
+        let u = PoolUniform {
+            count: small(p1 - p0, "planes")? as u32,
+            h: small(input.h, "input height")?,
+            w: small(input.w, "input width")?,
+            oh: 1,
+            ow: small(out_plane_len, "output plane")?,
+            ..Zeroable::zeroed()
+        };
+        let (o0, o1) = (p0 * out_plane_len, p1 * out_plane_len);
+        let gbuf = gpu.upload("grad_output", &grad_output[o0..o1], 0)?;
+        let ibuf = gpu.upload("indices", &narrow[o0..o1], 0)?;
+        let outs = launch::<T>(
+            gpu,
+            EXTREME_BACKWARD,
+            u,
+            p1 - p0,
+            &[&gbuf, &ibuf],
+            &[("grad_input", (p1 - p0) * n_in, size)],
+        )?;
+        gpu.read_into(&outs[0], &mut grad_input[p0 * n_in..p1 * n_in])?;
+    }
+    Ok(())
 }
 
 /// Average pooling on the GPU, as [`crate::cpu::pool::avg_pool`].
@@ -225,19 +251,21 @@ pub fn avg_pool<T: GpuElement>(
     if out.is_empty() {
         return Ok(());
     }
-    let gpu = gpu_fitting::<T>(&[x.len(), out.len()])?;
-    let u = PoolUniform::new(planes, p, shape, count_include_pad)?.with_divisor(divisor)?;
-    let xbuf = gpu.upload("input", x, 0)?;
+    let (n_in, n_out) = (planes.plane_len(), shape.0 * shape.1);
+    let (gpu, per) = gpu_and_planes::<T>(planes.count, &[n_in, n_out])?;
     let size = std::mem::size_of::<T>();
-    let outs = launch::<T>(
-        gpu,
-        AVG,
-        u,
-        out.len(),
-        &[&xbuf],
-        &[("output", out.len(), size)],
-    )?;
-    gpu.read_into(&outs[0], out)
+    for (p0, p1) in chunks(planes.count, per) {
+        let part = Planes {
+            count: p1 - p0,
+            ..planes
+        };
+        let u = PoolUniform::new(part, p, shape, count_include_pad)?.with_divisor(divisor)?;
+        let xbuf = gpu.upload("input", &x[p0 * n_in..p1 * n_in], 0)?;
+        let len = part.count * n_out;
+        let outs = launch::<T>(gpu, AVG, u, len, &[&xbuf], &[("output", len, size)])?;
+        gpu.read_into(&outs[0], &mut out[p0 * n_out..p1 * n_out])?;
+    }
+    Ok(())
 }
 
 /// The gradient of average pooling on the GPU, as [`crate::cpu::pool::avg_pool_backward`].
@@ -253,17 +281,26 @@ pub fn avg_pool_backward<T: GpuElement>(
     if grad_input.is_empty() {
         return Ok(());
     }
-    let gpu = gpu_fitting::<T>(&[grad_output.len(), grad_input.len()])?;
-    let u = PoolUniform::new(input, p, shape, count_include_pad)?.with_divisor(divisor)?;
-    let gbuf = gpu.upload("grad_output", grad_output, 0)?;
+    let (n_in, n_out) = (input.plane_len(), shape.0 * shape.1);
+    let (gpu, per) = gpu_and_planes::<T>(input.count, &[n_in, n_out])?;
     let size = std::mem::size_of::<T>();
-    let outs = launch::<T>(
-        gpu,
-        AVG_BACKWARD,
-        u,
-        grad_input.len(),
-        &[&gbuf],
-        &[("grad_input", grad_input.len(), size)],
-    )?;
-    gpu.read_into(&outs[0], grad_input)
+    for (p0, p1) in chunks(input.count, per) {
+        let part = Planes {
+            count: p1 - p0,
+            ..input
+        };
+        let u = PoolUniform::new(part, p, shape, count_include_pad)?.with_divisor(divisor)?;
+        let gbuf = gpu.upload("grad_output", &grad_output[p0 * n_out..p1 * n_out], 0)?;
+        let len = part.count * n_in;
+        let outs = launch::<T>(
+            gpu,
+            AVG_BACKWARD,
+            u,
+            len,
+            &[&gbuf],
+            &[("grad_input", len, size)],
+        )?;
+        gpu.read_into(&outs[0], &mut grad_input[p0 * n_in..p1 * n_in])?;
+    }
+    Ok(())
 }

@@ -408,6 +408,28 @@ def test_pooling_1d_and_functional_ops_on_gpu():
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)
 
 
+@needs_gpu
+def test_pooling_batches_larger_than_a_binding_run_in_chunks_of_planes(small_bindings):
+    from sigconv.nn import _pooling as P
+
+    # 4 KiB bindings: 12 planes of 20 x 20 float32 (1600 bytes each) run 2 at a time
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((3, 4, 20, 20)).astype(np.float32)
+    y_cpu, i_cpu = P.max_pool2d(x, 3, 2, 1, 1, False, True)
+    y_gpu, i_gpu = P.max_pool2d(x, 3, 2, 1, 1, False, True, device="gpu")
+    np.testing.assert_array_equal(y_gpu, y_cpu)
+    np.testing.assert_array_equal(i_gpu, i_cpu)
+    g = rng.standard_normal(y_cpu.shape).astype(np.float32)
+    np.testing.assert_array_equal(P.max_pool2d_backward(g, i_cpu, x.shape, device="gpu"),
+                                  P.max_pool2d_backward(g, i_cpu, x.shape))
+    np.testing.assert_allclose(P.avg_pool2d(x, 3, 2, 1, device="gpu"), P.avg_pool2d(x, 3, 2, 1),
+                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(P.avg_pool2d_backward(g, x.shape, 3, 2, 1, device="gpu"),
+                               P.avg_pool2d_backward(g, x.shape, 3, 2, 1), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="device='cpu'"):
+        P.max_pool2d(np.ones((1, 1, 40, 40), np.float32), 2, device="gpu")
+
+
 def test_pooling_device_errors():
     from sigconv.nn import _pooling as P
 

@@ -1,0 +1,212 @@
+//! The GPU convolution-layer kernels (forward, backward-data, backward-weight) against the plain
+//! reference loops, over many seeded geometries (stride, asymmetric padding, dilation, groups,
+//! 1-D as unit height), float32 and float64, whole batches and batches cut into chunks. Skipped,
+//! with a notice, where no adapter answers (on CI, scripts/setup.sh installs Mesa's lavapipe).
+#![cfg(feature = "gpu")]
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use sigconv::cpu::conv_reference as reference;
+use sigconv::gpu::{self, conv};
+use sigconv::ops::conv::conv_params;
+use sigconv::params::ConvParams;
+use sigconv::Error;
+use std::sync::Mutex;
+
+/// The binding cap is process-wide: tests that depend on it hold this lock.
+static CAP: Mutex<()> = Mutex::new(());
+
+fn gpu_or_skip(test: &str) -> bool {
+    match gpu::get() {
+        Ok(_) => true,
+        Err(e) => {
+            println!("skipping {test}: no GPU adapter ({e})");
+            false
+        }
+    }
+}
+
+fn random(rng: &mut SmallRng, n: usize) -> Vec<f64> {
+    (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
+}
+
+/// |got - want| <= tol * (the reference computed on |inputs|), elementwise.
+fn assert_close(got: &[f64], want: &[f64], bound: &[f64], tol: f64, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    for (i, ((g, w), b)) in got.iter().zip(want).zip(bound).enumerate() {
+        assert!(
+            (g - w).abs() <= tol * (b + 1e-30),
+            "{what}: element {i}: {g} vs {w} (bound {b})"
+        );
+    }
+}
+
+fn abs(v: &[f64]) -> Vec<f64> {
+    v.iter().map(|x| x.abs()).collect()
+}
+
+/// The three passes of `p` on the GPU in `T`, against the reference in float64.
+fn check<T: gpu::GpuElement + From<f32> + Into<f64>>(
+    p: &ConvParams,
+    rng: &mut SmallRng,
+    tol: f64,
+    what: &str,
+) {
+    let cast = |v: &[f64]| -> Vec<T> { v.iter().map(|&x| T::from(x as f32)).collect() };
+    let back = |v: &[T]| -> Vec<f64> { v.iter().map(|&x| x.into()).collect() };
+    let nx: usize = p.input_shape().iter().product();
+    let nw: usize = p.weight_shape().iter().product();
+    let ny: usize = p.output_shape().iter().product();
+    // values exactly representable in T, so the reference sees the same inputs
+    let round = |v: Vec<f64>| back(&cast(&v));
+    let (x, w, b, dy) = (
+        round(random(rng, nx)),
+        round(random(rng, nw)),
+        round(random(rng, p.out_channels)),
+        round(random(rng, ny)),
+    );
+    let (ax, aw, ab, ady) = (abs(&x), abs(&w), abs(&b), abs(&dy));
+    let mut y = vec![T::from(9.0); ny];
+    conv::forward(&cast(&x), &cast(&w), Some(&cast(&b)), p, &mut y).unwrap();
+    assert_close(
+        &back(&y),
+        &reference::forward(&x, &w, Some(&b), p),
+        &reference::forward(&ax, &aw, Some(&ab), p),
+        tol,
+        &format!("{what}: forward"),
+    );
+    let mut dx = vec![T::from(9.0); nx];
+    conv::backward_data(&cast(&dy), &cast(&w), p, &mut dx).unwrap();
+    assert_close(
+        &back(&dx),
+        &reference::backward_data(&dy, &w, p),
+        &reference::backward_data(&ady, &aw, p),
+        tol,
+        &format!("{what}: backward_data"),
+    );
+    let mut dw = vec![T::from(9.0); nw];
+    conv::backward_weight(&cast(&dy), &cast(&x), p, &mut dw).unwrap();
+    assert_close(
+        &back(&dw),
+        &reference::backward_weight(&dy, &x, p),
+        &reference::backward_weight(&ady, &ax, p),
+        tol,
+        &format!("{what}: backward_weight"),
+    );
+}
+
+/// A random geometry (None when the dilated kernel does not fit the padded input).
+fn geometry(rng: &mut SmallRng) -> Option<ConvParams> {
+    let groups = [1, 1, 2, 3][rng.random_range(0..4)];
+    let cin = groups * rng.random_range(1..4);
+    let cout = groups * rng.random_range(1..4);
+    let batch = rng.random_range(1..4);
+    let one_d = rng.random_bool(0.3);
+    let dims = |rng: &mut SmallRng| {
+        let k = rng.random_range(1..5);
+        let s = rng.random_range(1..4);
+        let d = rng.random_range(1..3);
+        let p = (rng.random_range(0..3), rng.random_range(0..3));
+        (rng.random_range(1..13), k, s, p, d)
+    };
+    let (h, kh, sh, ph, dh) = if one_d {
+        (1, 1, 1, (0, 0), 1)
+    } else {
+        dims(rng)
+    };
+    let (w, kw, sw, pw, dw) = dims(rng);
+    conv_params(
+        &[batch, cin, h, w],
+        &[cout, cin / groups, kh, kw],
+        [sh, sw],
+        [ph, pw],
+        [dh, dw],
+        groups,
+    )
+    .ok()
+}
+
+#[test]
+fn gpu_conv_passes_match_reference_on_seeded_geometries() {
+    if !gpu_or_skip("gpu_conv_passes_match_reference_on_seeded_geometries") {
+        return;
+    }
+    let mut rng = SmallRng::seed_from_u64(17);
+    let mut cases = 0;
+    while cases < 60 {
+        if let Some(p) = geometry(&mut rng) {
+            check::<f32>(&p, &mut rng, 2e-6, &format!("f32 case {cases} {p:?}"));
+            cases += 1;
+        }
+    }
+}
+
+#[test]
+fn gpu_conv_float64_where_the_adapter_has_f64() {
+    if !gpu_or_skip("gpu_conv_float64_where_the_adapter_has_f64") {
+        return;
+    }
+    let mut rng = SmallRng::seed_from_u64(23);
+    let p = conv_params(
+        &[2, 4, 9, 9],
+        &[6, 2, 3, 3],
+        [2, 1],
+        [(1, 2), (0, 1)],
+        [1, 2],
+        2,
+    )
+    .unwrap();
+    if gpu::get().unwrap().summary.f64 {
+        check::<f64>(&p, &mut rng, 1e-14, "f64");
+    } else {
+        let mut y = vec![0.0f64; p.output_shape().iter().product()];
+        let nx: usize = p.input_shape().iter().product();
+        let nw: usize = p.weight_shape().iter().product();
+        let e = conv::forward(&vec![0.0; nx], &vec![0.0; nw], None, &p, &mut y).unwrap_err();
+        assert!(matches!(e, Error::Type(m) if m.contains("float32")));
+    }
+}
+
+#[test]
+fn gpu_conv_wide_layers_and_batches_cut_into_chunks() {
+    if !gpu_or_skip("gpu_conv_wide_layers_and_batches_cut_into_chunks") {
+        return;
+    }
+    let _cap = CAP.lock().unwrap_or_else(|p| p.into_inner());
+    let mut rng = SmallRng::seed_from_u64(5);
+    // more output channels and positions than one 64 x 64 block, depth beyond one 16-deep step
+    let wide = conv_params(
+        &[3, 20, 15, 15],
+        &[70, 20, 3, 3],
+        [1, 1],
+        [(1, 1); 2],
+        [1, 1],
+        1,
+    );
+    check::<f32>(&wide.unwrap(), &mut rng, 2e-6, "wide");
+    // 8 KiB bindings: 7 samples of (6, 10, 10) float32 run 3, 3 and 1 at a time
+    gpu::set_binding_cap(Some(8192));
+    let p = conv_params(
+        &[7, 6, 10, 10],
+        &[6, 3, 3, 3],
+        [1, 1],
+        [(1, 1); 2],
+        [1, 1],
+        2,
+    )
+    .unwrap();
+    check::<f32>(&p, &mut rng, 2e-6, "chunked");
+    let big = conv_params(
+        &[1, 30, 10, 10],
+        &[1, 30, 1, 1],
+        [1, 1],
+        [(0, 0); 2],
+        [1, 1],
+        1,
+    );
+    let big = big.unwrap();
+    let mut y = vec![0.0f32; 100];
+    let e = conv::forward(&vec![0.0; 3000], &vec![0.0; 30], None, &big, &mut y).unwrap_err();
+    gpu::set_binding_cap(None);
+    assert!(matches!(e, Error::Value(m) if m.contains("device='cpu'")));
+}

@@ -3,7 +3,8 @@
 Each function takes the same arguments as its namesake in ``scipy.ndimage`` and returns the same
 shape and dtype, so that ``from sigconv import ndimage`` can replace ``from scipy import ndimage``.
 Two keyword-only extras are added: ``workers`` (threads; None = all cores, 1 = the calling thread)
-and ``device`` (``'cpu'``, ``'auto'``; ``'gpu'`` raises :class:`sigconv.GpuUnavailableError`).
+and ``device`` (``'cpu'``, ``'gpu'``, ``'auto'``; ``'gpu'`` raises :class:`sigconv.GpuUnavailableError`
+where no adapter answers).
 
 How each filter runs in the Rust core (:mod:`sigconv._core`):
 
@@ -18,6 +19,11 @@ How each filter runs in the Rust core (:mod:`sigconv._core`):
 dtypes: float32 is computed in float32, everything else in float64 for the linear filters (the
 result cast to the output dtype as scipy does: integers truncate toward zero); min, max and median
 compare in the input's own type (integers exactly, through int64).
+
+On the GPU (``device='gpu'``, float32, and float64 where the adapter offers it): the linear
+filters as one 1-D correlation per axis; minimum and maximum as one exact pass per axis; the median
+(and any rank) over at most two axes with a footprint of at most 64 samples, sorted per output
+(equal to the CPU's values). ``'auto'`` keeps minimum, maximum and median on the CPU.
 
 NaN: the linear filters spread a NaN over every output whose window holds it (float64 box
 filters run on running sums, as scipy's do, which carry a NaN on along the rest of its line). For minimum,
@@ -960,14 +966,17 @@ def _rank(arr, fp, axes, origins, rank, mode, cval, output, workers, device):
     fshape = list(full_fp.shape)
     big = [d for d in range(ndim) if fshape[d] > 1]
     trailing = list(range(ndim - len(big), ndim))
-    if (full_fp.all() and 1 <= len(big) <= 2 and big != trailing and rank == fp.size // 2
-            and all(fshape[d] in _NETWORK_SIZES for d in big)):
-        # The SIMD networks filter the last two axes: bring the filtered axes there.
+    network = (full_fp.all() and rank == fp.size // 2
+               and all(fshape[d] in _NETWORK_SIZES for d in big))
+    if 1 <= len(big) <= 2 and big != trailing and (network or device == "gpu"):
+        # The SIMD networks and the GPU kernel filter the last two axes: bring the filtered axes
+        # there.
         perm = [d for d in range(ndim) if d not in big] + big
         inv = np.argsort(perm)
         work = np.ascontiguousarray(work.transpose(perm))
-        res = _core.rank_filter(work, [True] * full_fp.size, [fshape[d] for d in perm], rank,
-                                [start[d] for d in perm], mode, c, workers, device)
+        res = _core.rank_filter(work, full_fp.transpose(perm).ravel().tolist(),
+                                [fshape[d] for d in perm], rank, [start[d] for d in perm], mode, c,
+                                workers, device)
         res = res.transpose(inv)
     else:
         res = _core.rank_filter(work, full_fp.ravel().tolist(), fshape, rank, start, mode, c,

@@ -69,7 +69,7 @@ struct Params {
     pad: [u32; 2],
 }
 
-fn boundary_code<T>(b: &Boundary<T>) -> i32 {
+pub(crate) fn boundary_code<T>(b: &Boundary<T>) -> i32 {
     match b {
         Boundary::Fill(_) => 0,
         Boundary::Wrap => 1,

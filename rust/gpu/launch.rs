@@ -155,6 +155,16 @@ impl Gpu {
         )
     }
 
+    /// The grid for `n` invocations in workgroups of `group` along x: `[groups_x, rows, 1]`, with
+    /// the workgroups laid out row by row (flat index `(x + y * groups_x) * group + local`) so
+    /// that large jobs fit the adapter's limit per dimension.
+    pub fn flat_grid(&self, n: usize, group: usize) -> [u32; 3] {
+        let groups = n.div_ceil(group).max(1);
+        let max = self.limits.max_compute_workgroups_per_dimension as usize;
+        let gx = groups.min(max);
+        [gx as u32, groups.div_ceil(gx) as u32, 1]
+    }
+
     /// Binds `buffers` at bindings 0, 1, ... of group 0 and dispatches `groups` workgroups.
     pub fn dispatch(
         &self,

@@ -4,6 +4,7 @@
 //! * [`conv`] — the convolution-layer kernels (forward, backward-data, backward-weight) as implicit
 //!   GEMMs.
 //! * [`pool`] — the launchers of the pooling kernels (max/min with indices, average, gradients).
+//! * [`rank`] — minimum/maximum along an axis and rank filters (the median) over 2-D planes.
 //! * [`launch`] — buffers, uploads, dispatches, readback, wgpu errors mapped onto [`crate::Error`].
 //! * [`correlate`] — the launcher of the 1-D and 2-D correlation kernels (convolution is a
 //!   correlation with the kernel flipped), with tiling for inputs larger than a buffer binding.
@@ -20,6 +21,7 @@ pub mod conv;
 pub mod correlate;
 pub mod launch;
 pub mod pool;
+pub mod rank;
 
 pub use context::{available, get, AdapterSummary, Gpu, Shader};
 pub use correlate::{correlate_into, GpuElement};

@@ -99,10 +99,8 @@ fn launch<T: GpuElement>(
     inputs: &[&wgpu::Buffer],
     outputs: &[(&str, usize, usize)],
 ) -> Result<Vec<wgpu::Buffer>> {
-    let groups = n.div_ceil(GROUP).max(1);
-    let max = gpu.limits.max_compute_workgroups_per_dimension as usize;
-    let gx = groups.min(max);
-    u.groups_x = gx as u32;
+    let grid = gpu.flat_grid(n, GROUP);
+    u.groups_x = grid[0];
     let pipeline = gpu.pipeline(shader, "main", T::WGSL, &[])?;
     let ubuf = gpu.uniform(&u)?;
     let outs = outputs
@@ -112,11 +110,7 @@ fn launch<T: GpuElement>(
     let mut bound: Vec<&wgpu::Buffer> = vec![&ubuf];
     bound.extend(inputs);
     bound.extend(outs.iter());
-    gpu.dispatch(
-        &pipeline,
-        &bound,
-        [gx as u32, groups.div_ceil(gx) as u32, 1],
-    )?;
+    gpu.dispatch(&pipeline, &bound, grid)?;
     Ok(outs)
 }
 

@@ -280,6 +280,50 @@ pub trait DeviceElement: Copy {
         out_shape: &[usize],
         boundary: Boundary<Self>,
     ) -> Result<()>;
+    /// [`crate::gpu::rank::extreme_pass`] for this type.
+    fn gpu_extreme_pass(
+        x: &[Self],
+        dims: (usize, usize, usize),
+        k: usize,
+        start: isize,
+        boundary: Boundary<Self>,
+        max: bool,
+        out: &mut [Self],
+    ) -> Result<()>;
+    /// [`crate::gpu::rank::rank_filter_2d`] for this type.
+    fn gpu_rank_2d(
+        x: &[Self],
+        planes: (usize, usize, usize),
+        taps: &[(usize, usize)],
+        rank: usize,
+        start: (isize, isize),
+        boundary: Boundary<Self>,
+        out: &mut [Self],
+    ) -> Result<()>;
+}
+
+/// The TypeError of `device='gpu'` for element types no GPU kernel computes.
+fn no_gpu_kernel_for_int64() -> Result<()> {
+    Err(crate::error::Error::Type(
+        "device='gpu' computes in float32 (and float64 where the adapter offers it); got int64: \
+         pass float32 arrays, or use device='cpu'"
+            .into(),
+    ))
+}
+
+/// `$call` with the `gpu` feature; else GpuUnavailable (after naming `$args` as used).
+macro_rules! gpu_call {
+    ($call:expr, $($args:expr),*) => {{
+        #[cfg(feature = "gpu")]
+        {
+            $call
+        }
+        #[cfg(not(feature = "gpu"))]
+        {
+            let _ = ($($args),*);
+            device::gpu_available()
+        }
+    }};
 }
 
 macro_rules! device_float {
@@ -294,15 +338,55 @@ macro_rules! device_float {
                 out_shape: &[usize],
                 boundary: Boundary<Self>,
             ) -> Result<()> {
-                #[cfg(feature = "gpu")]
-                {
-                    crate::gpu::correlate_into(x, w, start, out, out_shape, boundary, None)
-                }
-                #[cfg(not(feature = "gpu"))]
-                {
-                    let _ = (x, w, start, out, out_shape, boundary);
-                    device::gpu_available()
-                }
+                gpu_call!(
+                    crate::gpu::correlate_into(x, w, start, out, out_shape, boundary, None),
+                    x,
+                    w,
+                    start,
+                    out,
+                    out_shape,
+                    boundary
+                )
+            }
+            fn gpu_extreme_pass(
+                x: &[Self],
+                dims: (usize, usize, usize),
+                k: usize,
+                start: isize,
+                boundary: Boundary<Self>,
+                max: bool,
+                out: &mut [Self],
+            ) -> Result<()> {
+                gpu_call!(
+                    crate::gpu::rank::extreme_pass(x, dims, k, start, boundary, max, out),
+                    x,
+                    dims,
+                    k,
+                    start,
+                    boundary,
+                    max,
+                    out
+                )
+            }
+            fn gpu_rank_2d(
+                x: &[Self],
+                planes: (usize, usize, usize),
+                taps: &[(usize, usize)],
+                rank: usize,
+                start: (isize, isize),
+                boundary: Boundary<Self>,
+                out: &mut [Self],
+            ) -> Result<()> {
+                gpu_call!(
+                    crate::gpu::rank::rank_filter_2d(x, planes, taps, rank, start, boundary, out),
+                    x,
+                    planes,
+                    taps,
+                    rank,
+                    start,
+                    boundary,
+                    out
+                )
             }
         }
     };
@@ -320,11 +404,29 @@ impl DeviceElement for i64 {
         _: &[usize],
         _: Boundary<Self>,
     ) -> Result<()> {
-        Err(crate::error::Error::Type(
-            "device='gpu' computes in float32 (and float64 where the adapter offers it); \
-             got int64: pass float32 arrays, or use device='cpu'"
-                .into(),
-        ))
+        no_gpu_kernel_for_int64()
+    }
+    fn gpu_extreme_pass(
+        _: &[Self],
+        _: (usize, usize, usize),
+        _: usize,
+        _: isize,
+        _: Boundary<Self>,
+        _: bool,
+        _: &mut [Self],
+    ) -> Result<()> {
+        no_gpu_kernel_for_int64()
+    }
+    fn gpu_rank_2d(
+        _: &[Self],
+        _: (usize, usize, usize),
+        _: &[(usize, usize)],
+        _: usize,
+        _: (isize, isize),
+        _: Boundary<Self>,
+        _: &mut [Self],
+    ) -> Result<()> {
+        no_gpu_kernel_for_int64()
     }
 }
 

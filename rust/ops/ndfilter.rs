@@ -199,10 +199,11 @@ pub fn filter_passes<T: NdElement>(
 
 /// [`filter_passes`] on the device `request` picks, with `workers` threads on the CPU.
 ///
-/// The GPU runs correlation and mean passes, each as a 1-D correlation along its axis
-/// ([`DeviceElement::gpu_correlate`], every boundary), one pass after the other with the
-/// intermediate result brought back to the host between passes. Min and max passes have no GPU
-/// kernel: `'gpu'` raises GpuUnavailable for them, `'auto'` keeps them on the CPU.
+/// The GPU runs every pass along its axis, one after the other with the intermediate result
+/// brought back to the host between passes: correlation and mean passes as a 1-D correlation
+/// ([`DeviceElement::gpu_correlate`], every boundary), minimum and maximum passes with
+/// [`DeviceElement::gpu_extreme_pass`] (exact). `'auto'` keeps minimum and maximum passes on the
+/// CPU (their GPU cost is not modelled).
 pub fn filter_passes_on<T: NdElement + DeviceElement + num_traits::NumCast>(
     request: Request,
     x: &[T],
@@ -215,13 +216,6 @@ pub fn filter_passes_on<T: NdElement + DeviceElement + num_traits::NumCast>(
         .iter()
         .all(|p| matches!(p.op, PassOp::Correlate(_) | PassOp::Mean(_)));
     let device = match request {
-        Request::Gpu if !linear => {
-            return Err(Error::GpuUnavailable(
-                "device='gpu' was requested, but the minimum and maximum filters have no GPU \
-                 kernel yet; use device='cpu' or device='auto'"
-                    .into(),
-            ))
-        }
         Request::Auto if !linear || !T::ON_GPU => Device::Cpu,
         _ => device::select(request, || {
             let size = std::mem::size_of::<T>();
@@ -247,7 +241,8 @@ pub fn filter_passes_on<T: NdElement + DeviceElement + num_traits::NumCast>(
     }
 }
 
-/// The linear `passes` on the GPU, one 1-D correlation along each pass's axis.
+/// `passes` on the GPU: each linear one a 1-D correlation along its axis, each min/max one an
+/// extreme pass.
 fn gpu_passes<T: NdElement + DeviceElement + num_traits::NumCast>(
     x: &[T],
     shape: &[usize],
@@ -269,7 +264,16 @@ fn gpu_passes<T: NdElement + DeviceElement + num_traits::NumCast>(
                 let v = <T as num_traits::NumCast>::from(1.0 / *k as f64).unwrap_or_default();
                 vec![v; *k]
             }
-            PassOp::Min(_) | PassOp::Max(_) => unreachable!("only linear passes reach the GPU"),
+            PassOp::Min(k) | PassOp::Max(k) => {
+                let dims = separable::split_axis(shape, p.axis);
+                let max = matches!(p.op, PassOp::Max(_));
+                T::gpu_extreme_pass(src, dims, *k, p.start, p.boundary, max, out)?;
+                if i + 1 < passes.len() {
+                    prev.clear();
+                    prev.extend_from_slice(out);
+                }
+                continue;
+            }
         };
         let (outer, n, inner) = separable::split_axis(shape, p.axis);
         let k = weights.len();
@@ -294,6 +298,77 @@ fn gpu_passes<T: NdElement + DeviceElement + num_traits::NumCast>(
         }
     }
     Ok(())
+}
+
+/// [`rank_filter`] on the device `request` picks, with `workers` threads on the CPU. The GPU
+/// ([`DeviceElement::gpu_rank_2d`]) filters the last two axes (the last one for 1-D input) with a
+/// footprint of at most [`crate::gpu::rank::MAX_TAPS`] samples, of length 1 and origin 0 along the
+/// other axes; `'auto'` keeps the CPU (the GPU's cost is not modelled).
+#[allow(clippy::too_many_arguments)]
+pub fn rank_filter_on<T: NdElement + DeviceElement>(
+    request: Request,
+    x: &[T],
+    shape: &[usize],
+    footprint: &[bool],
+    fshape: &[usize],
+    rank: usize,
+    start: &[isize],
+    boundary: Boundary<T>,
+    out: &mut [T],
+    workers: Option<usize>,
+) -> Result<()> {
+    if request != Request::Gpu {
+        return threads::with_workers(workers, || {
+            rank_filter(x, shape, footprint, fshape, rank, start, boundary, out)
+        });
+    }
+    check_shape(x, shape, out)?;
+    let nd = shape.len();
+    if nd == 0 {
+        return value_error!(
+            "device='gpu' runs rank filters of 1-D and larger arrays; got a 0-D one"
+        );
+    }
+    if fshape.len() != nd
+        || start.len() != nd
+        || footprint.len() != fshape.iter().product::<usize>()
+    {
+        // the CPU kernel's checks and messages
+        return rank_filter(x, shape, footprint, fshape, rank, start, boundary, out);
+    }
+    let lead = nd.saturating_sub(2);
+    if (0..lead).any(|d| fshape[d] != 1 || start[d] != 0) {
+        return value_error!(
+            "device='gpu' runs rank filters over the last two axes; got a footprint of shape \
+             {fshape:?} (use device='cpu')"
+        );
+    }
+    let (h, w, kh, kw, st) = if nd == 1 {
+        (1, shape[0], 1, fshape[0], (0, start[0]))
+    } else {
+        let (a, b) = (nd - 2, nd - 1);
+        (
+            shape[a],
+            shape[b],
+            fshape[a],
+            fshape[b],
+            (start[a], start[b]),
+        )
+    };
+    let taps: Vec<(usize, usize)> = (0..kh)
+        .flat_map(|a| (0..kw).map(move |b| (a, b)))
+        .filter(|&(a, b)| footprint[a * kw + b])
+        .collect();
+    if taps.is_empty() {
+        return value_error!(
+            "footprint must select at least one sample; got an all-false footprint"
+        );
+    }
+    if x.is_empty() {
+        return Ok(());
+    }
+    let planes = x.len() / (h * w);
+    T::gpu_rank_2d(x, (planes, h, w), &taps, rank, st, boundary, out)
 }
 
 /// Rank `rank` of the samples under `footprint` (shape `fshape`) at every position.

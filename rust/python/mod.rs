@@ -280,7 +280,7 @@ fn rank_filter<'py>(
     workers: Option<usize>,
     device: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    device::resolve(device)?;
+    let request = device::check(device)?;
     nd_dispatch!(py, x, "rank_filter", true, |T| {
         let xa: PyReadonlyArrayDyn<T> = x.extract()?;
         let boundary = Boundary::parse(mode, cval as T)?;
@@ -294,11 +294,9 @@ fn rank_filter<'py>(
             let buf = out_rw.as_slice_mut().expect("new arrays are contiguous");
             let xs = src.as_slice().expect("standard layout");
             py.detach(|| {
-                threads::with_workers(workers, || {
-                    crate::ops::ndfilter::rank_filter(
-                        xs, &shape, &footprint, &fshape, rank, &start, boundary, buf,
-                    )
-                })
+                crate::ops::ndfilter::rank_filter_on(
+                    request, xs, &shape, &footprint, &fshape, rank, &start, boundary, buf, workers,
+                )
             })?;
         }
         Ok(out.into_any())

@@ -175,16 +175,58 @@ def test_separable_filters_match_cpu(mode, dtype):
             assert err <= tol * scale, (name, shape, kw, err)
 
 
+ORDER_MODES = ["reflect", "constant", "nearest", "mirror", "wrap"]
+
+
 @needs_gpu
-def test_min_max_and_median_filters_have_no_gpu_kernel_yet():
+@pytest.mark.parametrize("dtype", ["float32", pytest.param("float64", marks=needs_f64)])
+@pytest.mark.parametrize("mode", ORDER_MODES)
+def test_min_max_and_median_filters_equal_cpu(mode, dtype):
+    # comparisons round nothing: the GPU's values are the CPU's exactly
     from sigconv import ndimage
 
-    x = np.ones((8, 8), np.float32)
-    for name in ["maximum_filter", "minimum_filter1d", "median_filter"]:
-        with pytest.raises(sigconv.GpuUnavailableError, match="device='cpu'"):
-            getattr(ndimage, name)(x, 3, device="gpu")
-    # 'auto' keeps them on the CPU
-    np.testing.assert_array_equal(ndimage.maximum_filter(x, 3, device="auto"), x)
+    rng = np.random.default_rng(ORDER_MODES.index(mode))
+    cases = [((17, 23), 3, 0), ((9, 40), (2, 5), (0, -1)), ((3, 12, 11), (1, 4, 3), (0, 1, -1)), ((50,), 7, 2)]
+    for shape, size, origin in cases:
+        x = rng.standard_normal(shape).astype(dtype)
+        x0 = x.copy()
+        for name in ["minimum_filter", "maximum_filter", "median_filter"]:
+            f = getattr(ndimage, name)
+            kw = dict(size=size, mode=mode, cval=0.5, origin=origin)
+            np.testing.assert_array_equal(f(x, **kw, device="gpu"), f(x, **kw), err_msg=f"{name} {shape}")
+        np.testing.assert_array_equal(
+            ndimage.maximum_filter1d(x, 4, axis=0, mode=mode, device="gpu"),
+            ndimage.maximum_filter1d(x, 4, axis=0, mode=mode))
+        np.testing.assert_array_equal(x, x0)
+
+
+@needs_gpu
+def test_rank_filters_with_footprints_nan_and_the_limits_on_gpu():
+    from sigconv import ndimage
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((6, 21, 19)).astype(np.float32)
+    fp = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 1]], bool)
+    for f in (ndimage.median_filter, ndimage.minimum_filter):
+        np.testing.assert_array_equal(f(x, footprint=fp[None], device="gpu"), f(x, footprint=fp[None]))
+    # the filtered axes need not be the last ones: sigconv brings them there
+    np.testing.assert_array_equal(ndimage.median_filter(x, size=(3, 1, 5), device="gpu"),
+                                  ndimage.median_filter(x, size=(3, 1, 5)))
+    # NaN: a window holding one gives NaN, as on the CPU
+    xn = x.copy()
+    xn[2, 5, 7] = np.nan
+    for f in (ndimage.median_filter, ndimage.maximum_filter):
+        np.testing.assert_array_equal(f(xn, size=(1, 3, 3), device="gpu"), f(xn, size=(1, 3, 3)))
+    np.testing.assert_array_equal(ndimage.median_filter(x, size=(1, 3, 3), mode="constant", cval=np.nan, device="gpu"),
+                                  ndimage.median_filter(x, size=(1, 3, 3), mode="constant", cval=np.nan))
+    # 2-D footprints of at most 64 samples on the GPU; 'auto' keeps the CPU
+    for size in [(1, 9, 9), 3]:
+        with pytest.raises(ValueError, match="device='cpu'"):
+            ndimage.median_filter(x, size=size, device="gpu")
+    np.testing.assert_array_equal(ndimage.median_filter(x, size=9, device="auto"),
+                                  ndimage.median_filter(x, size=9))
+    with pytest.raises(TypeError, match="float32"):
+        ndimage.median_filter(np.arange(20).reshape(4, 5), size=3, device="gpu")
 
 
 @needs_gpu

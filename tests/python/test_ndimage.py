@@ -295,20 +295,21 @@ def test_device_and_workers():
 
     x = np.arange(12.0).reshape(3, 4)
     np.testing.assert_array_equal(sn.median_filter(x, 3, device="auto"), nd.median_filter(x, 3))
-    # Filters without a GPU kernel yet refuse device='gpu' rather than run on the CPU.
-    for name, args in [("median_filter", (3,)), ("maximum_filter1d", (3,))]:
-        with pytest.raises(sigconv.GpuUnavailableError):
-            getattr(sn, name)(x, *args, device="gpu")
-    # correlate and the linear separable filters have one (the GPU correlation kernel): they
-    # compute there when an adapter answers (tests/python/test_gpu.py compares them in detail).
+    # Every filter here has a GPU kernel: they compute there when an adapter answers
+    # (tests/python/test_gpu.py compares them in detail), and raise GpuUnavailableError otherwise
+    # rather than run on the CPU.
     if any(d["device"] == "gpu" for d in sigconv.devices()):
         np.testing.assert_allclose(sn.correlate(x, np.ones((2, 2)), device="gpu"),
                                    nd.correlate(x, np.ones((2, 2))), rtol=1e-6)
         np.testing.assert_allclose(sn.gaussian_filter(x, 1, device="gpu"),
                                    nd.gaussian_filter(x, 1), rtol=1e-6)
+        np.testing.assert_array_equal(sn.median_filter(x, 3, device="gpu"), nd.median_filter(x, 3))
+        np.testing.assert_array_equal(sn.maximum_filter1d(x, 3, device="gpu"),
+                                      nd.maximum_filter1d(x, 3))
     else:
         for call in (lambda: sn.correlate(x, np.ones((2, 2)), device="gpu"),
-                     lambda: sn.gaussian_filter(x, 1, device="gpu")):
+                     lambda: sn.gaussian_filter(x, 1, device="gpu"),
+                     lambda: sn.median_filter(x, 3, device="gpu")):
             with pytest.raises(sigconv.GpuUnavailableError):
                 call()
     with pytest.raises(ValueError, match="workers"):

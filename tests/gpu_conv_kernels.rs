@@ -184,6 +184,16 @@ fn gpu_conv_wide_layers_and_batches_cut_into_chunks() {
         1,
     );
     check::<f32>(&wide.unwrap(), &mut rng, 2e-6, "wide");
+    // a deep backward-weight sum (4 x 32 x 32 positions): split-k over 4 workgroup columns
+    let deep = conv_params(
+        &[4, 3, 32, 32],
+        &[5, 3, 3, 3],
+        [1, 1],
+        [(1, 1); 2],
+        [1, 1],
+        1,
+    );
+    check::<f32>(&deep.unwrap(), &mut rng, 2e-6, "split-k");
     // 8 KiB bindings: 7 samples of (6, 10, 10) float32 run 3, 3 and 1 at a time
     gpu::set_binding_cap(Some(8192));
     let p = conv_params(
@@ -206,7 +216,7 @@ fn gpu_conv_wide_layers_and_batches_cut_into_chunks() {
     );
     let big = big.unwrap();
     let mut y = vec![0.0f32; 100];
-    let e = conv::forward(&vec![0.0; 3000], &vec![0.0; 30], None, &big, &mut y).unwrap_err();
+    let e = conv::forward(&vec![0.0; 3000], &[0.0; 30], None, &big, &mut y).unwrap_err();
     gpu::set_binding_cap(None);
     assert!(matches!(e, Error::Value(m) if m.contains("device='cpu'")));
 }

@@ -5,7 +5,10 @@
 //! Each kernel is an implicit GEMM (`shaders/conv_gemm.wgsl`): the im2col matrix is never built, its
 //! entries are read from the input where the GEMM needs them. A batch whose input or output is
 //! larger than one buffer binding (128 MiB on lavapipe by default) runs in chunks of samples, each
-//! within the limit; backward-weight adds each chunk's sum to the gradient on the device.
+//! within the limit; backward-weight adds each chunk's sum to the gradient on the device. A
+//! backward-weight GEMM has few output blocks (weights) and a deep sum (batch x positions), so its
+//! depth is split over more workgroups (split-k) whose partial sums `shaders/conv_reduce.wgsl` adds
+//! in a fixed order: the result does not depend on scheduling.
 
 use crate::error::{value_error, Error, Result};
 use crate::gpu::context::{Gpu, Shader};
@@ -29,9 +32,27 @@ macro_rules! conv_shader {
 const FORWARD: Shader = conv_shader!("conv_forward", "conv_input_tap");
 const BACKWARD_DATA: Shader = conv_shader!("conv_backward_data");
 const BACKWARD_WEIGHT: Shader = conv_shader!("conv_backward_weight", "conv_input_tap");
+const REDUCE: Shader = Shader {
+    name: "conv_reduce",
+    source: include_str!("shaders/conv_reduce.wgsl"),
+};
 
 /// The block of C each workgroup computes (the shader's BM x BN).
 const BLOCK: usize = 64;
+
+/// Split-k (backward-weight): workgroups to aim for, and the least depth one split sums.
+const SPLIT_TARGET_GROUPS: usize = 512;
+const SPLIT_MIN_DEPTH: usize = 1024;
+
+/// `conv_reduce.wgsl`'s `Params`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+struct ReduceUniform {
+    len: u32,
+    splits: u32,
+    flag: u32,
+    groups_x: u32,
+}
 
 /// The shaders' `Params` (`shaders/conv_gemm.wgsl`).
 #[repr(C)]
@@ -58,7 +79,9 @@ struct Uniform {
     d_h: i32,
     d_w: i32,
     flag: u32,
-    pad: [u32; 3],
+    k_chunk: u32,
+    splits: u32,
+    pad: u32,
 }
 
 fn int<I: TryFrom<usize>>(v: usize, what: &str) -> Result<I> {
@@ -90,7 +113,9 @@ impl Uniform {
             d_h: int(p.h.dilation, "dilation")?,
             d_w: int(p.w.dilation, "dilation")?,
             flag: flag as u32,
-            pad: [0; 3],
+            k_chunk: int(k, "GEMM depth")?,
+            splits: 1,
+            pad: 0,
         })
     }
 }
@@ -107,7 +132,7 @@ fn run<T: GpuElement>(
     let col_blocks = (u.n as usize).div_ceil(BLOCK);
     let gx = col_blocks.clamp(1, max);
     u.groups_x = gx as u32;
-    let z = groups * (u.m as usize).div_ceil(BLOCK);
+    let z = groups * (u.m as usize).div_ceil(BLOCK) * u.splits as usize;
     if z > max || col_blocks.div_ceil(gx) > max {
         return value_error!(
             "a convolution of {groups} groups with a GEMM of {} x {} is too large for one GPU \
@@ -251,14 +276,44 @@ pub fn backward_weight<T: GpuElement>(
     let (x_n, y_n) = (p.in_channels * p.in_plane(), p.out_channels * p.out_plane());
     let (gpu, per) = gpu_and_chunk::<T>(p, &[x_n, y_n], dw.len())?;
     let wbuf = gpu.output::<T>("grad_weight", dw.len())?;
+    let reduce = gpu.pipeline(REDUCE, "main", T::WGSL, &[])?;
     for b0 in (0..p.batch).step_by(per) {
         let b1 = p.batch.min(b0 + per);
         let c = chunk(p, b0, b1);
-        let gemm = (c.cout_g(), c.patch(), c.batch * c.out_plane());
-        let u = Uniform::new(&c, gemm, b0 > 0)?;
+        let (m, n, k) = (c.cout_g(), c.patch(), c.batch * c.out_plane());
+        let mut u = Uniform::new(&c, (m, n, k), false)?;
+        let splits = split_k(gpu, (m, n, k), p.groups, dw.len(), std::mem::size_of::<T>());
+        u.k_chunk = int(k.div_ceil(splits), "GEMM depth")?;
+        u.splits = int(splits, "splits")?;
         let gbuf = gpu.upload("grad_output", &dy[b0 * y_n..b1 * y_n], 0)?;
         let xbuf = gpu.upload("input", &x[b0 * x_n..b1 * x_n], 0)?;
-        run::<T>(gpu, BACKWARD_WEIGHT, u, p.groups, &[&gbuf, &xbuf, &wbuf])?;
+        let parts = gpu.output::<T>("partial sums", splits * dw.len())?;
+        run::<T>(gpu, BACKWARD_WEIGHT, u, p.groups, &[&gbuf, &xbuf, &parts])?;
+        let grid = gpu.flat_grid(dw.len(), 256);
+        let r = ReduceUniform {
+            len: int(dw.len(), "weights")?,
+            splits: u.splits,
+            flag: (b0 > 0) as u32,
+            groups_x: grid[0],
+        };
+        gpu.dispatch(&reduce, &[&gpu.uniform(&r)?, &parts, &wbuf], grid)?;
     }
     gpu.read_into(&wbuf, dw)
+}
+
+/// The splits of backward-weight's depth `k`: enough for about [`SPLIT_TARGET_GROUPS`] workgroups
+/// when the GEMM (`m x n` per group) has few blocks, each split summing at least
+/// [`SPLIT_MIN_DEPTH`], with the partial sums (`len` weights per split) within one binding.
+fn split_k(
+    gpu: &Gpu,
+    (m, n, k): (usize, usize, usize),
+    groups: usize,
+    len: usize,
+    size: usize,
+) -> usize {
+    let blocks = groups * m.div_ceil(BLOCK) * n.div_ceil(BLOCK);
+    let by_groups = SPLIT_TARGET_GROUPS.div_ceil(blocks.max(1));
+    let by_depth = (k / SPLIT_MIN_DEPTH).max(1);
+    let by_memory = (gpu.max_binding_bytes() as usize / (len * size).max(1)).max(1);
+    by_groups.min(by_depth).min(by_memory).max(1)
 }

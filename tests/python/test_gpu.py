@@ -494,6 +494,8 @@ CONV_CASES = [
     ((2, 8, 7, 7), (70, 8, 1, 1), 1, 0, 1, 1),
     ((5, 2, 9, 30), (3, 2, 4, 7), 3, (2, 3), (1, 2), 1),
     ((1, 1, 1, 1), (1, 1, 1, 1), 1, 0, 1, 1),
+    # backward-weight sums 4 x 40 x 40 positions: split-k
+    ((4, 2, 40, 40), (3, 2, 3, 3), 1, 1, 1, 1),
 ]
 CONV_RTOL = {np.dtype(np.float32): 2e-6, np.dtype(np.float64): 1e-14}
 

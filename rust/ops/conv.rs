@@ -8,9 +8,10 @@ use crate::error::{value_error, Result};
 use crate::ops::device::{self, on_gpu, Device, Request};
 use crate::params::{ConvAxis, ConvParams};
 
-/// CPU seconds per multiply-add of a layer pass, for `device='auto'` (about 4e-11 s: 2 cores with
-/// AVX-512 run the im2col GEMM at 20-30 GMAC/s on benches/bench_conv_layers.py's shapes).
-const CPU_SECONDS_PER_MAC: f64 = 4e-11;
+/// CPU seconds per multiply-add of a layer pass, for `device='auto'` (about 3e-11 s: 2 AVX2 cores
+/// ran the VGG block's 64->64 3x3 passes, batch 64 of 8x8, at 33-47 GMAC/s in
+/// benches/bench_gpu_train.py).
+const CPU_SECONDS_PER_MAC: f64 = 3e-11;
 
 /// Element types whose layer passes have both kernels: float32 and float64 (on the GPU where the
 /// adapter has `SHADER_F64`).

@@ -3,8 +3,11 @@ semantics (``torch.nn.functional``), and their gradients.
 
 Every function takes numpy arrays of one floating dtype (float32 is computed as float32, float64 as
 float64) and returns new arrays; the loops run in Rust (``sigconv._core``): im2col tiles times a
-packed GEMM, threaded over the batch. Layouts are torch's: ``(N, C, L)`` for 1-D, ``(N, C, H, W)``
-for 2-D, and the unbatched ``(C, L)`` / ``(C, H, W)``. The ``*_backward`` functions return
+packed GEMM, threaded over the batch; with ``device='gpu'`` (keyword-only, every function but
+``pad`` and the linear ones) the implicit-GEMM WGSL kernels of ``rust/gpu/conv.rs`` compute the
+passes instead (``'auto'``: the GPU where it is expected to pay for the transfers). Layouts are
+torch's: ``(N, C, L)`` for 1-D, ``(N, C, H, W)`` for 2-D, and the unbatched ``(C, L)`` /
+``(C, H, W)``. The ``*_backward`` functions return
 ``(grad_input, grad_weight, grad_bias)`` with ``None`` for the entries ``output_mask`` leaves out;
 :mod:`sigconv.nn` layers call them from their autograd nodes.
 
@@ -294,6 +297,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
         Channel groups; ``C_in`` and ``C_out`` must be divisible by it.
     padding_mode : {'zeros', 'reflect', 'replicate', 'circular'}
         How the padding samples are taken (torch.nn.Conv1d's ``padding_mode``).
+    device : {'cpu', 'gpu', 'auto'}, keyword-only
+        Where the convolution runs (``'gpu'`` raises GpuUnavailableError where no adapter answers).
 
     Returns
     -------

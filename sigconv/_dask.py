@@ -236,15 +236,19 @@ def _stitched(block_fn, arrays, axis, depth, wrap, dtype):
             return out
         if not out.flags.writeable or np.may_share_memory(out, cores[0]):
             out = out.copy()
+
+        def repaired(pieces):
+            """The middle `depth` samples of `block_fn` over each array's strip (its pieces
+            joined along `axis`): the samples a strip of ``3 * depth`` repairs."""
+            strips = [np.concatenate(p, axis=axis) for p in pieces]
+            return _take(block_fn(*strips), axis, depth, 2 * depth)
+
         if top:
-            strip = [np.concatenate([b, _take(c, axis, 0, 2 * depth)], axis=axis)
-                     for b, c in zip(before, cores)]
-            _take(out, axis, 0, depth)[...] = _take(block_fn(*strip), axis, depth, 2 * depth)
+            _take(out, axis, 0, depth)[...] = repaired(
+                [(b, _take(c, axis, 0, 2 * depth)) for b, c in zip(before, cores)])
         if bottom:
-            strip = [np.concatenate([_take(c, axis, size - 2 * depth, size), a], axis=axis)
-                     for c, a in zip(cores, after)]
-            _take(out, axis, size - depth, size)[...] = _take(block_fn(*strip), axis, depth,
-                                                              2 * depth)
+            _take(out, axis, size - depth, size)[...] = repaired(
+                [(_take(c, axis, size - 2 * depth, size), a) for c, a in zip(cores, after)])
         return out
 
     return da.map_blocks(run, *arrays, *befores, *afters, chunks=x.chunks, dtype=dtype,

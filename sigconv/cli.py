@@ -207,12 +207,24 @@ def _library(fn, *args):
         raise CliError(str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__) from None
 
 
-def _per_channel(fn, arr, channel_axis):
-    """``fn(channel, index)`` on each channel along ``channel_axis`` (or ``fn(arr, None)``)."""
-    if channel_axis is None:
-        return fn(arr, None)
-    parts = [fn(np.ascontiguousarray(np.take(arr, c, axis=channel_axis)), c) for c in range(arr.shape[channel_axis])]
-    return np.stack(parts, axis=channel_axis)
+def _per_part(fn, arr, axes):
+    """``fn(part, take)`` on each part of ``arr`` cut along ``axes`` (an image stack's frames, a
+    colour image's or a ``.wav``'s channels), the results stacked back; ``take(m)`` cuts the same
+    part out of an array shaped like ``arr``. With no axes, ``fn(arr, identity)``."""
+    if not axes:
+        return fn(arr, lambda m: m)
+    ax, rest = axes[0], [a - (a > axes[0]) for a in axes[1:]]
+    parts = []
+    for i in range(arr.shape[ax]):
+        def inner(part, take, i=i):
+            return fn(part, lambda m: take(np.take(m, i, axis=ax)))
+        parts.append(_per_part(inner, np.ascontiguousarray(np.take(arr, i, axis=ax)), rest))
+    return np.stack(parts, axis=ax)
+
+
+def _parts(data):
+    """The axes a file's data is filtered apart along: frames, then channels."""
+    return [ax for ax in (data.frame_axis, data.channel_axis) if ax is not None]
 
 
 def _same_file(a, b) -> bool:
@@ -242,7 +254,7 @@ def _save_output(a, data, result):
         dtype = np.dtype(np.uint8)
     out = io.cast(result, dtype)
     rate = a.rate if a.rate is not None else data.rate
-    io.write(a.output, out, rate=rate)
+    io.write(a.output, out, rate=rate, frames=data.frame_axis is not None)
     return out
 
 
@@ -269,7 +281,7 @@ def cmd_filter(a) -> int:
     data = _load_input(a)
     x = _working(data.array)
     t0 = time.perf_counter()
-    y = _library(lambda: _per_channel(lambda ch, _: fn(ch, a), x, data.channel_axis))
+    y = _library(lambda: _per_part(lambda part, _: fn(part, a), x, _parts(data)))
     secs = time.perf_counter() - t0
     out = _save_output(a, data, y)
     print(f"{a.output}: {name} ({_describe(a, names)}) of {a.input}, {out.dtype} {out.shape}, {secs * 1e3:.1f} ms")
@@ -290,13 +302,14 @@ def _lost_mask(a, data):
                            "with --mask FILE or --lost-value V")
         return None
     m = io.read(a.mask).array
-    if m.shape == data.array.shape:
-        return m != 0
-    if data.channel_axis is not None:
-        one = tuple(s for i, s in enumerate(data.array.shape) if i != data.channel_axis)
-        if m.shape == one:
-            return np.stack([m != 0] * data.array.shape[data.channel_axis], axis=data.channel_axis)
-    raise CliError(f"--mask {a.mask}: shape {m.shape} does not match the data's {data.array.shape}")
+    shape = data.array.shape
+    # the data's shape, or it without its channel and/or frame axes (one mask for all of them)
+    for dropped in ([], [data.channel_axis], [data.frame_axis], [data.frame_axis, data.channel_axis]):
+        if None in dropped:
+            continue
+        if m.shape == tuple(s for i, s in enumerate(shape) if i not in dropped):
+            return np.broadcast_to(np.expand_dims(m != 0, tuple(dropped)), shape)
+    raise CliError(f"--mask {a.mask}: shape {m.shape} does not match the data's {shape}")
 
 
 def cmd_denoise(a) -> int:
@@ -306,11 +319,10 @@ def cmd_denoise(a) -> int:
     x = _working(data.array)
     t0 = time.perf_counter()
 
-    def one(ch, c):
-        m = None if mask is None else (mask if c is None else np.take(mask, c, axis=data.channel_axis))
-        return fn(ch, a, m)
+    def one(part, take):
+        return fn(part, a, None if mask is None else np.ascontiguousarray(take(mask)))
 
-    y = _library(lambda: _per_channel(one, x, data.channel_axis))
+    y = _library(lambda: _per_part(one, x, _parts(data)))
     secs = time.perf_counter() - t0
     out = _save_output(a, data, y)
     extra = ""

@@ -16,7 +16,10 @@ What each format holds:
   the sample rate are kept (24-bit files read as int32).
 * images: greyscale ``(H, W)`` or colour ``(H, W, 3|4)``. PNG holds uint8 (greyscale, RGB, RGBA) and
   uint16 greyscale; JPEG uint8 greyscale or RGB; TIFF uint8 (greyscale, RGB, RGBA), uint16 and
-  float32 greyscale. Palette and other modes are read as RGB(A); only a file's first frame is read.
+  float32 greyscale. Palette and other modes are read as RGB(A). A file of several frames (a TIFF
+  stack, an animated PNG) reads as ``(frames, H, W)`` or ``(frames, H, W, 3|4)`` with
+  ``frame_axis=0`` (every frame must have the first one's size and mode); ``write(...,
+  frames=True)`` stores such a stack as a multi-frame TIFF.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class Data:
     format: str  # 'npy', 'csv', 'wav' or 'image'
     rate: Optional[int] = None  # samples per second of a .wav
     channel_axis: Optional[int] = None  # axis holding channels (colour, stereo), filtered apart
+    frame_axis: Optional[int] = None  # axis holding the frames of an image stack, filtered apart
 
 
 def format_of(path) -> str:
@@ -111,30 +115,45 @@ def _read_wav(path) -> Data:
     return Data(arr, "wav", rate=int(rate), channel_axis=1 if arr.ndim == 2 else None)
 
 
+def _frame_array(img) -> np.ndarray:
+    """One Pillow frame as greyscale ``(H, W)`` or colour ``(H, W, 3|4)`` numbers."""
+    mode = img.mode
+    if mode == "1":
+        img = img.convert("L")
+    elif mode in ("P", "PA"):
+        img = img.convert("RGBA" if "transparency" in img.info or mode == "PA" else "RGB")
+    elif mode == "LA":
+        img = img.convert("RGBA")
+    elif mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        img = img.convert("RGB")
+    elif mode.startswith("I;16"):
+        return np.array(img, dtype=np.uint16)
+    arr = np.array(img)
+    if arr.dtype == np.int32 and arr.size and arr.min() >= 0 and arr.max() <= 65535:
+        arr = arr.astype(np.uint16)  # 16-bit files Pillow opens in mode 'I'
+    return arr
+
+
 def _read_image(path) -> Data:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageSequence, UnidentifiedImageError
 
     try:
         with Image.open(path) as img:
-            img.load()
-            mode = img.mode
-            if mode == "1":
-                img = img.convert("L")
-            elif mode in ("P", "PA"):
-                img = img.convert("RGBA" if "transparency" in img.info or mode == "PA" else "RGB")
-            elif mode == "LA":
-                img = img.convert("RGBA")
-            elif mode in ("CMYK", "YCbCr", "LAB", "HSV"):
-                img = img.convert("RGB")
-            elif mode.startswith("I;16"):
-                arr = np.array(img, dtype=np.uint16)
-                return Data(arr, "image")
-            arr = np.array(img)
+            frames = []
+            for frame in ImageSequence.Iterator(img):
+                frame.load()
+                frames.append(_frame_array(frame))
     except UnidentifiedImageError as e:
         raise DataFileError(f"{path}: not an image Pillow can read") from e
-    if arr.dtype == np.int32 and arr.size and arr.min() >= 0 and arr.max() <= 65535:
-        arr = arr.astype(np.uint16)  # 16-bit files Pillow opens in mode 'I'
-    return Data(arr, "image", channel_axis=2 if arr.ndim == 3 else None)
+    first = frames[0]
+    for i, f in enumerate(frames[1:], start=1):
+        if f.shape != first.shape or f.dtype != first.dtype:
+            raise DataFileError(f"{path}: frame {i} is {f.dtype} {f.shape}, frame 0 {first.dtype} "
+                                f"{first.shape}; the frames of a stack must match")
+    if len(frames) == 1:
+        return Data(first, "image", channel_axis=2 if first.ndim == 3 else None)
+    stack = np.stack(frames)
+    return Data(stack, "image", channel_axis=3 if stack.ndim == 4 else None, frame_axis=0)
 
 
 _READERS = {"npy": _read_npy, "csv": _read_csv, "wav": _read_wav, "image": _read_image}
@@ -159,8 +178,9 @@ def cast(array: np.ndarray, dtype) -> np.ndarray:
     return array.astype(dtype)
 
 
-def write(path, array, *, rate: Optional[int] = None) -> None:
-    """Stores ``array`` in ``path`` in the format its extension names (``rate``: for ``.wav``).
+def write(path, array, *, rate: Optional[int] = None, frames: bool = False) -> None:
+    """Stores ``array`` in ``path`` in the format its extension names (``rate``: for ``.wav``;
+    ``frames``: the first axis holds the frames of an image stack, written as a multi-frame TIFF).
 
     The array is written with its own dtype; convert it first (:func:`cast`) when the format needs
     another. A dtype or shape the format cannot hold raises :class:`DataFileError` saying which ones
@@ -172,7 +192,10 @@ def write(path, array, *, rate: Optional[int] = None) -> None:
     if not os.path.isdir(folder):
         raise DataFileError(f"{path}: folder {folder} does not exist")
     try:
-        _WRITERS[kind](path, array, rate)
+        if frames and kind == "image":
+            _write_image_stack(path, array)
+        else:
+            _WRITERS[kind](path, array, rate)
     except DataFileError:
         raise
     except (OSError, ValueError, TypeError, KeyError) as e:
@@ -227,10 +250,10 @@ def _image_formats_text(fmt):
     return ", ".join(kinds)
 
 
-def _write_image(path, array, rate):
+def _pillow_image(path, fmt, array):
+    """``array`` (one frame) as a Pillow image of a mode ``fmt`` holds, or DataFileError."""
     from PIL import Image
 
-    fmt = IMAGE_EXTENSIONS[os.path.splitext(str(path))[1].lower()]
     channels = array.shape[2] if array.ndim == 3 else None
     mode = _IMAGE_MODES.get((fmt, array.ndim, channels, array.dtype.name))
     if mode is None:
@@ -238,11 +261,26 @@ def _write_image(path, array, rate):
                             f"{array.shape} (use --dtype, or write .npy)")
     arr = np.ascontiguousarray(array)
     if mode == "I;16":
-        img = Image.frombuffer("I;16", (arr.shape[1], arr.shape[0]), arr.astype("<u2").tobytes(), "raw", "I;16", 0, 1)
-    else:
-        img = Image.fromarray(arr)
+        return Image.frombuffer("I;16", (arr.shape[1], arr.shape[0]), arr.astype("<u2").tobytes(), "raw", "I;16", 0, 1)
+    return Image.fromarray(arr)
+
+
+def _write_image(path, array, rate):
+    fmt = IMAGE_EXTENSIONS[os.path.splitext(str(path))[1].lower()]
     kwargs = {"quality": 95} if fmt == "JPEG" else {}
-    img.save(path, format=fmt, **kwargs)
+    _pillow_image(path, fmt, array).save(path, format=fmt, **kwargs)
+
+
+def _write_image_stack(path, array):
+    fmt = IMAGE_EXTENSIONS[os.path.splitext(str(path))[1].lower()]
+    if fmt != "TIFF":
+        raise DataFileError(f"{path}: {fmt} holds one frame; write the {array.shape[0]} frames as .tif "
+                            "or .npy")
+    if array.ndim not in (3, 4) or array.shape[0] == 0:
+        raise DataFileError(f"{path}: a stack of frames has shape (frames, H, W) or (frames, H, W, 3|4); "
+                            f"got {array.shape}")
+    images = [_pillow_image(path, fmt, frame) for frame in array]
+    images[0].save(path, format=fmt, save_all=True, append_images=images[1:])
 
 
 _WRITERS = {"npy": _write_npy, "csv": _write_csv, "wav": _write_wav, "image": _write_image}

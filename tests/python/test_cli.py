@@ -126,6 +126,32 @@ def test_denoise_fill_rgb_png_with_a_grey_mask_file(tmp_path, capsys):
     np.testing.assert_array_equal(io.read(tmp_path / "out.png").array, img)
 
 
+def test_tiff_stacks_filter_each_frame_and_keep_every_frame(tmp_path, capsys):
+    stack = RNG.integers(0, 65536, (3, 20, 30), dtype=np.uint16)
+    io.write(tmp_path / "s.tif", stack, frames=True)
+    data = io.read(tmp_path / "s.tif")
+    assert data.frame_axis == 0 and data.channel_axis is None
+    np.testing.assert_array_equal(data.array, stack)
+    ok(capsys, "filter", "gaussian", tmp_path / "s.tif", tmp_path / "o.tif", "--sigma", "2")
+    want = io.cast(np.stack([sn.gaussian_filter(f.astype(np.float64), 2) for f in stack]), np.uint16)
+    got = io.read(tmp_path / "o.tif").array
+    assert got.dtype == np.uint16 and got.shape == stack.shape
+    assert np.abs(got.astype(np.int64) - want).max() <= 1  # rounding of float64 sums
+    # a colour stack with one grey mask for every frame and channel
+    rgb = np.full((2, 10, 12, 3), 90, np.uint8)
+    rgb[1, ..., 2] = 180
+    mask = np.zeros((10, 12), np.uint8)
+    mask[3:5, 4:6] = 1
+    damaged = rgb.copy()
+    damaged[:, mask > 0] = 0
+    io.write(tmp_path / "c.tif", damaged, frames=True)
+    io.write(tmp_path / "m.png", mask)
+    ok(capsys, "denoise", "fill", tmp_path / "c.tif", tmp_path / "f.tif", "--mask", tmp_path / "m.png")
+    np.testing.assert_array_equal(io.read(tmp_path / "f.tif").array, rgb)
+    rc, _, err = run(capsys, "filter", "median", tmp_path / "c.tif", tmp_path / "o.png")
+    assert rc == 1 and "holds one frame" in err and not (tmp_path / "o.png").exists()
+
+
 def test_denoise_fill_lost_value(tmp_path, capsys):
     x = np.arange(1.0, 11.0)
     x[4] = -1

@@ -7,7 +7,8 @@ max pool 2, Linear to 10 classes, cross-entropy, SGD with momentum. Timed in the
   kernels on the GPU; the rest, and the tensors, in host memory: each kernel call uploads its inputs
   and reads its outputs back before returning, so the clock stops only after the device is done);
 * torch's step where torch is installed: on CUDA when it has a GPU, else on the CPU;
-* each convolution pass alone (forward, backward-data, backward-weight), CPU against GPU.
+* each convolution pass alone (forward, backward-data, backward-weight), CPU against GPU, and the
+  GPU forward pass broken into upload, compute and download (``_core.gpu_conv2d_profiled``).
 
 The losses of the first steps are compared (sigconv GPU against sigconv CPU, and against torch), so
 a fast but wrong step shows. Image size: 32 x 32 on a real GPU, 8 x 8 on a CPU adapter (Mesa's
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import statistics
 import sys
 from pathlib import Path
 
@@ -144,6 +146,14 @@ def main(argv=None):
         for dev, t in (("cpu", cpu), ("gpu", gpu)):
             rows.append({"what": f"{name}: {dev}", "ms": t.ms, "vs": cpu.ms / t.ms if t.ms else None,
                          "check": f"rel err {err:.1e}" if dev == "gpu" else "", "note": t.note})
+
+    # the forward pass broken into its phases (the device drained between them)
+    phases = [_core.gpu_conv2d_profiled(x, w, [1, 1], [(1, 1), (1, 1)], [1, 1], 1)[1]
+              for _ in range(max(1, args.repeats))]
+    for phase in ("upload", "compute", "download"):
+        rows.append({"what": f"conv forward gpu, {phase}",
+                     "ms": statistics.median(t[phase] for t in phases) * 1e3, "vs": None,
+                     "check": "", "note": "device drained between phases"})
 
     _harness.print_table(rows, [
         ("what", "what", None), ("ms", "median ms", _harness.fmt_ms),

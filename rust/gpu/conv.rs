@@ -13,6 +13,7 @@
 use crate::error::{value_error, Error, Result};
 use crate::gpu::context::{Gpu, Shader};
 use crate::gpu::correlate::{gpu_for, GpuElement};
+use crate::gpu::launch::{Profiler, Timings};
 use crate::params::ConvParams;
 use bytemuck::{Pod, Zeroable};
 
@@ -204,6 +205,19 @@ pub fn forward<T: GpuElement>(
     p: &ConvParams,
     y: &mut [T],
 ) -> Result<()> {
+    forward_profiled(x, w, bias, p, y, None)
+}
+
+/// [`forward`], with the seconds of upload, compute and download added to `timings` when given
+/// (the device is drained between the phases, which costs their overlap).
+pub fn forward_profiled<T: GpuElement>(
+    x: &[T],
+    w: &[T],
+    bias: Option<&[T]>,
+    p: &ConvParams,
+    y: &mut [T],
+    timings: Option<&mut Timings>,
+) -> Result<()> {
     check(p, x.len(), w.len(), y.len())?;
     if let Some(b) = bias {
         if b.len() != p.out_channels {
@@ -219,6 +233,7 @@ pub fn forward<T: GpuElement>(
     }
     let (x_n, y_n) = (p.in_channels * p.in_plane(), p.out_channels * p.out_plane());
     let (gpu, per) = gpu_and_chunk::<T>(p, &[x_n, y_n], w.len())?;
+    let mut prof = Profiler::new(timings);
     let wbuf = gpu.upload("weight", w, 0)?;
     let bbuf = gpu.upload("bias", bias.unwrap_or(&[T::default()]), 0)?;
     for b0 in (0..p.batch).step_by(per) {
@@ -228,8 +243,11 @@ pub fn forward<T: GpuElement>(
         let u = Uniform::new(&c, gemm, bias.is_some())?;
         let xbuf = gpu.upload("input", &x[b0 * x_n..b1 * x_n], 0)?;
         let ybuf = gpu.output::<T>("output", (b1 - b0) * y_n)?;
+        prof.mark(gpu, |t| &mut t.upload)?;
         run::<T>(gpu, FORWARD, u, p.groups, &[&xbuf, &wbuf, &bbuf, &ybuf])?;
+        prof.mark(gpu, |t| &mut t.compute)?;
         gpu.read_into(&ybuf, &mut y[b0 * y_n..b1 * y_n])?;
+        prof.mark(gpu, |t| &mut t.download)?;
     }
     Ok(())
 }

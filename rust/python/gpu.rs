@@ -1,5 +1,5 @@
 //! `_core` functions about devices: `check_device`, `gpu_adapter`, the tiling test hook
-//! `gpu_set_binding_cap`, and `gpu_correlate_profiled` for benchmarks.
+//! `gpu_set_binding_cap`, and `gpu_correlate_profiled` / `gpu_conv2d_profiled` for benchmarks.
 
 use crate::ops::device;
 use crate::params::Boundary;
@@ -123,6 +123,70 @@ pub fn gpu_correlate_profiled<'py>(
     }
 }
 
+/// The convolution layer's forward pass (`_conv.conv2d` geometry, NCHW, zero padding per axis)
+/// on the GPU, profiled: `(y, {'upload', 'compute', 'download'})` in seconds, as
+/// [`gpu_correlate_profiled`]. float32 or float64, for benchmarks.
+#[pyfunction]
+#[pyo3(signature = (x, w, stride, padding, dilation, groups))]
+pub fn gpu_conv2d_profiled<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    w: &Bound<'py, PyAny>,
+    stride: [usize; 2],
+    padding: [(usize, usize); 2],
+    dilation: [usize; 2],
+    groups: usize,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyDict>)> {
+    #[cfg(feature = "gpu")]
+    {
+        macro_rules! run {
+            ($t:ty) => {{
+                let xa: PyReadonlyArrayDyn<$t> = x.extract()?;
+                let wa: PyReadonlyArrayDyn<$t> = w.extract()?;
+                let p = crate::ops::conv::conv_params(
+                    xa.shape(),
+                    wa.shape(),
+                    stride,
+                    padding,
+                    dilation,
+                    groups,
+                )?;
+                let (xs, ws) = (xa.as_slice()?, wa.as_slice()?);
+                // SAFETY: a new C-ordered array; forward writes every element before any read.
+                let out = unsafe { PyArrayDyn::<$t>::new(py, p.output_shape().to_vec(), false) };
+                let mut t = crate::gpu::Timings::default();
+                {
+                    let mut out_rw = out.readwrite();
+                    let buf = out_rw.as_slice_mut().expect("new arrays are contiguous");
+                    py.detach(|| {
+                        crate::gpu::conv::forward_profiled(xs, ws, None, &p, buf, Some(&mut t))
+                    })?;
+                }
+                let d = PyDict::new(py);
+                d.set_item("upload", t.upload)?;
+                d.set_item("compute", t.compute)?;
+                d.set_item("download", t.download)?;
+                Ok((out.into_any(), d))
+            }};
+        }
+        let dtype = x.cast::<numpy::PyUntypedArray>()?.dtype();
+        if dtype.is_equiv_to(&numpy::dtype::<f32>(py)) {
+            run!(f32)
+        } else if dtype.is_equiv_to(&numpy::dtype::<f64>(py)) {
+            run!(f64)
+        } else {
+            Err(PyTypeError::new_err(format!(
+                "gpu_conv2d_profiled computes in float32 or float64; got dtype {dtype}"
+            )))
+        }
+    }
+    #[cfg(not(feature = "gpu"))]
+    {
+        let _ = (py, x, w, stride, padding, dilation, groups);
+        Err(device::gpu_available().unwrap_err().into())
+    }
+}
+
 /// `'cpu'` or `'gpu'`: where `convolve(x, k, mode, device=request)` runs for these shapes and
 /// dtype (`'float32'`, `'float64'`, `'int64'`) with a zero fill boundary.
 #[pyfunction]
@@ -155,5 +219,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(gpu_unavailable_reason, m)?)?;
     m.add_function(wrap_pyfunction!(gpu_set_binding_cap, m)?)?;
     m.add_function(wrap_pyfunction!(gpu_correlate_profiled, m)?)?;
+    m.add_function(wrap_pyfunction!(gpu_conv2d_profiled, m)?)?;
     Ok(())
 }

@@ -622,3 +622,21 @@ def test_training_on_gpu_matches_cpu():
         np.testing.assert_allclose(pg.numpy(), pc.numpy(), rtol=1e-3, atol=1e-5, err_msg=name)
     with pytest.raises(sigconv.GpuUnavailableError, match="host memory"):
         sigconv.tensor(np.ones(3, np.float32)).to("gpu")
+
+
+@needs_gpu
+def test_profiled_launches_return_the_result_and_their_phases():
+    from sigconv.nn import _conv as C
+
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 3, 9, 9)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    y, t = _core.gpu_conv2d_profiled(x, w, [1, 1], [(1, 1), (1, 1)], [1, 1], 1)
+    assert_conv_close(y, C.conv2d(x, w, padding=1), C.conv2d(np.abs(x), np.abs(w), padding=1))
+    img = rng.standard_normal((20, 30)).astype(np.float32)
+    k = rng.standard_normal((3, 3)).astype(np.float32)
+    out, t2 = _core.gpu_correlate_profiled(img, k, [-1, -1], "fill", 0.0)
+    assert_close(out, signal.correlate2d(img, k, "same"), img, k)
+    for phases in (t, t2):
+        assert set(phases) == {"upload", "compute", "download"}
+        assert all(v >= 0 for v in phases.values()) and phases["compute"] > 0

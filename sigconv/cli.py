@@ -33,8 +33,9 @@ EXAMPLES = """examples:
   sigconv info
 """
 
-FILES_HELP = """files: .npy (any array), .csv (1-D/2-D numbers), .wav (rate and dtype kept; each channel
-filtered along time), .png/.jpg/.tif (greyscale or colour; each colour channel filtered).
+FILES_HELP = """files: .npy (any array), .npz (an archive of one array), .csv (1-D/2-D numbers), .wav
+(rate and dtype kept; each channel filtered along time), .png/.jpg/.tif (greyscale or colour; each
+colour channel filtered; the frames of a multi-frame TIFF one by one).
 The output format follows the output's extension; the result is stored in the input's dtype
 (integers rounded and clipped to their range) unless --dtype says otherwise."""
 
@@ -460,7 +461,7 @@ def cmd_demo(a) -> int:
 
 # ---- the parser ------------------------------------------------------------------------------------
 def _file_command(sub, name, table, func, what):
-    p = sub.add_parser(name, help=f"{what} a file (.npy .csv .wav .png .jpg .tif)",
+    p = sub.add_parser(name, help=f"{what} a file (.npy .npz .csv .wav .png .jpg .tif)",
                        description=f"{what.capitalize()} a file with one of these methods; "
                                    f"'sigconv {name} METHOD --help' lists its options.\n\n{FILES_HELP}",
                        formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -1,5 +1,5 @@
-"""Arrays from and to files, for the ``sigconv`` command line: ``.npy``, ``.csv``, ``.wav`` and
-images (``.png``, ``.jpg``/``.jpeg``, ``.tif``/``.tiff``, read and written with Pillow).
+"""Arrays from and to files, for the ``sigconv`` command line: ``.npy``, ``.npz``, ``.csv``, ``.wav``
+and images (``.png``, ``.jpg``/``.jpeg``, ``.tif``/``.tiff``, read and written with Pillow).
 
 :func:`read` returns a :class:`Data`: the array, the format, the sample rate of a ``.wav`` and the
 channel axis (the last axis of a colour image or a multichannel ``.wav``; filters run on each
@@ -11,6 +11,8 @@ cannot hold) raises :class:`DataFileError`, a ``ValueError`` whose one-line mess
 What each format holds:
 
 * ``.npy``: any array (no pickled objects), dtype kept.
+* ``.npz``: an archive of one array (read whatever its name; written as ``arr_0``, numpy's name
+  for an unnamed array); an archive of several is refused, naming them.
 * ``.csv``: 1-D or 2-D numbers, comma-separated (``#`` starts a comment); read as float64.
 * ``.wav``: ``(samples,)`` or ``(samples, channels)``; uint8, int16, int32, float32 or float64 and
   the sample rate are kept (24-bit files read as int32).
@@ -35,7 +37,8 @@ import numpy as np
 __all__ = ["Data", "DataFileError", "read", "write", "cast", "FORMATS", "format_of"]
 
 IMAGE_EXTENSIONS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF"}
-FORMATS = {".npy": "npy", ".csv": "csv", ".wav": "wav", **{e: "image" for e in IMAGE_EXTENSIONS}}
+FORMATS = {".npy": "npy", ".npz": "npz", ".csv": "csv", ".wav": "wav",
+           **{e: "image" for e in IMAGE_EXTENSIONS}}
 WAV_DTYPES = ("uint8", "int16", "int32", "float32", "float64")
 
 
@@ -48,14 +51,14 @@ class Data:
     """An array read from a file, with what is needed to write it back alike."""
 
     array: np.ndarray
-    format: str  # 'npy', 'csv', 'wav' or 'image'
+    format: str  # 'npy', 'npz', 'csv', 'wav' or 'image'
     rate: Optional[int] = None  # samples per second of a .wav
     channel_axis: Optional[int] = None  # axis holding channels (colour, stereo), filtered apart
     frame_axis: Optional[int] = None  # axis holding the frames of an image stack, filtered apart
 
 
 def format_of(path) -> str:
-    """``'npy'``, ``'csv'``, ``'wav'`` or ``'image'`` from the extension of ``path``."""
+    """``'npy'``, ``'npz'``, ``'csv'``, ``'wav'`` or ``'image'`` from the extension of ``path``."""
     ext = os.path.splitext(str(path))[1].lower()
     if ext not in FORMATS:
         raise DataFileError(f"{path}: unknown file type {ext or '(no extension)'!r}; "
@@ -94,6 +97,18 @@ def _read_npy(path) -> Data:
     if not isinstance(arr, np.ndarray):  # an .npz archive under an .npy name
         raise DataFileError(f"{path}: is an .npz archive, not a single .npy array")
     return Data(arr, "npy")
+
+
+def _read_npz(path) -> Data:
+    with np.load(path, allow_pickle=False) as archive:
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise DataFileError(f"{path}: is a single .npy array, not an .npz archive; name it .npy")
+        names = list(archive.files)
+        if len(names) != 1:
+            raise DataFileError(f"{path}: holds {len(names)} arrays ({', '.join(names) or 'none'}); "
+                                "the filters read an archive of one array (save one per .npy)")
+        arr = archive[names[0]]
+    return Data(arr, "npz")
 
 
 def _read_csv(path) -> Data:
@@ -156,7 +171,8 @@ def _read_image(path) -> Data:
     return Data(stack, "image", channel_axis=3 if stack.ndim == 4 else None, frame_axis=0)
 
 
-_READERS = {"npy": _read_npy, "csv": _read_csv, "wav": _read_wav, "image": _read_image}
+_READERS = {"npy": _read_npy, "npz": _read_npz, "csv": _read_csv, "wav": _read_wav,
+            "image": _read_image}
 
 
 def cast(array: np.ndarray, dtype) -> np.ndarray:
@@ -207,6 +223,13 @@ def _write_npy(path, array, rate):
         raise DataFileError(f"{path}: object arrays are not stored")
     with open(path, "wb") as f:  # np.save on a name would append '.npy' to other extensions
         np.save(f, array, allow_pickle=False)
+
+
+def _write_npz(path, array, rate):
+    if array.dtype == object:
+        raise DataFileError(f"{path}: object arrays are not stored")
+    with open(path, "wb") as f:  # np.savez on a name would append '.npz' to other names
+        np.savez(f, array)
 
 
 def _write_csv(path, array, rate):
@@ -283,4 +306,5 @@ def _write_image_stack(path, array):
     images[0].save(path, format=fmt, save_all=True, append_images=images[1:])
 
 
-_WRITERS = {"npy": _write_npy, "csv": _write_csv, "wav": _write_wav, "image": _write_image}
+_WRITERS = {"npy": _write_npy, "npz": _write_npz, "csv": _write_csv, "wav": _write_wav,
+            "image": _write_image}

@@ -126,6 +126,18 @@ def test_denoise_fill_rgb_png_with_a_grey_mask_file(tmp_path, capsys):
     np.testing.assert_array_equal(io.read(tmp_path / "out.png").array, img)
 
 
+def test_npz_archives_of_one_array_in_and_out(tmp_path, capsys):
+    x = RNG.random((12, 9))
+    np.savez(tmp_path / "in.npz", signal=x)
+    ok(capsys, "filter", "median", tmp_path / "in.npz", tmp_path / "out.npz", "--size", "3")
+    with np.load(tmp_path / "out.npz") as out:
+        assert out.files == ["arr_0"]
+        np.testing.assert_array_equal(out["arr_0"], sn.median_filter(x, 3))
+    np.savez(tmp_path / "two.npz", a=x, b=x)
+    rc, _, err = run(capsys, "filter", "median", tmp_path / "two.npz", tmp_path / "o.npy")
+    assert rc == 1 and "holds 2 arrays (a, b)" in err and not (tmp_path / "o.npy").exists()
+
+
 def test_tiff_stacks_filter_each_frame_and_keep_every_frame(tmp_path, capsys):
     stack = RNG.integers(0, 65536, (3, 20, 30), dtype=np.uint16)
     io.write(tmp_path / "s.tif", stack, frames=True)

@@ -1,6 +1,8 @@
 //! The convolution-layer kernels (forward, backward-data, backward-weight, transposed geometry,
 //! padding, matmul) against plain reference loops, over many seeded shapes, serial and threaded.
 
+mod common;
+
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use sigconv::cpu::matmul::{matmul, MatmulShape};
@@ -88,32 +90,7 @@ fn conv_kernels_match_reference_loops() {
     let mut rng = SmallRng::seed_from_u64(7);
     let mut cases = 0;
     while cases < 160 {
-        let groups = [1, 1, 2, 3][rng.random_range(0..4)];
-        let cin = groups * rng.random_range(1..4);
-        let cout = groups * rng.random_range(1..4);
-        let batch = rng.random_range(1..4);
-        let one_d = rng.random_bool(0.3);
-        let dims = |rng: &mut SmallRng| {
-            let k = rng.random_range(1..5);
-            let s = rng.random_range(1..4);
-            let d = rng.random_range(1..3);
-            let p = (rng.random_range(0..3), rng.random_range(0..3));
-            (rng.random_range(1..13), k, s, p, d)
-        };
-        let (h, kh, sh, ph, dh) = if one_d {
-            (1, 1, 1, (0, 0), 1)
-        } else {
-            dims(&mut rng)
-        };
-        let (w, kw, sw, pw, dw) = dims(&mut rng);
-        let Ok(p) = conv_params(
-            &[batch, cin, h, w],
-            &[cout, cin / groups, kh, kw],
-            [sh, sw],
-            [ph, pw],
-            [dh, dw],
-            groups,
-        ) else {
+        let Some(p) = common::random_conv_geometry(&mut rng) else {
             continue;
         };
         let workers = [Some(1), None, Some(2)][cases % 3];

@@ -4,6 +4,8 @@
 //! with a notice, where no adapter answers (on CI, scripts/setup.sh installs Mesa's lavapipe).
 #![cfg(feature = "gpu")]
 
+mod common;
+
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use sigconv::cpu::conv_reference as reference;
@@ -15,16 +17,6 @@ use std::sync::Mutex;
 
 /// The binding cap is process-wide: tests that depend on it hold this lock.
 static CAP: Mutex<()> = Mutex::new(());
-
-fn gpu_or_skip(test: &str) -> bool {
-    match gpu::get() {
-        Ok(_) => true,
-        Err(e) => {
-            println!("skipping {test}: no GPU adapter ({e})");
-            false
-        }
-    }
-}
 
 fn random(rng: &mut SmallRng, n: usize) -> Vec<f64> {
     (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
@@ -95,46 +87,15 @@ fn check<T: gpu::GpuElement + From<f32> + Into<f64>>(
     );
 }
 
-/// A random geometry (None when the dilated kernel does not fit the padded input).
-fn geometry(rng: &mut SmallRng) -> Option<ConvParams> {
-    let groups = [1, 1, 2, 3][rng.random_range(0..4)];
-    let cin = groups * rng.random_range(1..4);
-    let cout = groups * rng.random_range(1..4);
-    let batch = rng.random_range(1..4);
-    let one_d = rng.random_bool(0.3);
-    let dims = |rng: &mut SmallRng| {
-        let k = rng.random_range(1..5);
-        let s = rng.random_range(1..4);
-        let d = rng.random_range(1..3);
-        let p = (rng.random_range(0..3), rng.random_range(0..3));
-        (rng.random_range(1..13), k, s, p, d)
-    };
-    let (h, kh, sh, ph, dh) = if one_d {
-        (1, 1, 1, (0, 0), 1)
-    } else {
-        dims(rng)
-    };
-    let (w, kw, sw, pw, dw) = dims(rng);
-    conv_params(
-        &[batch, cin, h, w],
-        &[cout, cin / groups, kh, kw],
-        [sh, sw],
-        [ph, pw],
-        [dh, dw],
-        groups,
-    )
-    .ok()
-}
-
 #[test]
 fn gpu_conv_passes_match_reference_on_seeded_geometries() {
-    if !gpu_or_skip("gpu_conv_passes_match_reference_on_seeded_geometries") {
+    if !common::gpu_or_skip("gpu_conv_passes_match_reference_on_seeded_geometries") {
         return;
     }
     let mut rng = SmallRng::seed_from_u64(17);
     let mut cases = 0;
     while cases < 60 {
-        if let Some(p) = geometry(&mut rng) {
+        if let Some(p) = common::random_conv_geometry(&mut rng) {
             check::<f32>(&p, &mut rng, 2e-6, &format!("f32 case {cases} {p:?}"));
             cases += 1;
         }
@@ -143,7 +104,7 @@ fn gpu_conv_passes_match_reference_on_seeded_geometries() {
 
 #[test]
 fn gpu_conv_float64_where_the_adapter_has_f64() {
-    if !gpu_or_skip("gpu_conv_float64_where_the_adapter_has_f64") {
+    if !common::gpu_or_skip("gpu_conv_float64_where_the_adapter_has_f64") {
         return;
     }
     let mut rng = SmallRng::seed_from_u64(23);
@@ -169,7 +130,7 @@ fn gpu_conv_float64_where_the_adapter_has_f64() {
 
 #[test]
 fn gpu_conv_wide_layers_and_batches_cut_into_chunks() {
-    if !gpu_or_skip("gpu_conv_wide_layers_and_batches_cut_into_chunks") {
+    if !common::gpu_or_skip("gpu_conv_wide_layers_and_batches_cut_into_chunks") {
         return;
     }
     let _cap = CAP.lock().unwrap_or_else(|p| p.into_inner());

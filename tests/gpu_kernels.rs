@@ -3,6 +3,8 @@
 //! (on CI, scripts/setup.sh installs Mesa's lavapipe, so they run).
 #![cfg(feature = "gpu")]
 
+mod common;
+
 use ndarray::{ArrayD, Axis, IxDyn};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -17,16 +19,6 @@ use std::sync::Mutex;
 
 /// The binding cap is process-wide: tests that depend on it hold this lock.
 static CAP: Mutex<()> = Mutex::new(());
-
-fn gpu_or_skip(test: &str) -> bool {
-    match gpu::get() {
-        Ok(_) => true,
-        Err(e) => {
-            println!("skipping {test}: no GPU adapter ({e})");
-            false
-        }
-    }
-}
 
 fn random<T: From<f32>>(rng: &mut SmallRng, shape: &[usize]) -> ArrayD<T> {
     ArrayD::from_shape_fn(IxDyn(shape), |_| T::from(rng.random_range(-1.0f32..1.0)))
@@ -119,7 +111,7 @@ fn sweep<T: GpuElement + Element + From<f32> + Into<f64>>(seed: u64, tol: f64) {
 
 #[test]
 fn gpu_float32_matches_reference_on_seeded_shapes() {
-    if !gpu_or_skip("gpu_float32_matches_reference_on_seeded_shapes") {
+    if !common::gpu_or_skip("gpu_float32_matches_reference_on_seeded_shapes") {
         return;
     }
     let _cap = CAP.lock().unwrap_or_else(|p| p.into_inner());
@@ -128,7 +120,7 @@ fn gpu_float32_matches_reference_on_seeded_shapes() {
 
 #[test]
 fn gpu_float64_matches_reference_where_the_adapter_has_f64() {
-    if !gpu_or_skip("gpu_float64_matches_reference_where_the_adapter_has_f64") {
+    if !common::gpu_or_skip("gpu_float64_matches_reference_where_the_adapter_has_f64") {
         return;
     }
     let _cap = CAP.lock().unwrap_or_else(|p| p.into_inner());
@@ -153,7 +145,7 @@ fn gpu_float64_matches_reference_where_the_adapter_has_f64() {
 #[test]
 fn kernel_longer_than_a_workgroup_chunk() {
     // The shaders walk kernels in chunks (256 taps in 1-D, 16 x 16 in 2-D): cross several.
-    if !gpu_or_skip("kernel_longer_than_a_workgroup_chunk") {
+    if !common::gpu_or_skip("kernel_longer_than_a_workgroup_chunk") {
         return;
     }
     let _cap = CAP.lock().unwrap_or_else(|p| p.into_inner());
@@ -170,7 +162,7 @@ fn kernel_longer_than_a_workgroup_chunk() {
 
 #[test]
 fn tiles_with_halos_match_the_whole_array() {
-    if !gpu_or_skip("tiles_with_halos_match_the_whole_array") {
+    if !common::gpu_or_skip("tiles_with_halos_match_the_whole_array") {
         return;
     }
     let _cap = CAP.lock().unwrap_or_else(|p| p.into_inner());
@@ -198,7 +190,7 @@ fn tiles_with_halos_match_the_whole_array() {
 
 #[test]
 fn convolve_on_gpu_matches_cpu_and_flips_the_kernel() {
-    if !gpu_or_skip("convolve_on_gpu_matches_cpu_and_flips_the_kernel") {
+    if !common::gpu_or_skip("convolve_on_gpu_matches_cpu_and_flips_the_kernel") {
         return;
     }
     let _cap = CAP.lock().unwrap_or_else(|p| p.into_inner());
@@ -247,7 +239,7 @@ fn convolve_on_gpu_matches_cpu_and_flips_the_kernel() {
 
 #[test]
 fn gpu_refuses_more_than_two_dimensions_with_a_value_error() {
-    if !gpu_or_skip("gpu_refuses_more_than_two_dimensions_with_a_value_error") {
+    if !common::gpu_or_skip("gpu_refuses_more_than_two_dimensions_with_a_value_error") {
         return;
     }
     let x = ArrayD::<f32>::zeros(IxDyn(&[3, 3, 3]));
@@ -282,7 +274,7 @@ fn gpu_refuses_more_than_two_dimensions_with_a_value_error() {
 #[test]
 fn flipped_kernel_is_convolution() {
     // A golden case: scipy.signal.convolve([1, 2, 3], [0, 1, 0.5]) -> [0, 1, 2.5, 4, 1.5]
-    if !gpu_or_skip("flipped_kernel_is_convolution") {
+    if !common::gpu_or_skip("flipped_kernel_is_convolution") {
         return;
     }
     let x = ArrayD::from_shape_vec(IxDyn(&[3]), vec![1.0f32, 2.0, 3.0]).unwrap();

@@ -4,24 +4,15 @@
 //! notice, where no adapter answers (on CI, scripts/setup.sh installs Mesa's lavapipe).
 #![cfg(feature = "gpu")]
 
+mod common;
+
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use sigconv::gpu;
 use sigconv::ops::device::Request;
 use sigconv::ops::ndfilter::{
     filter_passes, filter_passes_on, rank_filter, rank_filter_on, Pass, PassOp,
 };
 use sigconv::params::Boundary;
-
-fn gpu_or_skip(test: &str) -> bool {
-    match gpu::get() {
-        Ok(_) => true,
-        Err(e) => {
-            println!("skipping {test}: no GPU adapter ({e})");
-            false
-        }
-    }
-}
 
 fn boundary(rng: &mut SmallRng) -> Boundary<f32> {
     match rng.random_range(0..6) {
@@ -61,7 +52,7 @@ fn assert_same(gpu: &[f32], cpu: &[f32], what: &str) {
 
 #[test]
 fn gpu_min_max_passes_equal_cpu() {
-    if !gpu_or_skip("gpu_min_max_passes_equal_cpu") {
+    if !common::gpu_or_skip("gpu_min_max_passes_equal_cpu") {
         return;
     }
     let mut rng = SmallRng::seed_from_u64(31);
@@ -92,7 +83,7 @@ fn gpu_min_max_passes_equal_cpu() {
 
 #[test]
 fn gpu_rank_filters_equal_cpu() {
-    if !gpu_or_skip("gpu_rank_filters_equal_cpu") {
+    if !common::gpu_or_skip("gpu_rank_filters_equal_cpu") {
         return;
     }
     let mut rng = SmallRng::seed_from_u64(37);

@@ -322,19 +322,12 @@ pub fn rank_filter_on<T: NdElement + DeviceElement>(
             rank_filter(x, shape, footprint, fshape, rank, start, boundary, out)
         });
     }
-    check_shape(x, shape, out)?;
+    check_rank(x, shape, footprint, fshape, rank, start, out)?;
     let nd = shape.len();
     if nd == 0 {
         return value_error!(
             "device='gpu' runs rank filters of 1-D and larger arrays; got a 0-D one"
         );
-    }
-    if fshape.len() != nd
-        || start.len() != nd
-        || footprint.len() != fshape.iter().product::<usize>()
-    {
-        // the CPU kernel's checks and messages
-        return rank_filter(x, shape, footprint, fshape, rank, start, boundary, out);
     }
     let lead = nd.saturating_sub(2);
     if (0..lead).any(|d| fshape[d] != 1 || start[d] != 0) {
@@ -359,11 +352,6 @@ pub fn rank_filter_on<T: NdElement + DeviceElement>(
         .flat_map(|a| (0..kw).map(move |b| (a, b)))
         .filter(|&(a, b)| footprint[a * kw + b])
         .collect();
-    if taps.is_empty() {
-        return value_error!(
-            "footprint must select at least one sample; got an all-false footprint"
-        );
-    }
     if x.is_empty() {
         return Ok(());
     }
@@ -371,18 +359,17 @@ pub fn rank_filter_on<T: NdElement + DeviceElement>(
     T::gpu_rank_2d(x, (planes, h, w), &taps, rank, st, boundary, out)
 }
 
-/// Rank `rank` of the samples under `footprint` (shape `fshape`) at every position.
-#[allow(clippy::too_many_arguments)]
-pub fn rank_filter<T: NdElement>(
+/// The checks of [`rank_filter`] (shared with the GPU path): lengths, one footprint length and
+/// origin per axis, a non-empty footprint, a rank within it; returns the footprint's count.
+fn check_rank<T>(
     x: &[T],
     shape: &[usize],
     footprint: &[bool],
     fshape: &[usize],
     rank: usize,
     start: &[isize],
-    boundary: Boundary<T>,
-    out: &mut [T],
-) -> Result<()> {
+    out: &[T],
+) -> Result<usize> {
     check_shape(x, shape, out)?;
     let nd = shape.len();
     if fshape.len() != nd
@@ -404,6 +391,23 @@ pub fn rank_filter<T: NdElement>(
     if rank >= count {
         return value_error!("rank must lie in [0, {count}) for this footprint; got {rank}");
     }
+    Ok(count)
+}
+
+/// Rank `rank` of the samples under `footprint` (shape `fshape`) at every position.
+#[allow(clippy::too_many_arguments)]
+pub fn rank_filter<T: NdElement>(
+    x: &[T],
+    shape: &[usize],
+    footprint: &[bool],
+    fshape: &[usize],
+    rank: usize,
+    start: &[isize],
+    boundary: Boundary<T>,
+    out: &mut [T],
+) -> Result<()> {
+    let count = check_rank(x, shape, footprint, fshape, rank, start, out)?;
+    let nd = shape.len();
     if x.is_empty() {
         return Ok(());
     }

@@ -98,11 +98,7 @@ pub fn gpu_correlate_profiled<'py>(
                         crate::gpu::correlate_into(xv, wv, &start, buf, &shape, boundary, Some(&mut t))
                     })?;
                 }
-                let d = PyDict::new(py);
-                d.set_item("upload", t.upload)?;
-                d.set_item("compute", t.compute)?;
-                d.set_item("download", t.download)?;
-                Ok((out.into_any(), d))
+                Ok((out.into_any(), timings_dict(py, &t)?))
             }};
         }
         let dtype = x.cast::<numpy::PyUntypedArray>()?.dtype();
@@ -121,6 +117,16 @@ pub fn gpu_correlate_profiled<'py>(
         let _ = (py, x, weights, start, boundary, cval, out_shape);
         Err(device::gpu_available().unwrap_err().into())
     }
+}
+
+/// A launch's phases as `{'upload', 'compute', 'download'}` in seconds.
+#[cfg(feature = "gpu")]
+fn timings_dict<'py>(py: Python<'py>, t: &crate::gpu::Timings) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("upload", t.upload)?;
+    d.set_item("compute", t.compute)?;
+    d.set_item("download", t.download)?;
+    Ok(d)
 }
 
 /// The convolution layer's forward pass (`_conv.conv2d` geometry, NCHW, zero padding per axis)
@@ -162,11 +168,7 @@ pub fn gpu_conv2d_profiled<'py>(
                         crate::gpu::conv::forward_profiled(xs, ws, None, &p, buf, Some(&mut t))
                     })?;
                 }
-                let d = PyDict::new(py);
-                d.set_item("upload", t.upload)?;
-                d.set_item("compute", t.compute)?;
-                d.set_item("download", t.download)?;
-                Ok((out.into_any(), d))
+                Ok((out.into_any(), timings_dict(py, &t)?))
             }};
         }
         let dtype = x.cast::<numpy::PyUntypedArray>()?.dtype();

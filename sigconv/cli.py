@@ -348,10 +348,10 @@ def cmd_train(a) -> int:
         except OSError as e:
             raise CliError(f"--out {out}: cannot create the folder ({e.strerror})") from None
     print(f"training {r.description}: {epochs} epochs, batch {a.batch_size or r.batch_size}, "
-          f"Adam lr {a.lr or r.lr}, seed {a.seed}", flush=True)
+          f"Adam lr {a.lr or r.lr}, seed {a.seed}, layers on {a.device}", flush=True)
     t0 = time.perf_counter()
     res = _library(lambda: zoo.run(a.model, a.dataset, epochs=epochs, batch_size=a.batch_size, lr=a.lr,
-                                   seed=a.seed, limit=a.limit, progress=not a.quiet))
+                                   seed=a.seed, limit=a.limit, progress=not a.quiet, device=a.device))
     secs = time.perf_counter() - t0
     if "acc" in res.metrics:
         score = f"held-out accuracy {res.metrics['acc']:.2%} ({len(res.y_test)} samples)"
@@ -513,6 +513,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--limit", type=positive_int, help="use only the first N samples of each split (quick runs)")
     t.add_argument("--out", help="folder for model.npz, state_dict.npz, curves.png, filters.png, metrics.json")
     t.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    t.add_argument("--device", choices=["cpu", "gpu", "auto"], default="cpu",
+                   help="where the convolution and pooling layers compute (default cpu; tensors stay "
+                        "in host memory)")
     t.set_defaults(func=cmd_train)
 
     b = sub.add_parser("bench", help="benchmark against scipy / OpenCV in the same run",

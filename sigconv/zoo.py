@@ -156,9 +156,12 @@ def _psnr(clean, estimate):
     return float(10 * np.log10(peak**2 / max(mse, 1e-300)))
 
 
-def run(model: str, dataset: str, epochs=None, batch_size=None, lr=None, seed=0, limit=None, progress=True) -> Result:
+def run(model: str, dataset: str, epochs=None, batch_size=None, lr=None, seed=0, limit=None, progress=True,
+        device="cpu") -> Result:
     """Train ``model`` on ``dataset`` by its :func:`recipe` (``epochs``, ``batch_size``, ``lr``
-    override it) from seeded weights; returns a :class:`Result`."""
+    override it) from seeded weights; returns a :class:`Result`. ``device`` (``'cpu'``,
+    ``'gpu'``, ``'auto'``) is where the network's convolution and pooling layers compute
+    (:meth:`sigconv.nn.Module.to`)."""
     import sigconv
     from sigconv import nn, optim, train
 
@@ -170,7 +173,7 @@ def run(model: str, dataset: str, epochs=None, batch_size=None, lr=None, seed=0,
         raise ValueError(f"lr must be a positive number, got {lr!r}")
     xtr, ytr, xte, yte, meta = load_dataset(dataset, r.task, limit=limit, seed=seed, **r.options)
     sigconv.manual_seed(seed)
-    net = r.build(meta)
+    net = r.build(meta).to(device)
     opt = optim.Adam(net.parameters(), lr=r.lr if lr is None else lr, weight_decay=r.weight_decay)
     loss = nn.CrossEntropyLoss() if r.task == "classify" else nn.MSELoss()
     sched = StepLR(opt, *r.step) if r.step else None

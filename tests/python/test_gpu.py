@@ -640,3 +640,18 @@ def test_profiled_launches_return_the_result_and_their_phases():
     for phases in (t, t2):
         assert set(phases) == {"upload", "compute", "download"}
         assert all(v >= 0 for v in phases.values()) and phases["compute"] > 0
+
+
+@needs_gpu
+def test_zoo_training_on_gpu_matches_cpu_and_the_cli_takes_device(tmp_path, capsys):
+    from sigconv import zoo
+    from sigconv.cli import main
+
+    runs = [zoo.run("lenet5", "digits", epochs=1, limit=64, progress=False, device=d) for d in ("cpu", "gpu")]
+    assert runs[1].model.compute_device == "gpu"
+    for key in set(runs[0].history.history) - {"time"}:
+        np.testing.assert_allclose(runs[1].history[key], runs[0].history[key], rtol=1e-3, atol=1e-5,
+                                   err_msg=key)
+    assert main(["train", "--model", "lenet5", "--dataset", "digits", "--epochs", "1", "--limit", "32",
+                 "--device", "gpu", "--quiet"]) == 0
+    assert "layers on gpu" in capsys.readouterr().out

@@ -4,9 +4,11 @@
 //! ndimage's median filter). Comparisons round nothing, so the values are the CPU kernels'.
 //!
 //! Rows (min/max) and planes (rank) are independent, so inputs larger than one buffer binding run
-//! in chunks of whole rows or planes; only one row or plane larger than a binding raises ValueError
-//! naming device='cpu'. NaN: WGSL's comparisons may drop NaN, so where the input holds one, a flag
-//! per sample travels with it and the kernels give NaN to every window that reads one.
+//! in chunks of whole rows or planes; a single row or plane larger than a binding is cut into
+//! tiles of outputs, each tile's input block with its halo gathered on the host with the boundary
+//! applied (the kernel then never reads outside it). NaN: WGSL's comparisons may drop NaN, so where
+//! the input holds one, a flag per sample travels with it and the kernels give NaN to every window
+//! that reads one.
 
 use crate::error::{value_error, Error, Result};
 use crate::gpu::context::{Gpu, Shader};
@@ -114,22 +116,91 @@ impl<T: Float> NanInfo<T> {
     }
 }
 
-/// The GPU for `T`, and how many units (rows or planes of `unit` samples) each launch takes.
-fn gpu_and_units<T: GpuElement>(
-    units: usize,
-    unit: usize,
-    what: &str,
-) -> Result<(&'static Gpu, usize)> {
+/// The GPU for `T`, and how many units (rows or planes of `unit` samples) each launch takes; 0 when
+/// one unit is larger than a binding (the caller tiles it).
+fn gpu_and_units<T: GpuElement>(units: usize, unit: usize) -> Result<(&'static Gpu, usize)> {
     let gpu = gpu_for::<T>()?;
-    let cap = gpu.max_binding_bytes() as usize / std::mem::size_of::<T>();
+    let cap = elements_per_binding::<T>(gpu);
     if unit > cap {
-        return value_error!(
-            "one {what} of {unit} samples is larger than one GPU buffer binding ({} bytes); use \
-             device='cpu'",
-            gpu.max_binding_bytes()
-        );
+        return Ok((gpu, 0));
     }
     Ok((gpu, (cap / unit.max(1)).clamp(1, units.max(1))))
+}
+
+fn elements_per_binding<T>(gpu: &Gpu) -> usize {
+    gpu.max_binding_bytes() as usize / std::mem::size_of::<T>()
+}
+
+/// A plane of `h x w` (row-major) read through a window of `kh x kw` taps starting at `start`,
+/// in tiles of outputs whose input blocks (with halos) fit `cap` samples.
+struct Tiling<'a, T> {
+    x: &'a [T],
+    dims: (usize, usize),
+    window: (usize, usize),
+    start: (isize, isize),
+    boundary: Boundary<T>,
+}
+
+impl<T: GpuElement> Tiling<'_, T> {
+    /// Runs `kernel(block, (rows, cols))` on each tile's input block (its `rows + kh - 1` by
+    /// `cols + kw - 1` samples, boundary applied) and copies the kernel's first `rows x cols`
+    /// outputs (block rows `0..rows`, columns `0..cols`, read with the window at the block's corner)
+    /// into `out`.
+    fn run(
+        &self,
+        cap: usize,
+        out: &mut [T],
+        mut kernel: impl FnMut(&[T], (usize, usize)) -> Result<Vec<T>>,
+    ) -> Result<()> {
+        let ((h, w), (kh, kw)) = (self.dims, self.window);
+        let mut tw = w;
+        let th = loop {
+            let cols = tw + kw - 1;
+            if cols * kh <= cap {
+                break (cap / cols - (kh - 1)).min(h);
+            }
+            if tw == 1 {
+                return value_error!(
+                    "a window of {kh} x {kw} samples does not fit one GPU buffer binding; use \
+                     device='cpu'"
+                );
+            }
+            tw = tw.div_ceil(2);
+        };
+        let fill = match self.boundary {
+            Boundary::Fill(v) => v,
+            _ => T::default(),
+        };
+        let mut block = Vec::new();
+        for r0 in (0..h).step_by(th) {
+            let rows = th.min(h - r0);
+            for c0 in (0..w).step_by(tw) {
+                let cols = tw.min(w - c0);
+                let (bh, bw) = (rows + kh - 1, cols + kw - 1);
+                block.clear();
+                for r in 0..bh {
+                    let sr = self
+                        .boundary
+                        .source_index(r0 as isize + self.start.0 + r as isize, h);
+                    for c in 0..bw {
+                        let sc = self
+                            .boundary
+                            .source_index(c0 as isize + self.start.1 + c as isize, w);
+                        block.push(match (sr, sc) {
+                            (Some(sr), Some(sc)) => self.x[sr * w + sc],
+                            _ => fill,
+                        });
+                    }
+                }
+                let res = kernel(&block, (bh, bw))?;
+                for r in 0..rows {
+                    let at = (r0 + r) * w + c0;
+                    out[at..at + cols].copy_from_slice(&res[r * bw..r * bw + cols]);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Minimum (`max == false`) or maximum along the middle axis of `x` seen as `(outer, n, inner)`:
@@ -161,7 +232,39 @@ pub fn extreme_pass<T: GpuElement + Float>(
         return Ok(());
     }
     let row = n * inner;
-    let (gpu, per) = gpu_and_units::<T>(outer, row, "row")?;
+    let (gpu, per) = gpu_and_units::<T>(outer, row)?;
+    if per == 0 {
+        // one row is larger than a binding: each (n, inner) slab (window down its columns), or the
+        // (outer, n) rows (window along them), in tiles
+        let cap = elements_per_binding::<T>(gpu);
+        let tile = |block: &[T], (bh, bw): (usize, usize), along_rows: bool| -> Result<Vec<T>> {
+            let mut res = vec![T::zero(); block.len()];
+            let dims = if along_rows { (1, bh, bw) } else { (bh, bw, 1) };
+            extreme_pass(block, dims, k, 0, Boundary::Nearest, max, &mut res)?;
+            Ok(res)
+        };
+        if inner == 1 {
+            let t = Tiling {
+                x,
+                dims: (outer, n),
+                window: (1, k),
+                start: (0, start),
+                boundary,
+            };
+            return t.run(cap, out, |b, d| tile(b, d, false));
+        }
+        for (xs, os) in x.chunks_exact(row).zip(out.chunks_exact_mut(row)) {
+            let t = Tiling {
+                x: xs,
+                dims: (n, inner),
+                window: (k, 1),
+                start: (start, 0),
+                boundary,
+            };
+            t.run(cap, os, |b, d| tile(b, d, true))?;
+        }
+        return Ok(());
+    }
     let nan = NanInfo::of(x, &boundary);
     let pipeline = gpu.pipeline(EXTREME_PASS, "main", T::WGSL, &[])?;
     let cbuf = gpu.upload("consts", &nan.consts, 0)?;
@@ -230,7 +333,36 @@ pub fn rank_filter_2d<T: GpuElement + Float>(
         return Ok(());
     }
     let plane = h * w;
-    let (gpu, per) = gpu_and_units::<T>(planes, plane, "plane")?;
+    let (gpu, per) = gpu_and_units::<T>(planes, plane)?;
+    if per == 0 {
+        // one plane is larger than a binding: each plane in tiles
+        let cap = elements_per_binding::<T>(gpu);
+        let kh = taps.iter().map(|t| t.0).max().unwrap_or(0) + 1;
+        let kw = taps.iter().map(|t| t.1).max().unwrap_or(0) + 1;
+        for (xs, os) in x.chunks_exact(plane).zip(out.chunks_exact_mut(plane)) {
+            let t = Tiling {
+                x: xs,
+                dims: (h, w),
+                window: (kh, kw),
+                start,
+                boundary,
+            };
+            t.run(cap, os, |block, (bh, bw)| {
+                let mut res = vec![T::zero(); block.len()];
+                rank_filter_2d(
+                    block,
+                    (1, bh, bw),
+                    taps,
+                    rank,
+                    (0, 0),
+                    Boundary::Nearest,
+                    &mut res,
+                )?;
+                Ok(res)
+            })?;
+        }
+        return Ok(());
+    }
     let nan = NanInfo::of(x, &boundary);
     let flat_taps = taps
         .iter()

@@ -230,6 +230,30 @@ def test_rank_filters_with_footprints_nan_and_the_limits_on_gpu():
 
 
 @needs_gpu
+@pytest.mark.parametrize("mode", ["reflect", "constant", "wrap"])
+def test_order_filters_tile_rows_and_planes_larger_than_a_binding(small_bindings, mode):
+    # 4 KiB bindings (1024 float32): a 40 x 50 plane, and a 3000-sample signal, are cut into tiles
+    from sigconv import ndimage
+
+    rng = np.random.default_rng(12)
+    img = rng.standard_normal((2, 40, 50)).astype(np.float32)
+    img[1, 20, 7] = np.nan
+    sig = rng.standard_normal(3000).astype(np.float32)
+    kw = dict(mode=mode, cval=0.25)
+    cases = [
+        (ndimage.maximum_filter, img, dict(size=(1, 4, 3), origin=(0, 1, 0))),
+        (ndimage.minimum_filter1d, img, dict(size=5, axis=1)),
+        (ndimage.median_filter, img, dict(footprint=np.ones((1, 5, 5), bool))),
+        (ndimage.median_filter, img, dict(size=(1, 3, 2))),
+        (ndimage.maximum_filter1d, sig, dict(size=7)),
+        (ndimage.median_filter, sig, dict(size=9)),
+    ]
+    for f, x, args in cases:
+        np.testing.assert_array_equal(f(x, **args, **kw, device="gpu"), f(x, **args, **kw),
+                                      err_msg=f"{f.__name__} {x.shape} {args}")
+
+
+@needs_gpu
 def test_inputs_are_not_modified():
     rng = np.random.default_rng(16)
     a = rng.standard_normal((9, 9)).astype(np.float32)

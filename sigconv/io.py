@@ -18,7 +18,9 @@ What each format holds:
   the sample rate are kept (24-bit files read as int32).
 * images: greyscale ``(H, W)`` or colour ``(H, W, 3|4)``. PNG holds uint8 (greyscale, RGB, RGBA) and
   uint16 greyscale; JPEG uint8 greyscale or RGB; TIFF uint8 (greyscale, RGB, RGBA), uint16 and
-  float32 greyscale. Palette and other modes are read as RGB(A). A file of several frames (a TIFF
+  float32 greyscale; PNG and TIFF also uint16 RGB(A) through OpenCV where it is installed (Pillow
+  keeps only 8 bits of those; without OpenCV they are refused, not truncated). Palette and other
+  modes are read as RGB(A). A file of several frames (a TIFF
   stack, an animated PNG) reads as ``(frames, H, W)`` or ``(frames, H, W, 3|4)`` with
   ``frame_axis=0`` (every frame must have the first one's size and mode); ``write(...,
   frames=True)`` stores such a stack as a multi-frame TIFF.
@@ -149,15 +151,61 @@ def _frame_array(img) -> np.ndarray:
     return arr
 
 
+def _colour_16_bit(img) -> bool:
+    """Whether ``img`` (opened by Pillow) stores colour with 16 bits per sample, which Pillow reads
+    as 8-bit RGB(A)."""
+    if img.mode not in ("RGB", "RGBA"):
+        return False
+    if img.format == "PNG":
+        return img.fp is not None and _png_bit_depth(img.filename) == 16
+    if img.format == "TIFF":
+        bits = img.tag_v2.get(258, (8,))
+        return max(bits if isinstance(bits, tuple) else (bits,)) == 16
+    return False
+
+
+def _png_bit_depth(path) -> int:
+    with open(path, "rb") as f:
+        head = f.read(25)
+    return head[24] if len(head) == 25 and head[12:16] == b"IHDR" else 8
+
+
+def _opencv(path, what):
+    cv2 = None
+    try:
+        import cv2
+    except ImportError:
+        pass
+    if cv2 is None:
+        raise DataFileError(f"{path}: {what} 16-bit colour images needs OpenCV (pip install "
+                            "opencv-python-headless; Pillow keeps only 8 bits of them)")
+    return cv2
+
+
+def _read_colour_16_bit(path):
+    """The frames of a 16-bit colour PNG or TIFF as uint16 (H, W, 3|4) RGB(A), read by OpenCV."""
+    cv2 = _opencv(path, "reading")
+    ok, frames = cv2.imreadmulti(str(path), flags=cv2.IMREAD_UNCHANGED)
+    if not ok or not frames:
+        raise DataFileError(f"{path}: OpenCV cannot read this 16-bit colour image")
+    order = {3: cv2.COLOR_BGR2RGB, 4: cv2.COLOR_BGRA2RGBA}
+    return [cv2.cvtColor(f, order[f.shape[2]]) if f.ndim == 3 and f.shape[2] in order else f
+            for f in frames]
+
+
 def _read_image(path) -> Data:
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
     try:
         with Image.open(path) as img:
-            frames = []
-            for frame in ImageSequence.Iterator(img):
-                frame.load()
-                frames.append(_frame_array(frame))
+            if _colour_16_bit(img):
+                # Pillow would keep only the high 8 bits of each sample
+                frames = _read_colour_16_bit(path)
+            else:
+                frames = []
+                for frame in ImageSequence.Iterator(img):
+                    frame.load()
+                    frames.append(_frame_array(frame))
     except UnidentifiedImageError as e:
         raise DataFileError(f"{path}: not an image Pillow can read") from e
     first = frames[0]
@@ -273,6 +321,23 @@ def _image_formats_text(fmt):
     return ", ".join(kinds)
 
 
+def _colour_16_bit_array(array) -> bool:
+    return array.dtype == np.uint16 and array.ndim == 3 and array.shape[2] in (3, 4)
+
+
+def _write_colour_16_bit(path, fmt, frames):
+    """uint16 RGB(A) frames to a PNG (one frame) or TIFF, written by OpenCV (Pillow cannot)."""
+    cv2 = _opencv(path, "writing")
+    if fmt not in ("PNG", "TIFF") or (fmt == "PNG" and len(frames) > 1):
+        raise DataFileError(f"{path}: {fmt} holds no 16-bit colour{' stack' if len(frames) > 1 else ''}; "
+                            "write .tif or .npy")
+    order = {3: cv2.COLOR_RGB2BGR, 4: cv2.COLOR_RGBA2BGRA}
+    bgr = [cv2.cvtColor(np.ascontiguousarray(f), order[f.shape[2]]) for f in frames]
+    ok = cv2.imwrite(str(path), bgr[0]) if len(bgr) == 1 else cv2.imwritemulti(str(path), bgr)
+    if not ok:
+        raise DataFileError(f"{path}: OpenCV could not write it")
+
+
 def _pillow_image(path, fmt, array):
     """``array`` (one frame) as a Pillow image of a mode ``fmt`` holds, or DataFileError."""
     from PIL import Image
@@ -290,6 +355,8 @@ def _pillow_image(path, fmt, array):
 
 def _write_image(path, array, rate):
     fmt = IMAGE_EXTENSIONS[os.path.splitext(str(path))[1].lower()]
+    if _colour_16_bit_array(array):
+        return _write_colour_16_bit(path, fmt, [array])
     kwargs = {"quality": 95} if fmt == "JPEG" else {}
     _pillow_image(path, fmt, array).save(path, format=fmt, **kwargs)
 
@@ -302,6 +369,8 @@ def _write_image_stack(path, array):
     if array.ndim not in (3, 4) or array.shape[0] == 0:
         raise DataFileError(f"{path}: a stack of frames has shape (frames, H, W) or (frames, H, W, 3|4); "
                             f"got {array.shape}")
+    if _colour_16_bit_array(array[0]):
+        return _write_colour_16_bit(path, fmt, list(array))
     images = [_pillow_image(path, fmt, frame) for frame in array]
     images[0].save(path, format=fmt, save_all=True, append_images=images[1:])
 

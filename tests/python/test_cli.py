@@ -126,6 +126,23 @@ def test_denoise_fill_rgb_png_with_a_grey_mask_file(tmp_path, capsys):
     np.testing.assert_array_equal(io.read(tmp_path / "out.png").array, img)
 
 
+def test_16_bit_colour_images_keep_their_16_bits(tmp_path, capsys):
+    pytest.importorskip("cv2")
+    img = RNG.integers(0, 65536, (12, 14, 3), dtype=np.uint16)
+    for ext in ("png", "tif"):
+        io.write(tmp_path / f"in.{ext}", img)
+        data = io.read(tmp_path / f"in.{ext}")
+        assert data.array.dtype == np.uint16 and data.channel_axis == 2
+        np.testing.assert_array_equal(data.array, img)
+        ok(capsys, "filter", "uniform", tmp_path / f"in.{ext}", tmp_path / f"out.{ext}", "--size", "3")
+        want = io.cast(np.stack([sn.uniform_filter(img[..., c].astype(np.float64), 3) for c in range(3)], -1),
+                       np.uint16)
+        got = io.read(tmp_path / f"out.{ext}").array
+        assert got.dtype == np.uint16 and np.abs(got.astype(np.int64) - want).max() <= 1
+    rc, _, err = run(capsys, "filter", "uniform", tmp_path / "in.png", tmp_path / "o.jpg")
+    assert rc == 1 and "16-bit colour" in err
+
+
 def test_npz_archives_of_one_array_in_and_out(tmp_path, capsys):
     x = RNG.random((12, 9))
     np.savez(tmp_path / "in.npz", signal=x)

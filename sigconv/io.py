@@ -327,10 +327,10 @@ def _colour_16_bit_array(array) -> bool:
 
 def _write_colour_16_bit(path, fmt, frames):
     """uint16 RGB(A) frames to a PNG (one frame) or TIFF, written by OpenCV (Pillow cannot)."""
-    cv2 = _opencv(path, "writing")
     if fmt not in ("PNG", "TIFF") or (fmt == "PNG" and len(frames) > 1):
         raise DataFileError(f"{path}: {fmt} holds no 16-bit colour{' stack' if len(frames) > 1 else ''}; "
                             "write .tif or .npy")
+    cv2 = _opencv(path, "writing")
     order = {3: cv2.COLOR_RGB2BGR, 4: cv2.COLOR_RGBA2BGRA}
     bgr = [cv2.cvtColor(np.ascontiguousarray(f), order[f.shape[2]]) for f in frames]
     ok = cv2.imwrite(str(path), bgr[0]) if len(bgr) == 1 else cv2.imwritemulti(str(path), bgr)

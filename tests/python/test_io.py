@@ -104,7 +104,7 @@ def test_missing_file_folder_and_unknown_extension(tmp_path):
 @pytest.mark.parametrize("name,array,match", [
     ("x.png", np.zeros((3, 3)), "PNG holds"),
     ("x.jpg", np.zeros((3, 3, 4), np.uint8), "JPEG holds"),
-    ("x.png", np.zeros((3, 3, 3), np.uint16), "PNG holds"),
+    ("x.jpg", np.zeros((3, 3, 3), np.uint16), "JPEG holds no 16-bit colour"),
     ("x.csv", np.zeros((2, 2, 2)), "1-D or 2-D"),
     ("x.wav", np.zeros(4, np.int64), ".wav holds"),
 ])

@@ -258,44 +258,48 @@ fn gpu_passes<T: NdElement + DeviceElement + num_traits::NumCast>(
     let mut prev: Vec<T> = Vec::new();
     for (i, p) in passes.iter().enumerate() {
         let src: &[T] = if i == 0 { x } else { &prev };
-        let weights: Vec<T> = match &p.op {
-            PassOp::Correlate(w) => w.clone(),
+        let dims = separable::split_axis(shape, p.axis);
+        match &p.op {
+            PassOp::Correlate(w) => gpu_correlate_pass(src, dims, w, p, out)?,
             PassOp::Mean(k) => {
                 let v = <T as num_traits::NumCast>::from(1.0 / *k as f64).unwrap_or_default();
-                vec![v; *k]
+                gpu_correlate_pass(src, dims, &vec![v; *k], p, out)?
             }
             PassOp::Min(k) | PassOp::Max(k) => {
-                let dims = separable::split_axis(shape, p.axis);
                 let max = matches!(p.op, PassOp::Max(_));
-                T::gpu_extreme_pass(src, dims, *k, p.start, p.boundary, max, out)?;
-                if i + 1 < passes.len() {
-                    prev.clear();
-                    prev.extend_from_slice(out);
-                }
-                continue;
-            }
-        };
-        let (outer, n, inner) = separable::split_axis(shape, p.axis);
-        let k = weights.len();
-        let dst: &mut [T] = out;
-        if inner == 1 {
-            // rows of an (outer, n) matrix, the kernel along them
-            let xv = ArrayViewD::from_shape(vec![outer, n], src).expect("sizes checked");
-            let wv = ArrayViewD::from_shape(vec![1, k], &weights[..]).expect("sizes checked");
-            T::gpu_correlate(xv, wv, &[0, p.start], dst, &[outer, n], p.boundary)?;
-        } else {
-            // columns of each (n, inner) slab
-            let wv = ArrayViewD::from_shape(vec![k, 1], &weights[..]).expect("sizes checked");
-            let slab = n * inner;
-            for (s, d) in src.chunks_exact(slab).zip(dst.chunks_exact_mut(slab)) {
-                let xv = ArrayViewD::from_shape(vec![n, inner], s).expect("sizes checked");
-                T::gpu_correlate(xv, wv.view(), &[p.start, 0], d, &[n, inner], p.boundary)?;
+                T::gpu_extreme_pass(src, dims, *k, p.start, p.boundary, max, out)?
             }
         }
         if i + 1 < passes.len() {
             prev.clear();
             prev.extend_from_slice(out);
         }
+    }
+    Ok(())
+}
+
+/// One linear pass on the GPU: `weights` correlated along the middle axis of `src` seen as
+/// `(outer, n, inner)`.
+fn gpu_correlate_pass<T: DeviceElement>(
+    src: &[T],
+    (outer, n, inner): (usize, usize, usize),
+    weights: &[T],
+    p: &Pass<T>,
+    out: &mut [T],
+) -> Result<()> {
+    let k = weights.len();
+    if inner == 1 {
+        // rows of an (outer, n) matrix, the kernel along them
+        let xv = ArrayViewD::from_shape(vec![outer, n], src).expect("sizes checked");
+        let wv = ArrayViewD::from_shape(vec![1, k], weights).expect("sizes checked");
+        return T::gpu_correlate(xv, wv, &[0, p.start], out, &[outer, n], p.boundary);
+    }
+    // columns of each (n, inner) slab
+    let wv = ArrayViewD::from_shape(vec![k, 1], weights).expect("sizes checked");
+    let slab = n * inner;
+    for (s, d) in src.chunks_exact(slab).zip(out.chunks_exact_mut(slab)) {
+        let xv = ArrayViewD::from_shape(vec![n, inner], s).expect("sizes checked");
+        T::gpu_correlate(xv, wv.view(), &[p.start, 0], d, &[n, inner], p.boundary)?;
     }
     Ok(())
 }

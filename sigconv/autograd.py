@@ -8,8 +8,10 @@ gradients of a tensor used several times (residual and skip connections), and ac
 into ``.grad`` of the leaves.
 
 Storage: every op reads its operands' arrays through ``Tensor._data`` and wraps its result with
-``_result``; nothing else touches storage. ``device`` is ``'cpu'`` for now; a GPU backend keeps
-``_data`` resident on the device and provides the same ops.
+``_result``; nothing else touches storage. ``_data`` is a numpy array (``device == 'cpu'``) or,
+after ``Tensor.to('gpu')``, a :class:`sigconv._gpu_array.GpuArray` (``device == 'gpu'``): it offers
+the numpy operations the ops use, each a GPU kernel, so an op's code serves both; an op with no GPU
+kernel raises TypeError on a GPU tensor instead of copying it to host memory.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+
+from sigconv._gpu_array import GpuArray
 
 __all__ = [
     "Tensor",
@@ -95,6 +99,8 @@ def _default_array(data, dtype=None):
     """The array a new tensor holds: numpy arrays keep their dtype, Python floats become float32."""
     if isinstance(data, Tensor):
         data = data._data
+    if isinstance(data, GpuArray):
+        return data.astype(data.dtype if dtype is None else dtype)  # a copy, on the device
     if dtype is not None:
         return np.array(data, dtype=np.dtype(dtype))
     if isinstance(data, np.ndarray):
@@ -107,6 +113,13 @@ def _default_array(data, dtype=None):
     elif arr.dtype.kind not in "bc":
         raise TypeError(f"tensor: data must be numeric, got dtype {arr.dtype}")
     return arr
+
+
+def _as_array(out, dtype=None):
+    """A reduction's result as an array on the device of the operand (numpy returns scalars)."""
+    if isinstance(out, GpuArray):
+        return out
+    return np.asarray(out, dtype=dtype)
 
 
 def _unbroadcast(g, shape):
@@ -214,11 +227,17 @@ class Tensor:
 
     # ---- storage and metadata ---------------------------------------------------------------
     def numpy(self):
-        """The values as a numpy array (shares memory, as torch's ``Tensor.numpy``)."""
+        """The values as a numpy array: shares memory as torch's ``Tensor.numpy`` for a tensor in
+        host memory; a GPU tensor's values are copied back (waiting for the device)."""
+        if isinstance(self._data, GpuArray):
+            return self._data.numpy()
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        return self._data if dtype is None else self._data.astype(dtype)
+        a = self._data
+        if isinstance(a, GpuArray):
+            a.__array__()  # raises: a GPU tensor is not copied to host memory implicitly
+        return a if dtype is None else a.astype(dtype)
 
     @property
     def data(self):
@@ -242,7 +261,8 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        """``'gpu'`` for a GPU-resident tensor, else ``'cpu'``."""
+        return "gpu" if isinstance(self._data, GpuArray) else "cpu"
 
     @property
     def ndim(self):
@@ -262,10 +282,12 @@ class Tensor:
         return len(self._data)
 
     def __repr__(self):
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
         extra = ", requires_grad=True" if self.requires_grad else ""
         if self._data.dtype != np.float32:
             extra = f", dtype={self._data.dtype}" + extra
+        if self.device != "cpu":
+            extra = f", device='{self.device}'" + extra
         return f"tensor({body}{extra})"
 
     def item(self):
@@ -275,7 +297,7 @@ class Tensor:
         return self._data.reshape(()).item()
 
     def tolist(self):
-        return self._data.tolist()
+        return self.numpy().tolist()
 
     def __float__(self):
         return float(self.item())
@@ -306,17 +328,26 @@ class Tensor:
         return self
 
     def to(self, target=None, dtype=None):
-        """Convert the dtype (``x.to(np.float64)``) or device (``'cpu'``; others raise)."""
+        """Convert the dtype (``x.to(np.float64)``) or move to a device: ``'gpu'`` (``'cuda'``)
+        copies the values into GPU memory, where the ops that have GPU kernels keep them;
+        ``'cpu'`` copies them back (``'auto'`` leaves a tensor where it is). Differentiable, as
+        torch's: the gradient travels back to the source's device. Raises GpuUnavailableError
+        where no GPU adapter answers."""
+        out = self
         if isinstance(target, str):
-            _check_device(target)
+            dev = _check_device(target)
+            if dev == "gpu" and out.device != "gpu":
+                out = _result(GpuArray.from_numpy(out._data), (out,), lambda g: (g.numpy(),))
+            elif dev == "cpu" and out.device != "cpu":
+                out = _result(out._data.numpy(), (out,), lambda g: (GpuArray.from_numpy(g),))
         elif target is not None:
             dtype = target
-        if dtype is None or np.dtype(dtype) == self.dtype:
-            return self
-        return self.type(dtype)
+        if dtype is None or np.dtype(dtype) == out.dtype:
+            return out
+        return out.type(dtype)
 
     def cpu(self):
-        return self
+        return self.to("cpu")
 
     def type(self, dtype):
         dt = np.dtype(dtype)
@@ -553,21 +584,21 @@ class Tensor:
                 g = np.expand_dims(g, ax)
             return (np.broadcast_to(g, shape),)
 
-        return _result(np.asarray(out), (self,), backward)
+        return _result(_as_array(out), (self,), backward)
 
     def mean(self, dim=None, keepdim=False):
         a = self._data
         ax = _axes(dim, a.ndim)
         out = np.mean(a, axis=ax, keepdims=keepdim)
         shape = a.shape
-        count = a.size // max(np.asarray(out).size, 1) if a.size else 1
+        count = a.size // max(np.size(out), 1) if a.size else 1
 
         def backward(g):
             if not keepdim and ax is not None:
                 g = np.expand_dims(g, ax)
             return (np.broadcast_to(g / count, shape),)
 
-        return _result(np.asarray(out, dtype=a.dtype), (self,), backward)
+        return _result(_as_array(out, a.dtype), (self,), backward)
 
     def var(self, dim=None, keepdim=False, unbiased=True):
         m = self.mean(dim, keepdim=True)
@@ -711,27 +742,24 @@ def _accumulate(leaf, g):
     if g.dtype != leaf._data.dtype:
         g = g.astype(leaf._data.dtype)
     if leaf.grad is None:
-        leaf.grad = _wrap(np.array(g, copy=True))
+        leaf.grad = _wrap(g.copy() if isinstance(g, GpuArray) else np.array(g, copy=True))
     else:
         leaf.grad._data = leaf.grad._data + g
 
 
 def _check_device(device):
-    """A tensor's device: ``'cpu'`` (``'auto'`` resolves to it); tensors are not GPU-resident yet."""
+    """Where ``Tensor.to(device)`` puts a tensor: ``'cpu'``, ``'gpu'`` (``'cuda'``; checked:
+    GpuUnavailableError where no adapter answers) or None for ``'auto'`` (where it is)."""
     dev = str(device)
-    if dev != "cpu":
-        from sigconv import GpuUnavailableError
-
-        if dev in ("gpu", "cuda", "auto"):
-            if dev == "auto":
-                return "cpu"
-            raise GpuUnavailableError(
-                f"device={device!r}: tensors live in host memory in this build (no GPU-resident "
-                "tensors yet); Module.to('gpu') runs a model's convolution and pooling kernels on "
-                "the GPU, and F.conv2d(..., device='gpu') one call"
-            )
+    if dev == "cuda":
+        dev = "gpu"
+    if dev not in ("cpu", "gpu", "auto"):
         raise ValueError(f"device must be 'cpu', 'gpu' or 'auto', got {device!r}")
-    return dev
+    if dev == "gpu":
+        from sigconv import _core
+
+        _core.check_device("gpu")
+    return None if dev == "auto" else dev
 
 
 def _compute_device(device):

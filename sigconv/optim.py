@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from sigconv import _core
+from sigconv._gpu_array import GpuArray, is_gpu
 from sigconv.autograd import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
@@ -76,6 +78,19 @@ class Optimizer:
         raise NotImplementedError
 
 
+def _gpu_grad(p):
+    """The GPU gradient of GPU parameter ``p`` (ValueError when it lives in host memory)."""
+    g = p.grad._data
+    if not is_gpu(g):
+        raise ValueError("a GPU parameter has a gradient in host memory: move both with .to('gpu')")
+    return g
+
+
+def _zeros(p):
+    """A GPU state buffer of zeros shaped like parameter ``p``."""
+    return GpuArray.full(p.shape, 0, p.dtype)
+
+
 def _check(name, value, low=0.0):
     if not isinstance(value, (int, float)) or value < low:
         raise ValueError(f"{name} must be a number >= {low}, got {value!r}")
@@ -113,6 +128,9 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                if is_gpu(p._data):
+                    self._gpu_step(p, group)
+                    continue
                 g = p.grad._data
                 if group["maximize"]:
                     g = -g
@@ -128,6 +146,20 @@ class SGD(Optimizer):
                         buf += (1 - damp) * g
                     g = g + mom * buf if nest else buf
                 p._data -= p._data.dtype.type(lr) * g
+
+    def _gpu_step(self, p, group):
+        """The same update, one fused kernel on the device (``rust/gpu/shaders/sgd_step.wgsl``)."""
+        buf, first = None, False
+        if group["momentum"]:
+            st = self.state.setdefault(id(p), {})
+            buf = st.get("momentum_buffer")
+            first = buf is None
+            if first:
+                buf = st["momentum_buffer"] = _zeros(p)
+        _core.dev_sgd_step(p._data._h, _gpu_grad(p)._h, None if buf is None else buf._h,
+                           float(group["lr"]), float(group["momentum"]), float(group["dampening"]),
+                           float(group["weight_decay"]), bool(group["nesterov"]),
+                           bool(group["maximize"]), first)
 
 
 class Adam(Optimizer):
@@ -165,6 +197,9 @@ class Adam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                if is_gpu(p._data):
+                    self._gpu_step(p, group)
+                    continue
                 g = p.grad._data
                 if group["maximize"]:
                     g = -g
@@ -193,6 +228,22 @@ class Adam(Optimizer):
                 bc2 = 1 - b2**t
                 denom = np.sqrt(v) / x.dtype.type(math.sqrt(bc2)) + x.dtype.type(eps)
                 x -= x.dtype.type(lr / bc1) * m / denom
+
+    def _gpu_step(self, p, group):
+        """The same update, one fused kernel on the device (``rust/gpu/shaders/adam_step.wgsl``)."""
+        st = self.state.get(id(p))
+        if st is None:
+            st = self.state[id(p)] = {"step": 0, "exp_avg": _zeros(p), "exp_avg_sq": _zeros(p)}
+            if group["amsgrad"]:
+                st["max_exp_avg_sq"] = _zeros(p)
+        st["step"] += 1
+        vmax = st.get("max_exp_avg_sq") if group["amsgrad"] else None
+        b1, b2 = group["betas"]
+        _core.dev_adam_step(p._data._h, _gpu_grad(p)._h, st["exp_avg"]._h, st["exp_avg_sq"]._h,
+                            None if vmax is None else vmax._h, float(group["lr"]),
+                            (float(b1), float(b2)), float(group["eps"]),
+                            float(group["weight_decay"]), self._decoupled,
+                            bool(group["amsgrad"]), bool(group["maximize"]), st["step"])
 
 
 class AdamW(Adam):

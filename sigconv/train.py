@@ -77,9 +77,15 @@ def _is_classification(y):
     return y.dtype.kind in "iu" and y.ndim == 1
 
 
+def _on_model_device(model, a):
+    """``a`` as a tensor where ``model`` lives: moved into GPU memory for a model on the GPU."""
+    t = a if isinstance(a, Tensor) else _ag._wrap(np.asarray(a))
+    return t.to("gpu") if getattr(model, "compute_device", "cpu") == "gpu" else t
+
+
 def _batch_loss(model, loss_fn, xb, yb):
-    out = model(Tensor(xb) if not isinstance(xb, Tensor) else xb)
-    loss = loss_fn(out, yb if isinstance(yb, Tensor) else _ag._wrap(yb))
+    out = model(_on_model_device(model, xb))
+    loss = loss_fn(out, _on_model_device(model, yb))
     return out, loss
 
 
@@ -156,10 +162,10 @@ def fit(model, train_data, loss, optimizer, epochs=1, val_data=None, batch_size=
             lval.backward()
             optimizer.step()
             b = len(idx)
-            total_loss += float(lval._data) * b
+            total_loss += float(lval) * b
             seen += b
-            if classify:
-                correct += int((out._data.argmax(axis=1) == yb).sum())
+            if classify:  # the logits come back to host memory for the accuracy
+                correct += int((out.numpy().argmax(axis=1) == yb).sum())
             bar.update(seen, total_loss / seen, correct / seen if classify else None)
         if scheduler is not None:
             scheduler.step()
@@ -186,7 +192,7 @@ def predict(model, x, batch_size=256):
     try:
         with _ag.no_grad():
             for s in range(0, len(x), batch_size):
-                outs.append(model(Tensor(x[s : s + batch_size]))._data)
+                outs.append(model(_on_model_device(model, x[s : s + batch_size])).numpy())
     finally:
         model.train(was)
     return np.concatenate(outs) if outs else np.zeros((0,))

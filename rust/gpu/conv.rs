@@ -14,6 +14,7 @@ use crate::error::{value_error, Error, Result};
 use crate::gpu::context::{Gpu, Shader};
 use crate::gpu::correlate::{gpu_for, GpuElement};
 use crate::gpu::launch::{Profiler, Timings};
+use crate::gpu::resident::{DeviceArray, Stored};
 use crate::params::ConvParams;
 use bytemuck::{Pod, Zeroable};
 
@@ -238,18 +239,32 @@ pub fn forward_profiled<T: GpuElement>(
     let bbuf = gpu.upload("bias", bias.unwrap_or(&[T::default()]), 0)?;
     for b0 in (0..p.batch).step_by(per) {
         let b1 = p.batch.min(b0 + per);
-        let c = chunk(p, b0, b1);
-        let gemm = (c.cout_g(), c.batch * c.out_plane(), c.patch());
-        let u = Uniform::new(&c, gemm, bias.is_some())?;
         let xbuf = gpu.upload("input", &x[b0 * x_n..b1 * x_n], 0)?;
-        let ybuf = gpu.output::<T>("output", (b1 - b0) * y_n)?;
         prof.mark(gpu, |t| &mut t.upload)?;
-        run::<T>(gpu, FORWARD, u, p.groups, &[&xbuf, &wbuf, &bbuf, &ybuf])?;
+        let c = chunk(p, b0, b1);
+        let ybuf = forward_launch::<T>(gpu, &c, &xbuf, &wbuf, &bbuf, bias.is_some())?;
         prof.mark(gpu, |t| &mut t.compute)?;
         gpu.read_into(&ybuf, &mut y[b0 * y_n..b1 * y_n])?;
         prof.mark(gpu, |t| &mut t.download)?;
     }
     Ok(())
+}
+
+/// The forward kernel over the samples of `c` (one binding each): a new output buffer. `b` is
+/// the bias, read only when `has_bias`.
+fn forward_launch<T: GpuElement>(
+    gpu: &Gpu,
+    c: &ConvParams,
+    x: &wgpu::Buffer,
+    w: &wgpu::Buffer,
+    b: &wgpu::Buffer,
+    has_bias: bool,
+) -> Result<wgpu::Buffer> {
+    let gemm = (c.cout_g(), c.batch * c.out_plane(), c.patch());
+    let u = Uniform::new(c, gemm, has_bias)?;
+    let y = gpu.output::<T>("output", c.output_shape().iter().product())?;
+    run::<T>(gpu, FORWARD, u, c.groups, &[x, w, b, &y])?;
+    Ok(y)
 }
 
 /// The data gradient on the GPU, as [`crate::cpu::conv::backward_data`]: `dx = conv^T(dy, w)`.
@@ -263,16 +278,26 @@ pub fn backward_data<T: GpuElement>(dy: &[T], w: &[T], p: &ConvParams, dx: &mut 
     let wbuf = gpu.upload("weight", w, 0)?;
     for b0 in (0..p.batch).step_by(per) {
         let b1 = p.batch.min(b0 + per);
-        let c = chunk(p, b0, b1);
-        let taps = c.h.kernel * c.w.kernel;
-        let gemm = (c.cin_g(), c.batch * c.in_plane(), c.cout_g() * taps);
-        let u = Uniform::new(&c, gemm, false)?;
         let gbuf = gpu.upload("grad_output", &dy[b0 * y_n..b1 * y_n], 0)?;
-        let dbuf = gpu.output::<T>("grad_input", (b1 - b0) * x_n)?;
-        run::<T>(gpu, BACKWARD_DATA, u, p.groups, &[&gbuf, &wbuf, &dbuf])?;
+        let dbuf = backward_data_launch::<T>(gpu, &chunk(p, b0, b1), &gbuf, &wbuf)?;
         gpu.read_into(&dbuf, &mut dx[b0 * x_n..b1 * x_n])?;
     }
     Ok(())
+}
+
+/// The backward-data kernel over the samples of `c`: a new gradient buffer.
+fn backward_data_launch<T: GpuElement>(
+    gpu: &Gpu,
+    c: &ConvParams,
+    dy: &wgpu::Buffer,
+    w: &wgpu::Buffer,
+) -> Result<wgpu::Buffer> {
+    let taps = c.h.kernel * c.w.kernel;
+    let gemm = (c.cin_g(), c.batch * c.in_plane(), c.cout_g() * taps);
+    let u = Uniform::new(c, gemm, false)?;
+    let dx = gpu.output::<T>("grad_input", c.input_shape().iter().product())?;
+    run::<T>(gpu, BACKWARD_DATA, u, c.groups, &[dy, w, &dx])?;
+    Ok(dx)
 }
 
 /// The weight gradient on the GPU, as [`crate::cpu::conv::backward_weight`]: `dw = sum over the
@@ -294,29 +319,118 @@ pub fn backward_weight<T: GpuElement>(
     let (x_n, y_n) = (p.in_channels * p.in_plane(), p.out_channels * p.out_plane());
     let (gpu, per) = gpu_and_chunk::<T>(p, &[x_n, y_n], dw.len())?;
     let wbuf = gpu.output::<T>("grad_weight", dw.len())?;
-    let reduce = gpu.pipeline(REDUCE, "main", T::WGSL, &[])?;
     for b0 in (0..p.batch).step_by(per) {
         let b1 = p.batch.min(b0 + per);
-        let c = chunk(p, b0, b1);
-        let (m, n, k) = (c.cout_g(), c.patch(), c.batch * c.out_plane());
-        let mut u = Uniform::new(&c, (m, n, k), false)?;
-        let splits = split_k(gpu, (m, n, k), p.groups, dw.len(), std::mem::size_of::<T>());
-        u.k_chunk = int(k.div_ceil(splits), "GEMM depth")?;
-        u.splits = int(splits, "splits")?;
         let gbuf = gpu.upload("grad_output", &dy[b0 * y_n..b1 * y_n], 0)?;
         let xbuf = gpu.upload("input", &x[b0 * x_n..b1 * x_n], 0)?;
-        let parts = gpu.output::<T>("partial sums", splits * dw.len())?;
-        run::<T>(gpu, BACKWARD_WEIGHT, u, p.groups, &[&gbuf, &xbuf, &parts])?;
-        let grid = gpu.flat_grid(dw.len(), 256);
-        let r = ReduceUniform {
-            len: int(dw.len(), "weights")?,
-            splits: u.splits,
-            flag: (b0 > 0) as u32,
-            groups_x: grid[0],
-        };
-        gpu.dispatch(&reduce, &[&gpu.uniform(&r)?, &parts, &wbuf], grid)?;
+        backward_weight_launch::<T>(gpu, &chunk(p, b0, b1), &gbuf, &xbuf, &wbuf, b0 > 0)?;
     }
     gpu.read_into(&wbuf, dw)
+}
+
+/// The backward-weight kernels over the samples of `c` (nonempty), written into `dw`, or added
+/// to it with `accumulate` (the batch chunks after the first).
+fn backward_weight_launch<T: GpuElement>(
+    gpu: &Gpu,
+    c: &ConvParams,
+    dy: &wgpu::Buffer,
+    x: &wgpu::Buffer,
+    dw: &wgpu::Buffer,
+    accumulate: bool,
+) -> Result<()> {
+    let len = c.out_channels * c.cin_g() * c.h.kernel * c.w.kernel;
+    let (m, n, k) = (c.cout_g(), c.patch(), c.batch * c.out_plane());
+    let mut u = Uniform::new(c, (m, n, k), false)?;
+    let splits = split_k(gpu, (m, n, k), c.groups, len, std::mem::size_of::<T>());
+    u.k_chunk = int(k.div_ceil(splits), "GEMM depth")?;
+    u.splits = int(splits, "splits")?;
+    let parts = gpu.output::<T>("partial sums", splits * len)?;
+    run::<T>(gpu, BACKWARD_WEIGHT, u, c.groups, &[dy, x, &parts])?;
+    let reduce = gpu.pipeline(REDUCE, "main", T::WGSL, &[])?;
+    let grid = gpu.flat_grid(len, 256);
+    let r = ReduceUniform {
+        len: int(len, "weights")?,
+        splits: u.splits,
+        flag: accumulate as u32,
+        groups_x: grid[0],
+    };
+    gpu.dispatch(&reduce, &[&gpu.uniform(&r)?, &parts, dw], grid)
+}
+
+/// The forward pass of GPU-resident arrays: `y = conv(x, w) + bias`, a new device array.
+pub fn forward_resident<T: GpuElement + Stored>(
+    x: &DeviceArray,
+    w: &DeviceArray,
+    bias: Option<&DeviceArray>,
+    p: &ConvParams,
+) -> Result<DeviceArray> {
+    let gpu = gpu_for::<T>()?;
+    let (xb, wb) = resident_operands::<T>(p, x, w)?;
+    let spare;
+    let b = match bias {
+        Some(b) => b.expect(T::ELEM, p.out_channels, "bias")?,
+        None => {
+            spare = DeviceArray::output(gpu, 1, T::ELEM)?;
+            spare.buffer()
+        }
+    };
+    let len = p.output_shape().iter().product();
+    if len == 0 {
+        return DeviceArray::output(gpu, 0, T::ELEM);
+    }
+    let y = forward_launch::<T>(gpu, p, xb, wb, b, bias.is_some())?;
+    Ok(DeviceArray::from_buffer(y, len, T::ELEM))
+}
+
+/// The data gradient of GPU-resident arrays: `dx = conv^T(dy, w)`, a new device array.
+pub fn backward_data_resident<T: GpuElement + Stored>(
+    dy: &DeviceArray,
+    w: &DeviceArray,
+    p: &ConvParams,
+) -> Result<DeviceArray> {
+    let gpu = gpu_for::<T>()?;
+    let wb = w.expect(T::ELEM, weight_len(p), "weight")?;
+    let gb = dy.expect(T::ELEM, p.output_shape().iter().product(), "grad_output")?;
+    let len = p.input_shape().iter().product();
+    if len == 0 || dy.is_empty() {
+        return DeviceArray::zeros(gpu, len, T::ELEM);
+    }
+    let dx = backward_data_launch::<T>(gpu, p, gb, wb)?;
+    Ok(DeviceArray::from_buffer(dx, len, T::ELEM))
+}
+
+/// The weight gradient of GPU-resident arrays: `dw = sum over the batch of dy (x) col(x)`.
+pub fn backward_weight_resident<T: GpuElement + Stored>(
+    dy: &DeviceArray,
+    x: &DeviceArray,
+    p: &ConvParams,
+) -> Result<DeviceArray> {
+    let gpu = gpu_for::<T>()?;
+    let xb = x.expect(T::ELEM, p.input_shape().iter().product(), "input")?;
+    let gb = dy.expect(T::ELEM, p.output_shape().iter().product(), "grad_output")?;
+    let len = weight_len(p);
+    if p.batch == 0 || p.out_plane() == 0 || len == 0 {
+        return DeviceArray::zeros(gpu, len, T::ELEM);
+    }
+    let dw = DeviceArray::output(gpu, len, T::ELEM)?;
+    backward_weight_launch::<T>(gpu, p, gb, xb, dw.buffer(), false)?;
+    Ok(dw)
+}
+
+fn weight_len(p: &ConvParams) -> usize {
+    p.out_channels * p.cin_g() * p.h.kernel * p.w.kernel
+}
+
+/// The input and weight buffers of `p`, checked.
+fn resident_operands<'a, T: GpuElement + Stored>(
+    p: &ConvParams,
+    x: &'a DeviceArray,
+    w: &'a DeviceArray,
+) -> Result<(&'a wgpu::Buffer, &'a wgpu::Buffer)> {
+    Ok((
+        x.expect(T::ELEM, p.input_shape().iter().product(), "input")?,
+        w.expect(T::ELEM, weight_len(p), "weight")?,
+    ))
 }
 
 /// The splits of backward-weight's depth `k`: enough for about [`SPLIT_TARGET_GROUPS`] workgroups

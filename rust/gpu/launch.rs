@@ -53,6 +53,12 @@ impl<'a> Profiler<'a> {
     }
 }
 
+/// The usage of every storage buffer: bound by kernels, copied back, copied into (a kernel's
+/// output may become a GPU-resident tensor, see [`crate::gpu::resident`]).
+const RESIDENT: BufferUsages = BufferUsages::STORAGE
+    .union(BufferUsages::COPY_SRC)
+    .union(BufferUsages::COPY_DST);
+
 /// Rounds a byte count up to wgpu's copy alignment (4), with at least 4 bytes (no empty buffers).
 fn padded(bytes: usize) -> u64 {
     (bytes.max(4) as u64).div_ceil(wgpu::COPY_BUFFER_ALIGNMENT) * wgpu::COPY_BUFFER_ALIGNMENT
@@ -111,10 +117,11 @@ impl Gpu {
         })
     }
 
-    /// A read-only storage buffer holding `data` (`capacity` elements at least, for reuse).
+    /// A storage buffer holding `data` (`capacity` elements at least, for reuse); it can be copied
+    /// from and to, so that a GPU-resident tensor may live in it.
     pub fn upload<T: Pod>(&self, label: &str, data: &[T], capacity: usize) -> Result<wgpu::Buffer> {
         let bytes = capacity.max(data.len()) * std::mem::size_of::<T>();
-        let buf = self.buffer(label, bytes, BufferUsages::STORAGE | BufferUsages::COPY_DST)?;
+        let buf = self.buffer(label, bytes, RESIDENT)?;
         self.write(&buf, data);
         Ok(buf)
     }
@@ -146,13 +153,10 @@ impl Gpu {
         Ok(buf)
     }
 
-    /// A storage buffer the kernel writes, of `len` elements of `T`.
+    /// A storage buffer the kernel writes, of `len` elements of `T` (usable as a GPU-resident
+    /// tensor afterwards).
     pub fn output<T: Pod>(&self, label: &str, len: usize) -> Result<wgpu::Buffer> {
-        self.buffer(
-            label,
-            len * std::mem::size_of::<T>(),
-            BufferUsages::STORAGE | BufferUsages::COPY_SRC,
-        )
+        self.buffer(label, len * std::mem::size_of::<T>(), RESIDENT)
     }
 
     /// The grid for `n` invocations in workgroups of `group` along x: `[groups_x, rows, 1]`, with

@@ -6,6 +6,9 @@
 //! * [`pool`] — the launchers of the pooling kernels (max/min with indices, average, gradients).
 //! * [`rank`] — minimum/maximum along an axis and rank filters (the median) over 2-D planes.
 //! * [`launch`] — buffers, uploads, dispatches, readback, wgpu errors mapped onto [`crate::Error`].
+//! * [`resident`] — arrays that stay in device memory (GPU-resident tensors), and the kernels
+//!   their autograd ops and optimisers need besides the layers': [`elementwise`] arithmetic,
+//!   [`reduce`] (sums over axes), [`loss`] (cross-entropy), [`optim`] (SGD and Adam steps).
 //! * [`correlate`] — the launcher of the 1-D and 2-D correlation kernels (convolution is a
 //!   correlation with the kernel flipped), with tiling for inputs larger than a buffer binding.
 //! * `shaders/*.wgsl` — one kernel per file, computing in `T` (`alias T = f32;`, rewritten to f64
@@ -19,9 +22,14 @@
 pub mod context;
 pub mod conv;
 pub mod correlate;
+pub mod elementwise;
 pub mod launch;
+pub mod loss;
+pub mod optim;
 pub mod pool;
 pub mod rank;
+pub mod reduce;
+pub mod resident;
 
 pub use context::{available, get, AdapterSummary, Gpu, Shader};
 pub use correlate::{correlate_into, GpuElement};

@@ -10,6 +10,7 @@ use crate::cpu::pool::{self, Extreme, Planes};
 use crate::error::{value_error, Error, Result};
 use crate::gpu::context::{Gpu, Shader};
 use crate::gpu::correlate::{gpu_for, GpuElement};
+use crate::gpu::resident::{DeviceArray, Dtype, Stored};
 use crate::params::PoolParams;
 use bytemuck::{Pod, Zeroable};
 
@@ -155,32 +156,52 @@ pub fn extreme_pool_indices<T: GpuElement + num_traits::Float>(
     }
     let (n_in, n_out) = (planes.plane_len(), shape.0 * shape.1);
     let (gpu, per) = gpu_and_planes::<T>(planes.count, &[n_in, n_out])?;
-    let inf = gpu.upload("infinities", &[T::neg_infinity(), T::infinity()], 0)?;
-    let size = std::mem::size_of::<T>();
+    let inf = infinities::<T>(gpu)?;
     let mut narrow = vec![0i32; out.len()];
     for (p0, p1) in chunks(planes.count, per) {
         let part = Planes {
             count: p1 - p0,
             ..planes
         };
-        let u = PoolUniform::new(part, p, shape, kind == Extreme::Max)?;
         let xbuf = gpu.upload("input", &x[p0 * n_in..p1 * n_in], 0)?;
-        let len = part.count * n_out;
-        let outs = launch::<T>(
-            gpu,
-            EXTREME,
-            u,
-            len,
-            &[&xbuf, &inf],
-            &[("output", len, size), ("indices", len, 4)],
-        )?;
-        gpu.read_into(&outs[0], &mut out[p0 * n_out..p1 * n_out])?;
-        gpu.read_into(&outs[1], &mut narrow[p0 * n_out..p1 * n_out])?;
+        let [vals, idx] = extreme_launch::<T>(gpu, &xbuf, &inf, part, p, shape, kind)?;
+        gpu.read_into(&vals, &mut out[p0 * n_out..p1 * n_out])?;
+        gpu.read_into(&idx, &mut narrow[p0 * n_out..p1 * n_out])?;
     }
     for (i, n) in indices.iter_mut().zip(narrow) {
         *i = n as i64;
     }
     Ok(())
+}
+
+/// `[-inf, +inf]` on the device: the starting best of max and min pooling.
+fn infinities<T: GpuElement + num_traits::Float>(gpu: &Gpu) -> Result<wgpu::Buffer> {
+    gpu.upload("infinities", &[T::neg_infinity(), T::infinity()], 0)
+}
+
+/// The extreme-pooling kernel over `planes` (one binding): new value and int32 index buffers.
+fn extreme_launch<T: GpuElement>(
+    gpu: &Gpu,
+    x: &wgpu::Buffer,
+    inf: &wgpu::Buffer,
+    planes: Planes,
+    p: &PoolParams,
+    shape: (usize, usize),
+    kind: Extreme,
+) -> Result<[wgpu::Buffer; 2]> {
+    let u = PoolUniform::new(planes, p, shape, kind == Extreme::Max)?;
+    let len = planes.count * shape.0 * shape.1;
+    let size = std::mem::size_of::<T>();
+    let outs = launch::<T>(
+        gpu,
+        EXTREME,
+        u,
+        len,
+        &[x, inf],
+        &[("output", len, size), ("indices", len, 4)],
+    )?;
+    let [vals, idx]: [wgpu::Buffer; 2] = outs.try_into().expect("two outputs");
+    Ok([vals, idx])
 }
 
 /// The gradient of max or min pooling on the GPU, as [`crate::cpu::pool::extreme_pool_backward`]
@@ -205,31 +226,48 @@ pub fn extreme_pool_backward<T: GpuElement>(
     let n_in = input.plane_len();
     let (gpu, per) = gpu_and_planes::<T>(input.count, &[n_in, out_plane_len])?;
     let narrow: Vec<i32> = indices.iter().map(|&i| i as i32).collect();
-    let size = std::mem::size_of::<T>();
     for (p0, p1) in chunks(input.count, per) {
-        // The plane geometry is all this kernel reads: outputs as one row of out_plane_len.
-        let u = PoolUniform {
-            count: small(p1 - p0, "planes")? as u32,
-            h: small(input.h, "input height")?,
-            w: small(input.w, "input width")?,
-            oh: 1,
-            ow: small(out_plane_len, "output plane")?,
-            ..Zeroable::zeroed()
-        };
         let (o0, o1) = (p0 * out_plane_len, p1 * out_plane_len);
         let gbuf = gpu.upload("grad_output", &grad_output[o0..o1], 0)?;
         let ibuf = gpu.upload("indices", &narrow[o0..o1], 0)?;
-        let outs = launch::<T>(
-            gpu,
-            EXTREME_BACKWARD,
-            u,
-            p1 - p0,
-            &[&gbuf, &ibuf],
-            &[("grad_input", (p1 - p0) * n_in, size)],
-        )?;
-        gpu.read_into(&outs[0], &mut grad_input[p0 * n_in..p1 * n_in])?;
+        let part = Planes {
+            count: p1 - p0,
+            ..input
+        };
+        let gi = extreme_backward_launch::<T>(gpu, &gbuf, &ibuf, out_plane_len, part)?;
+        gpu.read_into(&gi, &mut grad_input[p0 * n_in..p1 * n_in])?;
     }
     Ok(())
+}
+
+/// The extreme-pooling gradient kernel over the planes of `input`: a new gradient buffer.
+fn extreme_backward_launch<T: GpuElement>(
+    gpu: &Gpu,
+    grad_output: &wgpu::Buffer,
+    indices: &wgpu::Buffer,
+    out_plane_len: usize,
+    input: Planes,
+) -> Result<wgpu::Buffer> {
+    // The plane geometry is all this kernel reads: outputs as one row of out_plane_len.
+    let u = PoolUniform {
+        count: small(input.count, "planes")? as u32,
+        h: small(input.h, "input height")?,
+        w: small(input.w, "input width")?,
+        oh: 1,
+        ow: small(out_plane_len, "output plane")?,
+        ..Zeroable::zeroed()
+    };
+    let len = input.count * input.plane_len();
+    let size = std::mem::size_of::<T>();
+    let outs = launch::<T>(
+        gpu,
+        EXTREME_BACKWARD,
+        u,
+        input.count,
+        &[grad_output, indices],
+        &[("grad_input", len, size)],
+    )?;
+    Ok(outs.into_iter().next().expect("one output"))
 }
 
 /// Average pooling on the GPU, as [`crate::cpu::pool::avg_pool`].
@@ -247,17 +285,18 @@ pub fn avg_pool<T: GpuElement>(
     }
     let (n_in, n_out) = (planes.plane_len(), shape.0 * shape.1);
     let (gpu, per) = gpu_and_planes::<T>(planes.count, &[n_in, n_out])?;
-    let size = std::mem::size_of::<T>();
     for (p0, p1) in chunks(planes.count, per) {
         let part = Planes {
             count: p1 - p0,
             ..planes
         };
-        let u = PoolUniform::new(part, p, shape, count_include_pad)?.with_divisor(divisor)?;
         let xbuf = gpu.upload("input", &x[p0 * n_in..p1 * n_in], 0)?;
-        let len = part.count * n_out;
-        let outs = launch::<T>(gpu, AVG, u, len, &[&xbuf], &[("output", len, size)])?;
-        gpu.read_into(&outs[0], &mut out[p0 * n_out..p1 * n_out])?;
+        let avg = Average {
+            count_include_pad,
+            divisor,
+        };
+        let y = avg_launch::<T>(gpu, AVG, &xbuf, part, p, shape, avg, part.count * n_out)?;
+        gpu.read_into(&y, &mut out[p0 * n_out..p1 * n_out])?;
     }
     Ok(())
 }
@@ -277,24 +316,131 @@ pub fn avg_pool_backward<T: GpuElement>(
     }
     let (n_in, n_out) = (input.plane_len(), shape.0 * shape.1);
     let (gpu, per) = gpu_and_planes::<T>(input.count, &[n_in, n_out])?;
-    let size = std::mem::size_of::<T>();
     for (p0, p1) in chunks(input.count, per) {
         let part = Planes {
             count: p1 - p0,
             ..input
         };
-        let u = PoolUniform::new(part, p, shape, count_include_pad)?.with_divisor(divisor)?;
         let gbuf = gpu.upload("grad_output", &grad_output[p0 * n_out..p1 * n_out], 0)?;
+        let avg = Average {
+            count_include_pad,
+            divisor,
+        };
         let len = part.count * n_in;
-        let outs = launch::<T>(
-            gpu,
-            AVG_BACKWARD,
-            u,
-            len,
-            &[&gbuf],
-            &[("grad_input", len, size)],
-        )?;
-        gpu.read_into(&outs[0], &mut grad_input[p0 * n_in..p1 * n_in])?;
+        let g = avg_launch::<T>(gpu, AVG_BACKWARD, &gbuf, part, p, shape, avg, len)?;
+        gpu.read_into(&g, &mut grad_input[p0 * n_in..p1 * n_in])?;
     }
     Ok(())
+}
+
+/// Average pooling's divisor settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Average {
+    /// Whether the zero padding counts in the divisor.
+    pub count_include_pad: bool,
+    /// torch's `divisor_override`.
+    pub divisor: Option<usize>,
+}
+
+/// One average-pooling kernel (forward or gradient) over `planes`, reading `src`: a new buffer of
+/// `len` elements.
+#[allow(clippy::too_many_arguments)]
+fn avg_launch<T: GpuElement>(
+    gpu: &Gpu,
+    shader: Shader,
+    src: &wgpu::Buffer,
+    planes: Planes,
+    p: &PoolParams,
+    shape: (usize, usize),
+    avg: Average,
+    len: usize,
+) -> Result<wgpu::Buffer> {
+    let u = PoolUniform::new(planes, p, shape, avg.count_include_pad)?.with_divisor(avg.divisor)?;
+    let size = std::mem::size_of::<T>();
+    let outs = launch::<T>(gpu, shader, u, len, &[src], &[("output", len, size)])?;
+    Ok(outs.into_iter().next().expect("one output"))
+}
+
+// ---- GPU-resident arrays: the whole array in one launch (it fits one binding by construction)
+
+/// Max or min pooling of a GPU-resident array: values and int32 indices, new device arrays.
+pub fn extreme_pool_resident<T: GpuElement + Stored + num_traits::Float>(
+    x: &DeviceArray,
+    planes: Planes,
+    p: &PoolParams,
+    kind: Extreme,
+) -> Result<(DeviceArray, DeviceArray)> {
+    let gpu = gpu_for::<T>()?;
+    let xb = x.expect(T::ELEM, planes.len(), "input")?;
+    let (oh, ow) = p.out_shape(planes.h, planes.w)?;
+    let len = planes.count * oh * ow;
+    let shape = pool::check_forward(x.len(), planes, p, len, Some(len))?;
+    if len == 0 {
+        return Ok((
+            DeviceArray::output(gpu, 0, T::ELEM)?,
+            DeviceArray::output(gpu, 0, Dtype::I32)?,
+        ));
+    }
+    let inf = infinities::<T>(gpu)?;
+    let [vals, idx] = extreme_launch::<T>(gpu, xb, &inf, planes, p, shape, kind)?;
+    Ok((
+        DeviceArray::from_buffer(vals, len, T::ELEM),
+        DeviceArray::from_buffer(idx, len, Dtype::I32),
+    ))
+}
+
+/// The gradient of max or min pooling of GPU-resident arrays (int32 `indices`).
+pub fn extreme_pool_backward_resident<T: GpuElement + Stored>(
+    grad_output: &DeviceArray,
+    indices: &DeviceArray,
+    out_plane_len: usize,
+    input: Planes,
+) -> Result<DeviceArray> {
+    let gpu = gpu_for::<T>()?;
+    let n_out = input.count * out_plane_len;
+    let gb = grad_output.expect(T::ELEM, n_out, "grad_output")?;
+    let ib = indices.expect(Dtype::I32, n_out, "indices")?;
+    let len = input.len();
+    if len == 0 {
+        return DeviceArray::output(gpu, 0, T::ELEM);
+    }
+    let g = extreme_backward_launch::<T>(gpu, gb, ib, out_plane_len, input)?;
+    Ok(DeviceArray::from_buffer(g, len, T::ELEM))
+}
+
+/// Average pooling of a GPU-resident array.
+pub fn avg_pool_resident<T: GpuElement + Stored>(
+    x: &DeviceArray,
+    planes: Planes,
+    p: &PoolParams,
+    avg: Average,
+) -> Result<DeviceArray> {
+    let gpu = gpu_for::<T>()?;
+    let xb = x.expect(T::ELEM, planes.len(), "input")?;
+    let (oh, ow) = p.out_shape(planes.h, planes.w)?;
+    let len = planes.count * oh * ow;
+    let shape = pool::check_avg(x.len(), planes, p, avg.divisor, len)?;
+    if len == 0 {
+        return DeviceArray::output(gpu, 0, T::ELEM);
+    }
+    let y = avg_launch::<T>(gpu, AVG, xb, planes, p, shape, avg, len)?;
+    Ok(DeviceArray::from_buffer(y, len, T::ELEM))
+}
+
+/// The gradient of average pooling of GPU-resident arrays.
+pub fn avg_pool_backward_resident<T: GpuElement + Stored>(
+    grad_output: &DeviceArray,
+    input: Planes,
+    p: &PoolParams,
+    avg: Average,
+) -> Result<DeviceArray> {
+    let gpu = gpu_for::<T>()?;
+    let len = input.len();
+    let shape = pool::check_avg_backward(grad_output.len(), input, p, avg.divisor, len)?;
+    let gb = grad_output.expect(T::ELEM, grad_output.len(), "grad_output")?;
+    if len == 0 {
+        return DeviceArray::output(gpu, 0, T::ELEM);
+    }
+    let g = avg_launch::<T>(gpu, AVG_BACKWARD, gb, input, p, shape, avg, len)?;
+    Ok(DeviceArray::from_buffer(g, len, T::ELEM))
 }

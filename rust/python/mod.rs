@@ -18,6 +18,8 @@ use pyo3::prelude::*;
 mod gpu;
 mod nn;
 mod pool;
+#[cfg(feature = "gpu")]
+mod resident;
 
 create_exception!(
     _core,
@@ -534,5 +536,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pool::register(m)?;
     nn::register(m)?;
     gpu::register(m)?;
+    #[cfg(feature = "gpu")]
+    resident::register(m)?;
     Ok(())
 }

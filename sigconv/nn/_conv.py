@@ -26,6 +26,8 @@ import operator
 import numpy as np
 
 from sigconv import _core
+from sigconv._gpu_array import is_gpu, no_kernel
+from sigconv.nn import _gpu_layers
 from sigconv.signal import _device
 
 __all__ = [
@@ -52,13 +54,14 @@ PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
 def _float_array(name, value, dtype=None):
-    """``value`` as a C-contiguous float32/float64 array (of ``dtype`` when given)."""
-    arr = np.asarray(value)
+    """``value`` as a C-contiguous float32/float64 array (of ``dtype`` when given); a GPU array
+    is checked and kept on the device."""
+    arr = value if is_gpu(value) else np.asarray(value)
     if arr.dtype not in (np.float32, np.float64):
         raise TypeError(f"{name} must be a float32 or float64 array; got dtype {arr.dtype}")
     if dtype is not None and arr.dtype != dtype:
         raise TypeError(f"{name} must have the dtype of input ({dtype}); got {arr.dtype}")
-    return np.ascontiguousarray(arr)
+    return arr if is_gpu(arr) else np.ascontiguousarray(arr)
 
 
 def _int(name, value, minimum):
@@ -99,7 +102,7 @@ def _batched(fname, name, arr, nd):
     if arr.ndim == nd + 2:
         return arr, False
     if arr.ndim == nd + 1:
-        return arr[None], True
+        return arr.reshape((1,) + arr.shape), True
     raise ValueError(
         f"{fname}: expected {nd + 1}-D (unbatched) or {nd + 2}-D (batched) {name}; "
         f"got shape {arr.shape}"
@@ -123,7 +126,12 @@ def _bias(b, dtype, channels):
 
 def _to_2d(arr, nd):
     """A 1-D layer's array with a unit height axis (a view)."""
-    return arr[:, :, None, :] if nd == 1 else arr
+    return arr.reshape(arr.shape[:2] + (1,) + arr.shape[2:]) if nd == 1 else arr
+
+
+def _from_2d(arr, nd):
+    """A 1-D layer's 4-D array without its unit height axis (a view)."""
+    return arr.reshape(arr.shape[:2] + arr.shape[3:]) if nd == 1 else arr
 
 
 def _axes2(t, nd, unit):
@@ -210,13 +218,14 @@ class _ConvArgs:
 
     def out(self, y):
         """A 4-D result back in the caller's layout."""
-        if self.nd == 1:
-            y = y[:, :, 0, :]
-        return y[0] if self.unbatched else y
+        y = _from_2d(y, self.nd)
+        return y.reshape(y.shape[1:]) if self.unbatched else y
 
 
 def _pad_nd(x, pads, mode, value):
     """Pads the last ``len(pads)`` axes by ``pads`` (axis order) with a torch pad mode."""
+    if is_gpu(x):
+        raise no_kernel(f"padding with mode={mode!r}")
     _check_pad_mode(x.shape, pads, mode)
     return _core.pad(x, [tuple(p) for p in pads], mode, float(value))
 
@@ -248,7 +257,10 @@ def _check_pad_mode(shape, pads, mode):
 def _conv(fname, nd, input, weight, bias, stride, padding, dilation, groups, padding_mode, device):
     a = _ConvArgs(fname, nd, input, weight, stride, padding, dilation, groups, padding_mode, device)
     b = _bias(bias, a.x.dtype, a.w.shape[0])
-    y = _core.conv2d(a.x4(), a.w4(), b, **a.core)
+    if _gpu_layers.any_gpu(a.x, a.w, b):
+        y = _gpu_layers.conv2d(a.x4(), a.w4(), b, a.core)
+    else:
+        y = _core.conv2d(a.x4(), a.w4(), b, **a.core)
     return a.out(y)
 
 
@@ -258,19 +270,22 @@ def _conv_backward(fname, nd, grad_output, input, weight, stride, padding, dilat
     a = _ConvArgs(fname, nd, input, weight, stride, padding, dilation, groups, padding_mode, device)
     g = _float_array("grad_output", grad_output, a.x.dtype)
     if a.unbatched:
-        g = g[None]
+        g = g.reshape((1,) + g.shape)
     if g.ndim != nd + 2:
         raise ValueError(f"{fname}: grad_output has shape {np.shape(grad_output)}, which does not "
                          "match the output of the convolution")
-    gx, gw, gb = _core.conv2d_backward(_to_2d(g, nd), a.x4(), a.w4(), mask=mask, **a.core)
+    if _gpu_layers.any_gpu(g, a.x, a.w):
+        gx, gw, gb = _gpu_layers.conv2d_backward(_to_2d(g, nd), a.x4(), a.w4(), a.core, mask)
+    else:
+        gx, gw, gb = _core.conv2d_backward(_to_2d(g, nd), a.x4(), a.w4(), mask=mask, **a.core)
     if gx is not None:
-        gx = gx[:, :, 0, :] if nd == 1 else gx
+        gx = _from_2d(gx, nd)
         if a.pad_mode is not None:
             gx = _core.pad_backward(gx, list(a.input_shape), [tuple(p) for p in a.mode_pads],
                                     a.pad_mode)
-        gx = gx[0] if a.unbatched else gx
-    if gw is not None and nd == 1:
-        gw = gw[:, :, 0, :]
+        gx = gx.reshape(gx.shape[1:]) if a.unbatched else gx
+    if gw is not None:
+        gw = _from_2d(gw, nd)
     return gx, gw, gb
 
 
@@ -457,9 +472,8 @@ class _TransposeArgs:
         )
 
     def out(self, y):
-        if self.nd == 1:
-            y = y[:, :, 0, :]
-        return y[0] if self.unbatched else y
+        y = _from_2d(y, self.nd)
+        return y.reshape(y.shape[1:]) if self.unbatched else y
 
 
 def _conv_transpose(fname, nd, input, weight, bias, stride, padding, output_padding, groups,
@@ -467,6 +481,8 @@ def _conv_transpose(fname, nd, input, weight, bias, stride, padding, output_padd
     a = _TransposeArgs(fname, nd, input, weight, stride, padding, output_padding, groups,
                        dilation, device)
     b = _bias(bias, a.x.dtype, a.out_channels)
+    if _gpu_layers.any_gpu(a.x, a.w, b):
+        raise no_kernel(f"{fname} of GPU-resident tensors")
     return a.out(_core.conv_transpose2d(_to_2d(a.x, nd), _to_2d(a.w, nd), b, **a.core))
 
 
@@ -476,6 +492,8 @@ def _conv_transpose_backward(fname, nd, grad_output, input, weight, stride, padd
     a = _TransposeArgs(fname, nd, input, weight, stride, padding, output_padding, groups,
                        dilation, device)
     g = _float_array("grad_output", grad_output, a.x.dtype)
+    if _gpu_layers.any_gpu(g, a.x, a.w):
+        raise no_kernel(f"{fname} of GPU-resident tensors")
     if a.unbatched:
         g = g[None]
     if g.ndim != nd + 2:
@@ -748,6 +766,8 @@ def linear(input, weight, bias=None):
         )
     b = _bias(bias, x.dtype, w.shape[0])
     x2 = x.reshape(-1, w.shape[1])
+    if _gpu_layers.any_gpu(x2, w, b):
+        return _gpu_layers.linear(x2, w, b).reshape(x.shape[:-1] + (w.shape[0],))
     y = _core.matmul(x2, w, tb=True)
     if b is not None:
         y = _core.add_rows(y, b)
@@ -777,6 +797,9 @@ def linear_backward(grad_output, input, weight, output_mask=(True, True, True)):
         raise ValueError(f"grad_output must have shape {x.shape[:-1] + (w.shape[0],)}; "
                          f"got {g.shape}")
     g2 = g.reshape(-1, w.shape[0])
+    if _gpu_layers.any_gpu(g2, x, w):
+        gx, gw, gb = _gpu_layers.linear_backward(g2, x.reshape(-1, w.shape[1]), w, mask)
+        return (None if gx is None else gx.reshape(x.shape)), gw, gb
     gx = _core.matmul(g2, w).reshape(x.shape) if mask[0] else None
     gw = _core.matmul(g2, x.reshape(-1, w.shape[1]), ta=True) if mask[1] else None
     gb = _core.add_rows(g2) if mask[2] else None

@@ -30,6 +30,8 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from sigconv import _core
+from sigconv._gpu_array import is_gpu, no_kernel
+from sigconv.nn import _gpu_layers
 from sigconv.signal import _device
 
 __all__ = [
@@ -127,24 +129,27 @@ def _window(fn: str, n: int, kernel_size, stride, padding, dilation=1):
     return k, s, p, d
 
 
-def _float_array(fn: str, name: str, value) -> np.ndarray:
-    a = np.asarray(value)
+def _float_array(fn: str, name: str, value, gpu: bool = False) -> np.ndarray:
+    """``value`` as a float array; a GPU array where the caller has a GPU kernel (``gpu``)."""
+    if is_gpu(value) and not gpu:
+        raise no_kernel(f"{fn} of GPU-resident tensors")
+    a = value if is_gpu(value) else np.asarray(value)
     if a.dtype not in (np.float32, np.float64):
         raise TypeError(f"{fn}: {name} must be a float32 or float64 array; got dtype {a.dtype}")
     return a
 
 
 def _index_array(fn: str, value) -> np.ndarray:
-    a = np.asarray(value)
+    a = value if is_gpu(value) else np.asarray(value)
     if a.dtype != np.int64:
         raise TypeError(f"{fn}: indices must be an int64 array; got dtype {a.dtype}")
     return a
 
 
-def _pool_input(fn: str, value, spatial: int, name: str = "input") -> np.ndarray:
+def _pool_input(fn: str, value, spatial: int, name: str = "input", gpu: bool = False) -> np.ndarray:
     """A float input of ``spatial + 1`` (unbatched) or ``spatial + 2`` dimensions, with non-zero
-    channel and spatial sizes (the batch may be empty)."""
-    a = _float_array(fn, name, value)
+    channel and spatial sizes (the batch may be empty); a GPU array only with ``gpu``."""
+    a = _float_array(fn, name, value, gpu)
     layouts = {1: "(C, L) or (N, C, L)", 2: "(C, H, W) or (N, C, H, W)"}[spatial]
     if a.ndim not in (spatial + 1, spatial + 2):
         raise ValueError(f"{fn}: {name} must be {layouts}; got shape {a.shape}")
@@ -167,8 +172,8 @@ def _shape(fn: str, name: str, value, ndims: Sequence[int]) -> tuple:
     return tuple(int(v) for v in shape)
 
 
-def _grad(fn: str, grad_output, input_shape, spatial: int):
-    g = _float_array(fn, "grad_output", grad_output)
+def _grad(fn: str, grad_output, input_shape, spatial: int, gpu: bool = False):
+    g = _float_array(fn, "grad_output", grad_output, gpu)
     shape = _shape(fn, "input_shape", input_shape, (spatial + 1, spatial + 2))
     if g.ndim != len(shape) or g.shape[:-spatial] != shape[:-spatial]:
         raise ValueError(
@@ -179,7 +184,43 @@ def _grad(fn: str, grad_output, input_shape, spatial: int):
 
 def _row(a: np.ndarray) -> np.ndarray:
     """A 1-D layout seen as planes of height 1: ``(..., L) -> (..., 1, L)`` (a view)."""
-    return a[..., None, :]
+    return a.reshape(a.shape[:-1] + (1,) + a.shape[-1:])
+
+
+def _unrow(a: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`_row`: ``(..., 1, L) -> (..., L)`` (a view)."""
+    return a.reshape(a.shape[:-2] + a.shape[-1:])
+
+
+# The pooling kernels on host arrays (``_core``) or GPU-resident ones (``_gpu_layers``), with
+# canonical 2-D arguments.
+
+
+def _extreme_kernel(x, k, s, p, d, ceil_mode, minimum, return_indices, workers, device):
+    if is_gpu(x):
+        vals, idx = _gpu_layers.pool_extreme(x, k, s, p, d, ceil_mode, minimum)
+        return (vals, idx) if return_indices else vals
+    return _core.pool_extreme(x, k, s, p, d, ceil_mode, minimum, return_indices, workers=workers,
+                              device=_device(device))
+
+
+def _extreme_backward_kernel(g, idx, shape, workers, device):
+    if is_gpu(g) or is_gpu(idx):
+        return _gpu_layers.pool_extreme_backward(g, idx, shape)
+    return _core.pool_extreme_backward(g, idx, shape, workers=workers, device=_device(device))
+
+
+def _avg_kernel(x, k, s, p, c, inc, div, workers, device):
+    if is_gpu(x):
+        return _gpu_layers.pool_avg(x, k, s, p, c, inc, div)
+    return _core.pool_avg(x, k, s, p, c, inc, div, workers=workers, device=_device(device))
+
+
+def _avg_backward_kernel(g, shape, k, s, p, c, inc, div, workers, device):
+    if is_gpu(g):
+        return _gpu_layers.pool_avg_backward(g, shape, k, s, p, c, inc, div)
+    return _core.pool_avg_backward(g, shape, k, s, p, c, inc, div, workers=workers,
+                                   device=_device(device))
 
 
 # --- max and min pooling ----------------------------------------------------------------------
@@ -187,16 +228,15 @@ def _row(a: np.ndarray) -> np.ndarray:
 
 def _extreme_pool(fn, input, spatial, kernel_size, stride, padding, dilation, ceil_mode,
                   return_indices, minimum, workers, device):
-    x = _pool_input(fn, input, spatial)
+    x = _pool_input(fn, input, spatial, gpu=True)
     k, s, p, d = _window(fn, spatial, kernel_size, stride, padding, dilation)
     ceil_mode = _bool(fn, "ceil_mode", ceil_mode)
     return_indices = _bool(fn, "return_indices", return_indices)
     if spatial == 1:
         x, k, s, p, d = _row(x), (1,) + k, (1,) + s, (0,) + p, (1,) + d
-    res = _core.pool_extreme(x, k, s, p, d, ceil_mode, minimum, return_indices, workers=workers,
-                             device=_device(device))
+    res = _extreme_kernel(x, k, s, p, d, ceil_mode, minimum, return_indices, workers, device)
     if spatial == 1:
-        res = (res[0][..., 0, :], res[1][..., 0, :]) if return_indices else res[..., 0, :]
+        res = (_unrow(res[0]), _unrow(res[1])) if return_indices else _unrow(res)
     return res
 
 
@@ -329,7 +369,7 @@ def min_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 
 def _extreme_backward(fn, grad_output, indices, input_shape, spatial, workers, device):
-    g, shape = _grad(fn, grad_output, input_shape, spatial)
+    g, shape = _grad(fn, grad_output, input_shape, spatial, gpu=True)
     idx = _index_array(fn, indices)
     if idx.shape != g.shape:
         raise ValueError(
@@ -337,9 +377,8 @@ def _extreme_backward(fn, grad_output, indices, input_shape, spatial, workers, d
         )
     if spatial == 1:
         shape1 = shape[:-1] + (1,) + shape[-1:]
-        return _core.pool_extreme_backward(_row(g), _row(idx), shape1, workers=workers,
-                                           device=_device(device))[..., 0, :]
-    return _core.pool_extreme_backward(g, idx, shape, workers=workers, device=_device(device))
+        return _unrow(_extreme_backward_kernel(_row(g), _row(idx), shape1, workers, device))
+    return _extreme_backward_kernel(g, idx, shape, workers, device)
 
 
 def max_pool1d_backward(grad_output, indices, input_shape, *, workers=None, device="cpu"):
@@ -481,11 +520,10 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     array([[[1.5, 3. ]]])
     """
     fn = "avg_pool1d"
-    x = _pool_input(fn, input, 1)
+    x = _pool_input(fn, input, 1, gpu=True)
     k, s, p, c, inc, _ = _avg_args(fn, 1, kernel_size, stride, padding, ceil_mode,
                                    count_include_pad, None)
-    return _core.pool_avg(_row(x), k, s, p, c, inc, None, workers=workers,
-                          device=_device(device))[..., 0, :]
+    return _unrow(_avg_kernel(_row(x), k, s, p, c, inc, None, workers, device))
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -522,10 +560,10 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     array([10., 18.])
     """
     fn = "avg_pool2d"
-    x = _pool_input(fn, input, 2)
+    x = _pool_input(fn, input, 2, gpu=True)
     args = _avg_args(fn, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override)
-    return _core.pool_avg(x, *args, workers=workers, device=_device(device))
+    return _avg_kernel(x, *args, workers, device)
 
 
 def avg_pool1d_backward(grad_output, input_shape, kernel_size, stride=None, padding=0,
@@ -542,12 +580,11 @@ def avg_pool1d_backward(grad_output, input_shape, kernel_size, stride=None, padd
     array([[0.5, 0.5, 0.5, 0.5]])
     """
     fn = "avg_pool1d_backward"
-    g, shape = _grad(fn, grad_output, input_shape, 1)
+    g, shape = _grad(fn, grad_output, input_shape, 1, gpu=True)
     k, s, p, c, inc, _ = _avg_args(fn, 1, kernel_size, stride, padding, ceil_mode,
                                    count_include_pad, None)
     shape1 = shape[:-1] + (1,) + shape[-1:]
-    return _core.pool_avg_backward(_row(g), shape1, k, s, p, c, inc, None, workers=workers,
-                                   device=_device(device))[..., 0, :]
+    return _unrow(_avg_backward_kernel(_row(g), shape1, k, s, p, c, inc, None, workers, device))
 
 
 def avg_pool2d_backward(grad_output, input_shape, kernel_size, stride=None, padding=0,
@@ -564,10 +601,10 @@ def avg_pool2d_backward(grad_output, input_shape, kernel_size, stride=None, padd
             [0.25, 0.25]]])
     """
     fn = "avg_pool2d_backward"
-    g, shape = _grad(fn, grad_output, input_shape, 2)
+    g, shape = _grad(fn, grad_output, input_shape, 2, gpu=True)
     args = _avg_args(fn, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override)
-    return _core.pool_avg_backward(g, shape, *args, workers=workers, device=_device(device))
+    return _avg_backward_kernel(g, shape, *args, workers, device)
 
 
 # --- max unpooling ----------------------------------------------------------------------------

@@ -16,7 +16,8 @@ import numpy as np
 
 from sigconv import autograd as _ag
 from sigconv.autograd import Tensor, _result, _wrap
-from sigconv.nn import _conv, _pooling
+from sigconv._gpu_array import is_gpu, no_kernel
+from sigconv.nn import _conv, _gpu_layers, _pooling
 
 __all__ = [
     "conv1d",
@@ -111,7 +112,7 @@ def _ntuple(v, n, name, minimum=0):
 
 
 def _c(a):
-    return np.ascontiguousarray(a)
+    return a if is_gpu(a) else np.ascontiguousarray(a)
 
 
 def _unbatched(x, nd):
@@ -801,6 +802,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must lie in [0, 1], got {label_smoothing!r}")
     a = x._data
+    if is_gpu(a):
+        return _cross_entropy_gpu(x, t, weight, ignore_index, reduction, label_smoothing)
     if a.ndim == 1:
         a = a[None]
         t_arr = t._data[None]
@@ -867,6 +870,19 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return _result(out, (x,), backward)
 
 
+def _cross_entropy_gpu(x, t, weight, ignore_index, reduction, label_smoothing):
+    """cross_entropy of GPU-resident (N, C) logits against class indices, without class weights
+    or label smoothing (the other cases have no GPU kernel yet)."""
+    if weight is not None or label_smoothing:
+        raise no_kernel("cross_entropy with class weights or label smoothing")
+    if x.ndim != 2:
+        raise no_kernel(f"cross_entropy of logits of shape {x.shape} (only (N, C))")
+    if t.shape != x.shape[:1]:
+        raise ValueError(f"target of class indices must have shape {x.shape[:1]}, got {t.shape}")
+    out, back = _gpu_layers.cross_entropy(x._data, t._data, ignore_index, reduction)
+    return _result(out, (x,), lambda g: (back(g),))
+
+
 @_tensor_aware
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of log-probabilities ``input`` at class indices ``target``."""
@@ -922,12 +938,17 @@ def mse_loss(input, target, reduction="mean"):
     if reduction == "none":
         out, scale = diff * diff, None
     elif reduction == "sum":
-        out, scale = np.asarray((diff * diff).sum(), a.dtype), 2
+        out, scale = _ag._as_array((diff * diff).sum(), a.dtype), 2
     else:
-        out, scale = np.asarray((diff * diff).mean(), a.dtype), 2 / max(diff.size, 1)
+        out, scale = _ag._as_array((diff * diff).mean(), a.dtype), 2 / max(diff.size, 1)
 
     def backward(g):
-        gd = 2 * diff * g if scale is None else diff * a.dtype.type(scale * g)
+        if scale is None:
+            gd = 2 * diff * g
+        elif is_gpu(g):  # a one-element GPU array: the scale multiplies it on the device
+            gd = diff * (g * scale)
+        else:
+            gd = diff * a.dtype.type(scale * g)
         return gd, (-gd if t.requires_grad else None)
 
     return _result(out, (x, t), backward)

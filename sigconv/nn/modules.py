@@ -9,6 +9,7 @@ from collections import OrderedDict
 import numpy as np
 
 from sigconv import autograd as _ag
+from sigconv._gpu_array import GpuArray
 from sigconv.autograd import Tensor, _compute_device
 from sigconv.nn import functional as F
 from sigconv.nn import _pooling
@@ -74,6 +75,11 @@ class Parameter(Tensor):
 
 def _uniform(shape, bound, dtype=np.float32):
     return _ag.default_generator().uniform(-bound, bound, size=shape).astype(dtype)
+
+
+def _to_host(a):
+    """``a`` in host memory (a GPU array copied back)."""
+    return a.numpy() if isinstance(a, GpuArray) else a
 
 
 class Module:
@@ -247,20 +253,26 @@ class Module:
                 p.grad.zero_()
 
     def to(self, device=None, dtype=None):
-        """Pick where the layers compute (``'cpu'``, ``'gpu'``, ``'auto'``) or convert floating
-        parameters and buffers to ``dtype``.
+        """Move the module to a device (``'cpu'``, ``'gpu'``, ``'auto'``) or convert floating
+        parameters and buffers to ``dtype``; returns the module (changed in place, as torch's).
 
-        With ``'gpu'`` (:class:`sigconv.GpuUnavailableError` where no adapter answers) the
-        convolution, transposed-convolution and pooling layers run their forward and backward
-        kernels on the GPU; ``'auto'`` lets each call choose (the GPU where it pays for the
-        transfers). Parameters, buffers and activations stay in host memory and travel to the
-        device for each kernel: sigconv has no GPU-resident tensors yet, so ``Tensor.to('gpu')``
-        raises.
+        ``'gpu'`` (:class:`sigconv.GpuUnavailableError` where no adapter answers) copies the
+        parameters, their gradients and the buffers into GPU memory, where they stay: a forward
+        and backward pass on inputs moved with ``x.to('gpu')`` and an optimiser step then run
+        entirely on the device (see ``sigconv._gpu_array`` for the operations that have GPU
+        kernels; the others raise). ``'cpu'`` copies everything back. ``'auto'`` keeps the
+        tensors in host memory and lets each convolution and pooling call choose where to
+        compute (the GPU where it pays for the transfers).
         """
         if device is not None and not isinstance(device, str):
             dtype, device = device, None
         if device is not None:
             chosen = _compute_device(device)
+            place = GpuArray.from_numpy if chosen == "gpu" else _to_host
+            for t in list(self.parameters()) + list(self.buffers()):
+                t._data = place(t._data)
+                if t.grad is not None:
+                    t.grad._data = place(t.grad._data)
             for m in self.modules():
                 m.__dict__["_device"] = chosen
         if dtype is not None:
@@ -283,8 +295,9 @@ class Module:
 
     @property
     def compute_device(self):
-        """Where this module's convolution and pooling kernels run: ``'cpu'`` (the default),
-        ``'gpu'`` or ``'auto'``, as set by :meth:`to`."""
+        """Where this module lives and computes: ``'cpu'`` (the default), ``'gpu'`` (parameters
+        in GPU memory) or ``'auto'`` (host memory; each convolution and pooling call chooses),
+        as set by :meth:`to`."""
         return self.__dict__.get("_device", "cpu")
 
     def _all_modules(self, prefix=""):

@@ -391,7 +391,8 @@ def test_disabled_gpu_raises_gpu_unavailable_and_auto_runs_on_cpu():
                      lambda: sigconv.nn.functional.conv2d(np.ones((1, 1, 3, 3), np.float32),
                                                           np.ones((1, 1, 2, 2), np.float32),
                                                           device="gpu"),
-                     lambda: sigconv.nn.Conv2d(1, 1, 3).to("gpu")):
+                     lambda: sigconv.nn.Conv2d(1, 1, 3).to("gpu"),
+                     lambda: sigconv.tensor([1.0]).to("gpu")):
             try:
                 call()
             except sigconv.GpuUnavailableError as e:
@@ -608,19 +609,23 @@ def test_conv_batches_larger_than_a_binding_run_in_chunks(small_bindings):
 
 
 def _train(model, device, steps=6):
+    """Losses and the model after `steps` SGD steps, with the model and the batch moved to
+    `device` (the tensors in GPU memory for 'gpu'; 'auto': host memory, each call choosing)."""
     import copy
 
     from sigconv import nn, optim
 
     model = copy.deepcopy(model).to(device)
     rng = np.random.default_rng(9)
-    x = rng.standard_normal((16, 1, 12, 12)).astype(np.float32)
-    y = rng.integers(0, 3, 16)
+    x = sigconv.tensor(rng.standard_normal((16, 1, 12, 12)).astype(np.float32))
+    y = sigconv.tensor(rng.integers(0, 3, 16))
+    if device == "gpu":
+        x, y = x.to("gpu"), y.to("gpu")
     opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     losses = []
     for _ in range(steps):
         opt.zero_grad()
-        loss = nn.functional.cross_entropy(model(sigconv.tensor(x)), sigconv.tensor(y))
+        loss = nn.functional.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
         losses.append(loss.item())
@@ -638,14 +643,14 @@ def test_training_on_gpu_matches_cpu():
         nn.Flatten(), nn.Linear(6 * 2 * 2, 3),
     )
     cpu_losses, cpu_model = _train(model, "cpu")
-    gpu_losses, gpu_model = _train(model, "gpu")
-    assert gpu_model.compute_device == "gpu" and gpu_model[0].compute_device == "gpu"
-    assert cpu_losses[-1] < cpu_losses[0]
-    np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-4)
-    for (name, pc), (_, pg) in zip(cpu_model.named_parameters(), gpu_model.named_parameters()):
-        np.testing.assert_allclose(pg.numpy(), pc.numpy(), rtol=1e-3, atol=1e-5, err_msg=name)
-    with pytest.raises(sigconv.GpuUnavailableError, match="host memory"):
-        sigconv.tensor(np.ones(3, np.float32)).to("gpu")
+    for device in ("gpu", "auto"):
+        losses, trained = _train(model, device)
+        assert trained.compute_device == device and trained[0].compute_device == device
+        assert all(p.device == ("gpu" if device == "gpu" else "cpu") for p in trained.parameters())
+        assert cpu_losses[-1] < cpu_losses[0]
+        np.testing.assert_allclose(losses, cpu_losses, rtol=1e-4)
+        for (name, pc), (_, pg) in zip(cpu_model.named_parameters(), trained.named_parameters()):
+            np.testing.assert_allclose(pg.numpy(), pc.numpy(), rtol=1e-3, atol=1e-5, err_msg=name)
 
 
 @needs_gpu

@@ -1,0 +1,94 @@
+//! Sums of GPU-resident tensors over leading and trailing axes (`shaders/sum_axes.wgsl`): the
+//! bias gradients (over the batch and the plane), a loss's mean, `Tensor.sum`.
+//!
+//! The array is viewed as `(outer, mid, inner)` and summed over `outer` and `inner`. A deep sum
+//! with few outputs is split into chunks, each one workgroup, whose partial sums a second pass adds
+//! in a fixed order: the result does not depend on scheduling.
+
+use crate::error::{value_error, Result};
+use crate::gpu::context::Shader;
+use crate::gpu::elementwise::wgsl;
+use crate::gpu::resident::{gpu_for_dtype, DeviceArray, Dtype};
+use bytemuck::{Pod, Zeroable};
+
+const SUM_AXES: Shader = Shader {
+    name: "sum_axes",
+    source: include_str!("shaders/sum_axes.wgsl"),
+};
+
+/// Samples one workgroup sums before the sum is split (its 256 invocations add 64 each).
+const CHUNK: usize = 256 * 64;
+
+/// `sum_axes.wgsl`'s `Params`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+struct Uniform {
+    outer: u32,
+    mid: u32,
+    inner: u32,
+    chunk: u32,
+    groups_x: u32,
+    splits: u32,
+    pad: [u32; 2],
+}
+
+/// The sums over `outer` and `inner` of `x` viewed as `(outer, mid, inner)`: `mid` elements.
+pub fn sum_axes(x: &DeviceArray, outer: usize, mid: usize, inner: usize) -> Result<DeviceArray> {
+    if outer * mid * inner != x.len() {
+        return value_error!(
+            "cannot view {} elements as ({outer}, {mid}, {inner}) for a sum",
+            x.len()
+        );
+    }
+    if x.dtype() == Dtype::I32 {
+        return Err(crate::error::Error::Type(
+            "sums on the GPU take float32 or float64 tensors; got int".into(),
+        ));
+    }
+    let total = outer * inner;
+    let splits = total.div_ceil(CHUNK).max(1);
+    let chunk = if splits == 1 { total.max(1) } else { CHUNK };
+    let partial = pass(x, outer, mid, inner, chunk, splits)?;
+    if splits == 1 {
+        return Ok(partial);
+    }
+    // the partial sums as (splits, mid, 1): one more pass, in one chunk
+    pass(&partial, splits, mid, 1, splits, 1)
+}
+
+fn pass(
+    x: &DeviceArray,
+    outer: usize,
+    mid: usize,
+    inner: usize,
+    chunk: usize,
+    splits: usize,
+) -> Result<DeviceArray> {
+    let gpu = gpu_for_dtype(x.dtype())?;
+    let out = DeviceArray::output(gpu, splits * mid, x.dtype())?;
+    if mid == 0 {
+        return Ok(out);
+    }
+    let int = |v: usize| {
+        u32::try_from(v).map_err(|_| {
+            crate::error::Error::Value(format!("a sum over {v} elements is too large for the GPU"))
+        })
+    };
+    let [gx, gy, _] = gpu.flat_grid(splits * mid * 256, 256);
+    let u = Uniform {
+        outer: int(outer)?,
+        mid: int(mid)?,
+        inner: int(inner)?,
+        chunk: int(chunk)?,
+        groups_x: gx,
+        splits: int(splits)?,
+        pad: [0; 2],
+    };
+    let pipeline = gpu.pipeline(SUM_AXES, "main", wgsl(x.dtype()), &[])?;
+    gpu.dispatch(
+        &pipeline,
+        &[&gpu.uniform(&u)?, x.buffer(), out.buffer()],
+        [gx, gy, 1],
+    )?;
+    Ok(out)
+}

@@ -1,0 +1,215 @@
+//! Arrays that stay in device memory between kernels: the storage of GPU-resident tensors
+//! (`Tensor.to('gpu')`, `Module.to('gpu')`).
+//!
+//! A [`DeviceArray`] is a flat buffer of `len` elements of one [`Dtype`]; shapes live with the
+//! caller (several arrays of different shapes may share one buffer, as numpy views do). Kernels
+//! read device arrays and return new ones; the only writes into an existing array are the
+//! optimiser steps and [`DeviceArray::assign`]. Every array fits one storage-buffer binding, so
+//! that any kernel can bind it whole; a larger upload is refused.
+
+use crate::error::{value_error, Error, Result};
+use crate::gpu::context::Gpu;
+use crate::gpu::correlate::gpu_for;
+use bytemuck::Pod;
+use std::sync::Arc;
+
+/// The element types a device array holds. Integer tensors (class targets, pooling indices) are
+/// stored as int32: WGSL has no 64-bit integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dtype {
+    /// float32.
+    F32,
+    /// float64 (adapters with `SHADER_F64`).
+    F64,
+    /// int32.
+    I32,
+}
+
+impl Dtype {
+    /// The numpy name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dtype::F32 => "float32",
+            Dtype::F64 => "float64",
+            Dtype::I32 => "int32",
+        }
+    }
+}
+
+/// A Rust element type with its [`Dtype`].
+pub trait Stored: Pod + Default {
+    /// Its dtype.
+    const ELEM: Dtype;
+}
+
+impl Stored for f32 {
+    const ELEM: Dtype = Dtype::F32;
+}
+impl Stored for f64 {
+    const ELEM: Dtype = Dtype::F64;
+}
+impl Stored for i32 {
+    const ELEM: Dtype = Dtype::I32;
+}
+
+/// A flat array in device memory (cheap to clone: the buffer is shared).
+#[derive(Clone, Debug)]
+pub struct DeviceArray {
+    buf: Arc<wgpu::Buffer>,
+    len: usize,
+    dtype: Dtype,
+}
+
+/// The GPU, checked for `dtype` (float64 needs `SHADER_F64`).
+pub fn gpu_for_dtype(dtype: Dtype) -> Result<&'static Gpu> {
+    match dtype {
+        Dtype::F64 => gpu_for::<f64>(),
+        _ => gpu_for::<f32>(),
+    }
+}
+
+impl DeviceArray {
+    /// A device array holding `data`.
+    pub fn upload<T: Stored>(data: &[T]) -> Result<Self> {
+        let gpu = gpu_for_dtype(T::ELEM)?;
+        fits(gpu, data.len(), T::ELEM)?;
+        let buf = gpu.upload("tensor", data, 0)?;
+        Ok(Self::from_buffer(buf, data.len(), T::ELEM))
+    }
+
+    /// A kernel's output buffer of `len` elements of `dtype`, wrapped.
+    pub fn from_buffer(buf: wgpu::Buffer, len: usize, dtype: Dtype) -> Self {
+        DeviceArray {
+            buf: Arc::new(buf),
+            len,
+            dtype,
+        }
+    }
+
+    /// A new, uninitialised array of `len` elements (kernels write every element).
+    pub fn output(gpu: &Gpu, len: usize, dtype: Dtype) -> Result<Self> {
+        fits(gpu, len, dtype)?;
+        let buf = match dtype {
+            Dtype::F32 => gpu.output::<f32>("tensor", len)?,
+            Dtype::F64 => gpu.output::<f64>("tensor", len)?,
+            Dtype::I32 => gpu.output::<i32>("tensor", len)?,
+        };
+        Ok(Self::from_buffer(buf, len, dtype))
+    }
+
+    /// A new array of `len` zeros.
+    pub fn zeros(gpu: &Gpu, len: usize, dtype: Dtype) -> Result<Self> {
+        let out = Self::output(gpu, len, dtype)?;
+        if len > 0 {
+            gpu.checked("clearing a buffer", || {
+                let mut enc = gpu
+                    .device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+                enc.clear_buffer(&out.buf, 0, None);
+                gpu.queue.submit([enc.finish()]);
+            })?;
+        }
+        Ok(out)
+    }
+
+    /// The elements, copied back to host memory (waits for the device).
+    pub fn download<T: Stored>(&self) -> Result<Vec<T>> {
+        self.expect_dtype(T::ELEM, "array")?;
+        let mut out = vec![T::default(); self.len];
+        gpu_for_dtype(self.dtype)?.read_into(&self.buf, &mut out)?;
+        Ok(out)
+    }
+
+    /// Overwrites every element with those of `src` (same length and dtype), on the device.
+    pub fn assign(&self, src: &DeviceArray) -> Result<()> {
+        if src.len != self.len || src.dtype != self.dtype {
+            return value_error!(
+                "cannot copy {} {} elements into {} {} elements",
+                src.len,
+                src.dtype.name(),
+                self.len,
+                self.dtype.name()
+            );
+        }
+        let gpu = gpu_for_dtype(self.dtype)?;
+        let bytes = (self.len * self.elem_size()) as u64;
+        if bytes == 0 {
+            return Ok(());
+        }
+        gpu.checked("copying a tensor", || {
+            let mut enc = gpu
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+            enc.copy_buffer_to_buffer(&src.buf, 0, &self.buf, 0, bytes.next_multiple_of(4));
+            gpu.queue.submit([enc.finish()]);
+        })
+    }
+
+    /// The buffer, for binding.
+    pub fn buffer(&self) -> &wgpu::Buffer {
+        &self.buf
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> Dtype {
+        self.dtype
+    }
+
+    /// Whether `self` and `other` are the same buffer.
+    pub fn shares_buffer(&self, other: &DeviceArray) -> bool {
+        Arc::ptr_eq(&self.buf, &other.buf)
+    }
+
+    fn elem_size(&self) -> usize {
+        match self.dtype {
+            Dtype::F64 => 8,
+            _ => 4,
+        }
+    }
+
+    /// `Ok` when the array holds `dtype`; TypeError naming `name` otherwise.
+    pub fn expect_dtype(&self, dtype: Dtype, name: &str) -> Result<()> {
+        if self.dtype == dtype {
+            Ok(())
+        } else {
+            Err(Error::Type(format!(
+                "{name} must be a {} GPU tensor; got {}",
+                dtype.name(),
+                self.dtype.name()
+            )))
+        }
+    }
+
+    /// `Ok` when the array holds `len` elements of `dtype`; ValueError/TypeError naming `name`.
+    pub fn expect(&self, dtype: Dtype, len: usize, name: &str) -> Result<&wgpu::Buffer> {
+        self.expect_dtype(dtype, name)?;
+        if self.len != len {
+            return value_error!("{name} must have {len} elements; got {}", self.len);
+        }
+        Ok(&self.buf)
+    }
+}
+
+/// ValueError unless `len` elements of `dtype` fit one buffer binding.
+fn fits(gpu: &Gpu, len: usize, dtype: Dtype) -> Result<()> {
+    let size = if dtype == Dtype::F64 { 8 } else { 4 };
+    let bytes = len as u64 * size;
+    if bytes > gpu.max_binding_bytes() {
+        return value_error!(
+            "a GPU tensor of {bytes} bytes is larger than one GPU buffer binding ({} bytes): \
+             GPU-resident tensors must fit one binding; keep this one in host memory",
+            gpu.max_binding_bytes()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,490 @@
+//! Bindings of GPU-resident arrays (`sigconv._gpu_array` builds its `GpuArray` on them): the
+//! `DeviceArray` handle (a flat buffer; shapes live in Python) and the `dev_*` kernels on handles.
+//! Every function returns new handles except the optimiser steps and `DeviceArray.assign`, which
+//! write into the handle they are given.
+
+use crate::cpu::pool::{Extreme, Planes};
+use crate::error::{Error, Result};
+use crate::gpu::elementwise::{self, BinaryOp};
+use crate::gpu::optim::{self, AdamStep, SgdStep};
+use crate::gpu::pool::{self as gpool, Average};
+use crate::gpu::resident::{self, DeviceArray as Inner, Dtype};
+use crate::gpu::{conv as gconv, loss, reduce};
+use crate::ops::conv::{conv_params, Axes2};
+use crate::params::{PoolAxis, PoolParams};
+use numpy::PyUntypedArrayMethods;
+use numpy::{IntoPyArray, PyArrayDescrMethods, PyReadonlyArrayDyn, PyUntypedArray};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+
+type Pair = (usize, usize);
+
+/// A flat array in GPU memory: float32, float64 or int32 elements.
+#[pyclass(name = "DeviceArray", module = "sigconv._core", frozen)]
+pub struct DeviceArray(Inner);
+
+#[pymethods]
+impl DeviceArray {
+    /// The number of elements.
+    #[getter]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// `'float32'`, `'float64'` or `'int32'`.
+    #[getter]
+    fn dtype(&self) -> &'static str {
+        self.0.dtype().name()
+    }
+
+    /// The elements as a new 1-D numpy array (waits for the device).
+    fn download<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let a = self.0.clone();
+        Ok(match a.dtype() {
+            Dtype::F32 => py
+                .detach(|| a.download::<f32>())?
+                .into_pyarray(py)
+                .into_any(),
+            Dtype::F64 => py
+                .detach(|| a.download::<f64>())?
+                .into_pyarray(py)
+                .into_any(),
+            Dtype::I32 => py
+                .detach(|| a.download::<i32>())?
+                .into_pyarray(py)
+                .into_any(),
+        })
+    }
+
+    /// Overwrites every element with those of `src` (same length and dtype).
+    fn assign(&self, py: Python<'_>, src: &DeviceArray) -> PyResult<()> {
+        let (a, s) = (self.0.clone(), src.0.clone());
+        Ok(py.detach(|| a.assign(&s))?)
+    }
+
+    /// Whether `other` is (a view of) the same buffer.
+    fn same_buffer(&self, other: &DeviceArray) -> bool {
+        self.0.shares_buffer(&other.0)
+    }
+}
+
+fn wrap(a: Inner) -> DeviceArray {
+    DeviceArray(a)
+}
+
+fn dtype_of(name: &str) -> PyResult<Dtype> {
+    match name {
+        "float32" => Ok(Dtype::F32),
+        "float64" => Ok(Dtype::F64),
+        "int32" => Ok(Dtype::I32),
+        _ => Err(PyTypeError::new_err(format!(
+            "GPU tensors hold float32, float64 or int32; got {name}"
+        ))),
+    }
+}
+
+/// A new device array holding `arr` (float32, float64, int32, or int64 within int32's range,
+/// stored as int32).
+#[pyfunction]
+fn dev_upload(py: Python<'_>, arr: &Bound<'_, PyAny>) -> PyResult<DeviceArray> {
+    let untyped = arr
+        .cast::<PyUntypedArray>()
+        .map_err(|_| PyTypeError::new_err("dev_upload takes a numpy array"))?;
+    let dtype = untyped.dtype();
+    macro_rules! up {
+        ($t:ty) => {{
+            let a: PyReadonlyArrayDyn<$t> = arr.extract()?;
+            let v = a.as_array();
+            let v = v.as_standard_layout();
+            let s = v.as_slice().expect("standard layout is contiguous");
+            py.detach(|| Inner::upload(s))?
+        }};
+    }
+    let inner = if dtype.is_equiv_to(&numpy::dtype::<f32>(py)) {
+        up!(f32)
+    } else if dtype.is_equiv_to(&numpy::dtype::<f64>(py)) {
+        up!(f64)
+    } else if dtype.is_equiv_to(&numpy::dtype::<i32>(py)) {
+        up!(i32)
+    } else if dtype.is_equiv_to(&numpy::dtype::<i64>(py)) {
+        let a: PyReadonlyArrayDyn<i64> = arr.extract()?;
+        let narrow = a
+            .as_array()
+            .iter()
+            .map(|&v| i32::try_from(v))
+            .collect::<std::result::Result<Vec<i32>, _>>()
+            .map_err(|_| {
+                PyValueError::new_err(
+                    "integer GPU tensors are stored as int32; this int64 array holds values \
+                     outside int32's range",
+                )
+            })?;
+        py.detach(|| Inner::upload(&narrow))?
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "GPU tensors hold float32, float64 or integers; got dtype {dtype}"
+        )));
+    };
+    Ok(wrap(inner))
+}
+
+/// A new device array of `len` zeros of `dtype`.
+#[pyfunction]
+fn dev_zeros(py: Python<'_>, len: usize, dtype: &str) -> PyResult<DeviceArray> {
+    let dtype = dtype_of(dtype)?;
+    let out = py.detach(|| -> Result<Inner> {
+        Inner::zeros(resident::gpu_for_dtype(dtype)?, len, dtype)
+    })?;
+    Ok(wrap(out))
+}
+
+/// `a op b` elementwise (`op` a numpy ufunc name: `add`, `multiply`, `maximum`, `greater`, ...,
+/// or `assign`); `b` a device array of a's length or of one element, or a Python number; `swap`
+/// computes `b op a`.
+#[pyfunction]
+#[pyo3(signature = (op, a, b, swap=false))]
+fn dev_binary(
+    py: Python<'_>,
+    op: &str,
+    a: &DeviceArray,
+    b: &Bound<'_, PyAny>,
+    swap: bool,
+) -> PyResult<DeviceArray> {
+    let code = BinaryOp::from_name(op)
+        .ok_or_else(|| PyValueError::new_err(format!("no GPU kernel for the operation {op:?}")))?;
+    let a = a.0.clone();
+    let b = match b.cast::<DeviceArray>() {
+        Ok(d) => d.get().0.clone(),
+        Err(_) => {
+            let v: f64 = b.extract().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "the second operand must be a GPU tensor or a number; got {}",
+                    b.get_type()
+                ))
+            })?;
+            py.detach(|| scalar(v, a.dtype()))?
+        }
+    };
+    Ok(wrap(py.detach(|| elementwise::binary(code, &a, &b, swap))?))
+}
+
+/// A one-element device array holding `v` in `dtype` (rounded as numpy rounds a Python float).
+fn scalar(v: f64, dtype: Dtype) -> Result<Inner> {
+    match dtype {
+        Dtype::F64 => Inner::upload(&[v]),
+        _ => Inner::upload(&[v as f32]),
+    }
+}
+
+/// The sums over `outer` and `inner` of `a` viewed as `(outer, mid, inner)`.
+#[pyfunction]
+fn dev_sum(
+    py: Python<'_>,
+    a: &DeviceArray,
+    outer: usize,
+    mid: usize,
+    inner: usize,
+) -> PyResult<DeviceArray> {
+    let a = a.0.clone();
+    Ok(wrap(py.detach(|| reduce::sum_axes(&a, outer, mid, inner))?))
+}
+
+macro_rules! by_float {
+    ($dtype:expr, $t:ident => $body:expr) => {
+        match $dtype {
+            Dtype::F32 => {
+                type $t = f32;
+                $body
+            }
+            Dtype::F64 => {
+                type $t = f64;
+                $body
+            }
+            Dtype::I32 => Err(Error::Type(
+                "the layer kernels take float32 or float64 GPU tensors; got int".into(),
+            )),
+        }
+    };
+}
+
+/// The convolution layer's forward pass (NCHW, `_core.conv2d`'s geometry) of device arrays with
+/// the shapes given.
+#[pyfunction]
+#[pyo3(signature = (x, w, bias, x_shape, w_shape, stride, padding, dilation, groups))]
+#[allow(clippy::too_many_arguments)]
+fn dev_conv2d(
+    py: Python<'_>,
+    x: &DeviceArray,
+    w: &DeviceArray,
+    bias: Option<&DeviceArray>,
+    x_shape: Vec<usize>,
+    w_shape: Vec<usize>,
+    stride: Axes2<usize>,
+    padding: Axes2<(usize, usize)>,
+    dilation: Axes2<usize>,
+    groups: usize,
+) -> PyResult<DeviceArray> {
+    let p = conv_params(&x_shape, &w_shape, stride, padding, dilation, groups)?;
+    let (x, w, b) = (x.0.clone(), w.0.clone(), bias.map(|b| b.0.clone()));
+    let y = py.detach(
+        || by_float!(x.dtype(), T => gconv::forward_resident::<T>(&x, &w, b.as_ref(), &p)),
+    )?;
+    Ok(wrap(y))
+}
+
+/// Gradients of [`dev_conv2d`] for `mask` = (input, weight, bias): `None` where not asked for.
+#[pyfunction]
+#[pyo3(signature = (dy, x, w, x_shape, w_shape, stride, padding, dilation, groups, mask))]
+#[allow(clippy::too_many_arguments)]
+fn dev_conv2d_backward(
+    py: Python<'_>,
+    dy: &DeviceArray,
+    x: &DeviceArray,
+    w: &DeviceArray,
+    x_shape: Vec<usize>,
+    w_shape: Vec<usize>,
+    stride: Axes2<usize>,
+    padding: Axes2<(usize, usize)>,
+    dilation: Axes2<usize>,
+    groups: usize,
+    mask: (bool, bool, bool),
+) -> PyResult<(
+    Option<DeviceArray>,
+    Option<DeviceArray>,
+    Option<DeviceArray>,
+)> {
+    let p = conv_params(&x_shape, &w_shape, stride, padding, dilation, groups)?;
+    let (dy, x, w) = (dy.0.clone(), x.0.clone(), w.0.clone());
+    let grads = py.detach(|| -> Result<_> {
+        by_float!(x.dtype(), T => {
+            let gx = mask.0.then(|| gconv::backward_data_resident::<T>(&dy, &w, &p)).transpose()?;
+            let gw = mask.1.then(|| gconv::backward_weight_resident::<T>(&dy, &x, &p)).transpose()?;
+            let gb = mask
+                .2
+                .then(|| reduce::sum_axes(&dy, p.batch, p.out_channels, p.out_plane()))
+                .transpose()?;
+            Ok((gx, gw, gb))
+        })
+    })?;
+    Ok((grads.0.map(wrap), grads.1.map(wrap), grads.2.map(wrap)))
+}
+
+/// The planes of an array shape: the last two axes, the others multiplied.
+fn planes_of(shape: &[usize]) -> Result<Planes> {
+    if shape.len() < 2 {
+        return Err(Error::Value(format!(
+            "pooling arrays need at least 2 dimensions; got shape {shape:?}"
+        )));
+    }
+    let (lead, plane) = shape.split_at(shape.len() - 2);
+    Ok(Planes {
+        count: lead.iter().product(),
+        h: plane[0],
+        w: plane[1],
+    })
+}
+
+fn pool_params(k: Pair, s: Pair, p: Pair, d: Pair, ceil_mode: bool) -> Result<PoolParams> {
+    Ok(PoolParams {
+        h: PoolAxis::new(k.0, s.0, p.0, d.0, ceil_mode)?,
+        w: PoolAxis::new(k.1, s.1, p.1, d.1, ceil_mode)?,
+    })
+}
+
+/// Max (min with `minimum`) pooling over the last two axes of a device array of `shape`:
+/// `(values, int32 indices, output plane (oh, ow))`.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn dev_pool_extreme(
+    py: Python<'_>,
+    x: &DeviceArray,
+    shape: Vec<usize>,
+    kernel: Pair,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+    ceil_mode: bool,
+    minimum: bool,
+) -> PyResult<(DeviceArray, DeviceArray, Pair)> {
+    let p = pool_params(kernel, stride, padding, dilation, ceil_mode)?;
+    let planes = planes_of(&shape)?;
+    let out = p.out_shape(planes.h, planes.w)?;
+    let kind = if minimum { Extreme::Min } else { Extreme::Max };
+    let x = x.0.clone();
+    let (v, i) = py.detach(
+        || by_float!(x.dtype(), T => gpool::extreme_pool_resident::<T>(&x, planes, &p, kind)),
+    )?;
+    Ok((wrap(v), wrap(i), out))
+}
+
+/// The gradient of [`dev_pool_extreme`] onto `input_shape`.
+#[pyfunction]
+fn dev_pool_extreme_backward(
+    py: Python<'_>,
+    grad_output: &DeviceArray,
+    indices: &DeviceArray,
+    input_shape: Vec<usize>,
+    out_plane_len: usize,
+) -> PyResult<DeviceArray> {
+    let input = planes_of(&input_shape)?;
+    let (g, i) = (grad_output.0.clone(), indices.0.clone());
+    let out = py.detach(|| {
+        by_float!(g.dtype(), T => gpool::extreme_pool_backward_resident::<T>(&g, &i, out_plane_len, input))
+    })?;
+    Ok(wrap(out))
+}
+
+/// Average pooling over the last two axes of a device array of `shape`: `(values, (oh, ow))`.
+#[pyfunction]
+#[pyo3(signature = (x, shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor=None))]
+#[allow(clippy::too_many_arguments)]
+fn dev_pool_avg(
+    py: Python<'_>,
+    x: &DeviceArray,
+    shape: Vec<usize>,
+    kernel: Pair,
+    stride: Pair,
+    padding: Pair,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor: Option<usize>,
+) -> PyResult<(DeviceArray, Pair)> {
+    let p = pool_params(kernel, stride, padding, (1, 1), ceil_mode)?;
+    let planes = planes_of(&shape)?;
+    let out = p.out_shape(planes.h, planes.w)?;
+    let avg = Average {
+        count_include_pad,
+        divisor,
+    };
+    let x = x.0.clone();
+    let y = py
+        .detach(|| by_float!(x.dtype(), T => gpool::avg_pool_resident::<T>(&x, planes, &p, avg)))?;
+    Ok((wrap(y), out))
+}
+
+/// The gradient of [`dev_pool_avg`] onto `input_shape`.
+#[pyfunction]
+#[pyo3(signature = (grad_output, input_shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor=None))]
+#[allow(clippy::too_many_arguments)]
+fn dev_pool_avg_backward(
+    py: Python<'_>,
+    grad_output: &DeviceArray,
+    input_shape: Vec<usize>,
+    kernel: Pair,
+    stride: Pair,
+    padding: Pair,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor: Option<usize>,
+) -> PyResult<DeviceArray> {
+    let p = pool_params(kernel, stride, padding, (1, 1), ceil_mode)?;
+    let input = planes_of(&input_shape)?;
+    let avg = Average {
+        count_include_pad,
+        divisor,
+    };
+    let g = grad_output.0.clone();
+    let out = py.detach(
+        || by_float!(g.dtype(), T => gpool::avg_pool_backward_resident::<T>(&g, input, &p, avg)),
+    )?;
+    Ok(wrap(out))
+}
+
+/// Cross-entropy of `rows` x `classes` float32 logits against int32 targets: `(per-row losses,
+/// per-row gradients, 1 per counted row)`.
+#[pyfunction]
+fn dev_cross_entropy(
+    py: Python<'_>,
+    logits: &DeviceArray,
+    targets: &DeviceArray,
+    rows: usize,
+    classes: usize,
+    ignore_index: i64,
+) -> PyResult<(DeviceArray, DeviceArray, DeviceArray)> {
+    // an ignore_index outside int32 matches no stored target
+    let ignore = i32::try_from(ignore_index).unwrap_or(i32::MIN);
+    let (x, t) = (logits.0.clone(), targets.0.clone());
+    let (l, g, v) = py.detach(|| loss::cross_entropy(&x, &t, rows, classes, ignore))?;
+    Ok((wrap(l), wrap(g), wrap(v)))
+}
+
+/// One SGD step in place on `x` (and `buf`, the momentum buffer, when momentum is on).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn dev_sgd_step(
+    py: Python<'_>,
+    x: &DeviceArray,
+    grad: &DeviceArray,
+    buf: Option<&DeviceArray>,
+    lr: f64,
+    momentum: f64,
+    dampening: f64,
+    weight_decay: f64,
+    nesterov: bool,
+    maximize: bool,
+    first: bool,
+) -> PyResult<()> {
+    let s = SgdStep {
+        lr,
+        momentum,
+        dampening,
+        weight_decay,
+        nesterov,
+        maximize,
+        first,
+    };
+    let (x, g, b) = (x.0.clone(), grad.0.clone(), buf.map(|b| b.0.clone()));
+    Ok(py.detach(|| optim::sgd_step(&x, &g, b.as_ref(), &s))?)
+}
+
+/// One Adam (AdamW with `decoupled`) step in place on `x` and its moments.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn dev_adam_step(
+    py: Python<'_>,
+    x: &DeviceArray,
+    grad: &DeviceArray,
+    m: &DeviceArray,
+    v: &DeviceArray,
+    vmax: Option<&DeviceArray>,
+    lr: f64,
+    betas: (f64, f64),
+    eps: f64,
+    weight_decay: f64,
+    decoupled: bool,
+    amsgrad: bool,
+    maximize: bool,
+    step: u64,
+) -> PyResult<()> {
+    let s = AdamStep {
+        lr,
+        betas,
+        eps,
+        weight_decay,
+        decoupled,
+        amsgrad,
+        maximize,
+        step,
+    };
+    let (x, g, m, v) = (x.0.clone(), grad.0.clone(), m.0.clone(), v.0.clone());
+    let vmax = vmax.map(|a| a.0.clone());
+    Ok(py.detach(|| optim::adam_step(&x, &g, &m, &v, vmax.as_ref(), &s))?)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<DeviceArray>()?;
+    m.add_function(wrap_pyfunction!(dev_upload, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_zeros, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_binary, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_sum, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_conv2d, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_conv2d_backward, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_pool_extreme, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_pool_extreme_backward, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_pool_avg, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_pool_avg_backward, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_cross_entropy, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_sgd_step, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_adam_step, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,313 @@
+"""GPU-resident arrays: the storage of tensors on the GPU (``Tensor.to('gpu')``, ``Module.to('gpu')``).
+
+A :class:`GpuArray` is a shape and a dtype over a flat buffer in device memory
+(``sigconv._core.DeviceArray``). It offers the small part of numpy's surface that the autograd
+ops, layers and optimisers use, so that their code runs unchanged on either storage: ``shape``,
+``dtype``, ``reshape``, ``+ - * /`` and comparisons with a GPU array of the same shape or a scalar,
+``np.maximum``/``np.minimum`` and the other ufuncs of :data:`_UFUNCS`, ``sum``/``mean`` over
+leading and trailing axes, ``np.ones_like``/``np.zeros_like``/``np.broadcast_to`` (of one
+element), ``copy`` and ``astype`` (to its own dtype). Every operation runs a GPU kernel and
+returns a new GPU array; nothing is copied to host memory except by :meth:`numpy` (and ``item``).
+Anything else raises ``TypeError`` saying which operation has no GPU kernel and that ``.to('cpu')``
+moves the tensor back: there is no silent fallback to the CPU.
+
+Comparisons give 1 or 0 in the operands' float dtype (not bool): multiplying by such a mask gives
+what multiplying by a bool array gives. Integer arrays (class targets, pooling indices) are
+stored as int32 and read back as the dtype they were uploaded with (int64 by default).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from sigconv import _core
+
+__all__ = ["GpuArray", "is_gpu", "no_kernel"]
+
+#: numpy ufuncs with a GPU kernel (``sigconv._core.dev_binary``'s op names).
+_UFUNCS = frozenset({
+    "add", "subtract", "multiply", "divide", "true_divide", "maximum", "minimum", "greater",
+    "greater_equal", "less", "less_equal", "equal", "not_equal",
+})  # fmt: skip
+
+#: The operators' ufunc names.
+_OPERATORS = {
+    "__add__": "add", "__sub__": "subtract", "__mul__": "multiply", "__truediv__": "true_divide",
+    "__gt__": "greater", "__ge__": "greater_equal", "__lt__": "less", "__le__": "less_equal",
+    "__eq__": "equal", "__ne__": "not_equal",
+}  # fmt: skip
+
+
+def is_gpu(a):
+    """Whether ``a`` is a GPU-resident array."""
+    return isinstance(a, GpuArray)
+
+
+def no_kernel(what):
+    """The error for an operation on GPU tensors that has no GPU kernel."""
+    return TypeError(
+        f"{what} has no GPU kernel yet: it cannot run on GPU-resident tensors; move them to "
+        "host memory with .to('cpu') first (sigconv never falls back to the CPU silently)"
+    )
+
+
+def _size(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _scalar(v):
+    """``v`` as a Python float when it is a number (a numpy scalar or a 0-d / one-element host
+    array counts, as torch lets 0-dim CPU tensors mix with GPU ones), else None."""
+    if isinstance(v, (numbers.Real, np.number, np.bool_)) and not isinstance(v, np.ndarray):
+        return float(v)
+    if isinstance(v, np.ndarray) and v.size == 1 and v.ndim == 0:
+        return float(v)
+    return None
+
+
+class GpuArray:
+    """An array in GPU memory with a numpy-like surface (see the module docstring)."""
+
+    __slots__ = ("_h", "shape", "dtype")
+    __array_priority__ = 2000  # numpy's operators defer to ours
+
+    def __init__(self, handle, shape, dtype):
+        self._h = handle
+        self.shape = tuple(int(s) for s in shape)
+        self.dtype = np.dtype(dtype)
+
+    # ---- transfers ------------------------------------------------------------------------
+    @classmethod
+    def from_numpy(cls, arr):
+        """A GPU copy of the host array ``arr`` (float32, float64 or integers)."""
+        arr = np.asarray(arr)
+        if arr.dtype == np.bool_:
+            arr = arr.astype(np.int32)
+        return cls(_core.dev_upload(np.ascontiguousarray(arr)), arr.shape, arr.dtype)
+
+    def numpy(self):
+        """A host copy (waits for the device)."""
+        return self._h.download().reshape(self.shape).astype(self.dtype, copy=False)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(
+            "a GPU-resident array cannot be converted to a numpy array implicitly (that would copy "
+            "it to host memory): call .numpy() or .to('cpu')"
+        )
+
+    def item(self):
+        if self.size != 1:
+            raise ValueError(f"item: only a one-element array converts to a number, got shape {self.shape}")
+        return self.numpy().reshape(()).item()
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __bool__(self):
+        return bool(self.item())
+
+    def __repr__(self):
+        return f"GpuArray(shape={self.shape}, dtype={self.dtype})"
+
+    # ---- metadata and shapes ----------------------------------------------------------------
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return _size(self.shape)
+
+    @property
+    def nbytes(self):
+        return self.size * self.dtype.itemsize
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of a 0-d array")
+        return self.shape[0]
+
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        shape = tuple(int(s) for s in shape)
+        if shape.count(-1) > 1:
+            raise ValueError("reshape: only one dimension can be -1")
+        if -1 in shape:
+            known = _size(s for s in shape if s != -1)
+            if known == 0 or self.size % known:
+                raise ValueError(f"cannot reshape an array of size {self.size} into shape {shape}")
+            shape = tuple(self.size // known if s == -1 else s for s in shape)
+        if _size(shape) != self.size:
+            raise ValueError(f"cannot reshape an array of size {self.size} into shape {shape}")
+        return GpuArray(self._h, shape, self.dtype)
+
+    def copy(self):
+        return GpuArray(_core.dev_binary("assign", self._h, self._h), self.shape, self.dtype)
+
+    def astype(self, dtype, copy=True):
+        if np.dtype(dtype) != self.dtype:
+            raise no_kernel(f"converting a GPU tensor from {self.dtype} to {np.dtype(dtype)}")
+        return self.copy() if copy else self
+
+    @classmethod
+    def full(cls, shape, value, dtype):
+        """A new GPU array of ``shape`` filled with ``value``."""
+        shape = tuple(shape)
+        z = _core.dev_zeros(_size(shape), _stored(dtype))
+        out = cls(z, shape, dtype)
+        return out if value == 0 else out._apply("assign", value)
+
+    def __setitem__(self, idx, value):
+        """Only ``a[...] = value`` (a scalar or a GPU array of the same size), in place."""
+        if idx is not Ellipsis and idx != slice(None):
+            raise no_kernel("indexed assignment into a GPU tensor")
+        self._h.assign(self._apply("assign", value)._h)
+
+    def __getitem__(self, idx):
+        raise no_kernel("indexing a GPU tensor")
+
+    # ---- elementwise --------------------------------------------------------------------------
+    def _apply(self, op, other, swap=False):
+        """``self op other`` (``other op self`` with ``swap``) on the GPU."""
+        if self.dtype.kind != "f":
+            raise no_kernel(f"{op} of {self.dtype} GPU tensors")
+        s = _scalar(other)
+        if s is not None:
+            return GpuArray(_core.dev_binary(op, self._h, s, swap), self.shape, self.dtype)
+        if not isinstance(other, GpuArray):
+            raise TypeError(
+                f"{op}: a GPU tensor and a host array of shape {np.shape(other)} are on different "
+                "devices; move one with .to('gpu') or .to('cpu')"
+            )
+        if other.dtype != self.dtype:
+            raise TypeError(f"{op} of GPU tensors of dtypes {self.dtype} and {other.dtype}: "
+                            "the dtypes must match on the GPU")
+        if other.shape == self.shape or other.size == 1 and other.ndim <= self.ndim:
+            return GpuArray(_core.dev_binary(op, self._h, other._h, swap), self.shape, self.dtype)
+        if self.size == 1 and self.ndim <= other.ndim:
+            return GpuArray(_core.dev_binary(op, other._h, self._h, not swap), other.shape, self.dtype)
+        raise ValueError(
+            f"{op}: GPU tensors of shapes {self.shape} and {other.shape} do not broadcast on the GPU "
+            "(equal shapes, or one element)"
+        )
+
+    def __neg__(self):
+        return self._apply("multiply", -1.0)
+
+    def __pos__(self):
+        return self
+
+    def __radd__(self, other):
+        return self._apply("add", other, swap=True)
+
+    def __rsub__(self, other):
+        return self._apply("subtract", other, swap=True)
+
+    def __rmul__(self, other):
+        return self._apply("multiply", other, swap=True)
+
+    def __rtruediv__(self, other):
+        return self._apply("true_divide", other, swap=True)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        name = ufunc.__name__
+        if method != "__call__" or kwargs.get("out") is not None or name not in _UFUNCS | {"negative"}:
+            raise no_kernel(f"numpy.{name}" + ("" if method == "__call__" else f".{method}"))
+        if name == "negative":
+            return -inputs[0]
+        a, b = inputs
+        if isinstance(a, GpuArray):
+            return a._apply(name, b)
+        return b._apply(name, a, swap=True)
+
+    def __array_function__(self, func, types, args, kwargs):
+        handler = _FUNCTIONS.get(func.__name__)
+        if handler is None:
+            raise no_kernel(f"numpy.{func.__name__}")
+        return handler(*args, **kwargs)
+
+    # ---- reductions -------------------------------------------------------------------------
+    def sum(self, axis=None, keepdims=False, dtype=None):
+        """The sum over ``axis`` (None: all): the summed axes must be leading and/or trailing ones
+        (the kept axes contiguous)."""
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            raise no_kernel(f"a sum of a {self.dtype} GPU tensor in {np.dtype(dtype)}")
+        if self.dtype.kind != "f":
+            raise no_kernel(f"sums of {self.dtype} GPU tensors")
+        nd = self.ndim
+        if axis is None:
+            axes = set(range(nd))
+        else:
+            axes = {a % nd if nd else a for a in ((axis,) if isinstance(axis, numbers.Integral) else axis)}
+        kept = [a for a in range(nd) if a not in axes]
+        lo, hi = (kept[0], kept[-1] + 1) if kept else (nd, nd)
+        if kept != list(range(lo, hi)):
+            raise no_kernel(f"a sum over axes {sorted(axes)} of shape {self.shape} (only leading and "
+                            "trailing axes)")
+        outer, mid, inner = _size(self.shape[:lo]), _size(self.shape[lo:hi]), _size(self.shape[hi:])
+        out_shape = tuple(1 if a in axes else s for a, s in enumerate(self.shape)) if keepdims \
+            else tuple(self.shape[lo:hi])
+        return GpuArray(_core.dev_sum(self._h, outer, mid, inner), out_shape, self.dtype)
+
+    def mean(self, axis=None, keepdims=False, dtype=None):
+        s = self.sum(axis, keepdims, dtype)
+        count = self.size // s.size if s.size else 1  # 0 for an empty reduction: NaN, as numpy
+        return s / count
+
+
+def _stored(dtype):
+    """The dtype name a device buffer holds for ``dtype`` (integers as int32)."""
+    dtype = np.dtype(dtype)
+    return "int32" if dtype.kind in "iub" else dtype.name
+
+
+for _name, _ufunc in _OPERATORS.items():
+    setattr(GpuArray, _name, lambda self, other, _u=_ufunc: self._apply(_u, other))
+GpuArray.__hash__ = None
+
+
+def _like(a, value, dtype=None, shape=None):
+    return GpuArray.full(a.shape if shape is None else shape, value, a.dtype if dtype is None else dtype)
+
+
+def _broadcast_to(a, shape):
+    shape = tuple(shape)
+    if a.shape == shape:
+        return a
+    if a.size != 1:
+        raise no_kernel(f"broadcasting a GPU tensor of shape {a.shape} to {shape} (only one element)")
+    return GpuArray.full(shape, 0, a.dtype)._apply("assign", a)
+
+
+def _expand_dims(a, axis):
+    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    nd = a.ndim + len(axes)
+    axes = sorted(x % nd for x in axes)
+    shape = list(a.shape)
+    for x in axes:
+        shape.insert(x, 1)
+    return a.reshape(shape)
+
+
+_FUNCTIONS = {
+    "ones_like": lambda a, dtype=None, shape=None: _like(a, 1, dtype, shape),
+    "zeros_like": lambda a, dtype=None, shape=None: _like(a, 0, dtype, shape),
+    "broadcast_to": _broadcast_to,
+    "expand_dims": _expand_dims,
+    "reshape": lambda a, shape, order="C": a.reshape(shape),
+    "sum": lambda a, axis=None, dtype=None, keepdims=False: a.sum(axis, keepdims, dtype),
+    "mean": lambda a, axis=None, dtype=None, keepdims=False: a.mean(axis, keepdims, dtype),
+    "copy": lambda a, order="K": a.copy(),
+    "shape": lambda a: a.shape,
+    "ndim": lambda a: a.ndim,
+    "size": lambda a, axis=None: a.size if axis is None else a.shape[axis],
+}

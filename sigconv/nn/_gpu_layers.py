@@ -1,0 +1,142 @@
+"""The CNN layers on GPU-resident arrays (:class:`sigconv._gpu_array.GpuArray`): convolution,
+linear, pooling and cross-entropy, each a call of the ``sigconv._core.dev_*`` kernels on device
+buffers, so that activations and gradients never leave GPU memory.
+
+``sigconv.nn._conv``, ``_pooling`` and ``functional`` normalise the arguments as for host arrays and
+call these where the operands are GPU arrays; every operand of one call must then be on the GPU
+(:func:`operands` raises ValueError naming the one that is not, as torch does).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sigconv import _core
+from sigconv._gpu_array import GpuArray, is_gpu, no_kernel
+
+__all__ = ["any_gpu", "operands"]
+
+
+def any_gpu(*arrays):
+    """Whether any of ``arrays`` is a GPU array (None entries ignored)."""
+    return any(is_gpu(a) for a in arrays)
+
+
+def operands(**arrays):
+    """Checks that every non-None array is a GPU array; ValueError naming the first that is not."""
+    for name, a in arrays.items():
+        if a is not None and not is_gpu(a):
+            raise ValueError(
+                f"{name} is in host memory but the other operands are GPU tensors: move it with "
+                ".to('gpu') (tensors of one operation must be on one device)"
+            )
+
+
+def _wrap(handle, shape, dtype):
+    return GpuArray(handle, shape, dtype)
+
+
+# ---- convolution (NCHW, the geometry of _core.conv2d) ------------------------------------------
+def conv2d(x, w, b, core):
+    """``conv(x, w) + b`` of 4-D GPU arrays; ``core`` holds stride, padding, dilation, groups."""
+    operands(input=x, weight=w, bias=b)
+    geo = _geometry(core)
+    h = _core.dev_conv2d(x._h, w._h, None if b is None else b._h, list(x.shape), list(w.shape), *geo)
+    return _wrap(h, _conv_out_shape(x.shape, w.shape, core), x.dtype)
+
+
+def conv2d_backward(g, x, w, core, mask):
+    """``(grad_input, grad_weight, grad_bias)`` of :func:`conv2d` (None where ``mask`` is off)."""
+    operands(grad_output=g, input=x, weight=w)
+    gx, gw, gb = _core.dev_conv2d_backward(g._h, x._h, w._h, list(x.shape), list(w.shape),
+                                           *_geometry(core), tuple(mask))
+    return (None if gx is None else _wrap(gx, x.shape, x.dtype),
+            None if gw is None else _wrap(gw, w.shape, w.dtype),
+            None if gb is None else _wrap(gb, (w.shape[0],), w.dtype))
+
+
+def _geometry(core):
+    return (list(core["stride"]), [tuple(p) for p in core["padding"]], list(core["dilation"]),
+            int(core["groups"]))
+
+
+def _conv_out_shape(xs, ws, core):
+    out = []
+    for i in range(2):
+        k, s, d = ws[2 + i], core["stride"][i], core["dilation"][i]
+        lo, hi = core["padding"][i]
+        out.append((xs[2 + i] + lo + hi - d * (k - 1) - 1) // s + 1)
+    return (xs[0], ws[0], *out)
+
+
+# ---- linear: a 1 x 1 convolution of (rows, features, 1, 1) -------------------------------------
+_POINTWISE = dict(stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1)
+
+
+def linear(x2, w, b):
+    """``x2 @ w.T + b`` of GPU arrays: x2 ``(rows, in)``, w ``(out, in)``."""
+    operands(input=x2, weight=w, bias=b)
+    y = conv2d(x2.reshape(x2.shape + (1, 1)), w.reshape(w.shape + (1, 1)), b, _POINTWISE)
+    return y.reshape(x2.shape[0], w.shape[0])
+
+
+def linear_backward(g2, x2, w, mask):
+    """``(grad_input, grad_weight, grad_bias)`` of :func:`linear` (None where ``mask`` is off)."""
+    operands(grad_output=g2, input=x2, weight=w)
+    gx, gw, gb = conv2d_backward(g2.reshape(g2.shape + (1, 1)), x2.reshape(x2.shape + (1, 1)),
+                                 w.reshape(w.shape + (1, 1)), _POINTWISE, mask)
+    return (None if gx is None else gx.reshape(x2.shape),
+            None if gw is None else gw.reshape(w.shape), gb)
+
+
+# ---- pooling over the last two axes -------------------------------------------------------------
+def pool_extreme(x, k, s, p, d, ceil_mode, minimum):
+    """Max (min) pooling of a GPU array: ``(values, int32 indices as a GpuArray)``."""
+    vals, idx, (oh, ow) = _core.dev_pool_extreme(x._h, list(x.shape), k, s, p, d, ceil_mode, minimum)
+    shape = x.shape[:-2] + (oh, ow)
+    return _wrap(vals, shape, x.dtype), _wrap(idx, shape, np.int64)
+
+
+def pool_extreme_backward(g, idx, shape):
+    operands(grad_output=g, indices=idx)
+    plane = g.shape[-1] * g.shape[-2]
+    return _wrap(_core.dev_pool_extreme_backward(g._h, idx._h, list(shape), plane), shape, g.dtype)
+
+
+def pool_avg(x, k, s, p, ceil_mode, count_include_pad, divisor):
+    h, (oh, ow) = _core.dev_pool_avg(x._h, list(x.shape), k, s, p, ceil_mode, count_include_pad, divisor)
+    return _wrap(h, x.shape[:-2] + (oh, ow), x.dtype)
+
+
+def pool_avg_backward(g, shape, k, s, p, ceil_mode, count_include_pad, divisor):
+    h = _core.dev_pool_avg_backward(g._h, list(shape), k, s, p, ceil_mode, count_include_pad, divisor)
+    return _wrap(h, shape, g.dtype)
+
+
+# ---- cross-entropy of (rows, classes) logits against class indices ------------------------------
+def cross_entropy(logits2, target, ignore_index, reduction):
+    """``(loss, backward)`` of cross-entropy on the GPU (reduction 'mean' or 'sum'): ``logits2``
+    ``(rows, classes)`` float32, ``target`` the rows' class indices, a GPU array (an index outside
+    ``[0, classes)`` gives a NaN loss: checking would copy the targets to host memory) or a host
+    array (checked, then uploaded); ``backward(g)`` maps the loss gradient onto the logits. 'mean'
+    divides by the rows whose target is not ``ignore_index``."""
+    if reduction == "none":
+        raise no_kernel("cross_entropy with reduction='none'")
+    rows, classes = logits2.shape
+    if not is_gpu(target):
+        t = np.asarray(target).reshape(-1)
+        if t.dtype.kind not in "iu":
+            raise no_kernel("cross_entropy with class probabilities")
+        valid = t != ignore_index
+        if np.any((t[valid] < 0) | (t[valid] >= classes)):
+            raise ValueError(f"target class indices must lie in [0, {classes}) (or equal ignore_index={ignore_index})")
+        target = GpuArray.from_numpy(t)
+    elif target.dtype.kind not in "iu":
+        raise no_kernel("cross_entropy with class probabilities")
+    per, grad, counted = _core.dev_cross_entropy(logits2._h, target._h, rows, classes, int(ignore_index))
+    grad = _wrap(grad, (rows, classes), logits2.dtype)
+    total = _wrap(per, (rows,), logits2.dtype).sum()
+    if reduction == "sum":
+        return total, lambda g: grad * g
+    denom = _wrap(counted, (rows,), logits2.dtype).sum()
+    return total / denom, lambda g: grad * (g / denom)

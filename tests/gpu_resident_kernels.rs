@@ -1,0 +1,400 @@
+//! The kernels of GPU-resident tensors (`rust/gpu/{resident,elementwise,reduce,loss,optim}.rs`
+//! and the resident conv and pooling launchers) against reference loops, over seeded shapes:
+//! elementwise results equal (NaN included), sums within 1e-6 of the sum of magnitudes, the
+//! cross-entropy and optimiser steps within float32 rounding of the same formulas, the resident
+//! conv passes equal to the host-slice launchers. Skipped, with a notice, where no adapter answers.
+#![cfg(feature = "gpu")]
+
+mod common;
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use sigconv::cpu::pool::{Extreme, Planes};
+use sigconv::gpu::conv as gconv;
+use sigconv::gpu::elementwise::{binary, BinaryOp};
+use sigconv::gpu::loss::cross_entropy;
+use sigconv::gpu::optim::{adam_step, sgd_step, AdamStep, SgdStep};
+use sigconv::gpu::pool as gpool;
+use sigconv::gpu::reduce::sum_axes;
+use sigconv::gpu::resident::DeviceArray;
+use sigconv::params::{PoolAxis, PoolParams};
+
+fn values(rng: &mut SmallRng, n: usize) -> Vec<f32> {
+    (0..n).map(|_| rng.random_range(-2.0f32..2.0)).collect()
+}
+
+fn up(v: &[f32]) -> DeviceArray {
+    DeviceArray::upload(v).expect("upload")
+}
+
+fn down(a: &DeviceArray) -> Vec<f32> {
+    a.download::<f32>().expect("download")
+}
+
+fn same(a: f32, b: f32) -> bool {
+    a == b || (a.is_nan() && b.is_nan())
+}
+
+#[test]
+fn elementwise_ops_equal_the_reference() {
+    if !common::gpu_or_skip("elementwise_ops_equal_the_reference") {
+        return;
+    }
+    let mut rng = SmallRng::seed_from_u64(11);
+    let ops: [(BinaryOp, fn(f32, f32) -> f32); 13] = [
+        (BinaryOp::Add, |a, b| a + b),
+        (BinaryOp::Sub, |a, b| a - b),
+        (BinaryOp::Mul, |a, b| a * b),
+        (BinaryOp::Div, |a, b| a / b),
+        (BinaryOp::Maximum, |a, b| {
+            if a.is_nan() || b.is_nan() {
+                f32::NAN
+            } else {
+                a.max(b)
+            }
+        }),
+        (BinaryOp::Minimum, |a, b| {
+            if a.is_nan() || b.is_nan() {
+                f32::NAN
+            } else {
+                a.min(b)
+            }
+        }),
+        (BinaryOp::Greater, |a, b| (a > b) as u8 as f32),
+        (BinaryOp::GreaterEqual, |a, b| (a >= b) as u8 as f32),
+        (BinaryOp::Less, |a, b| (a < b) as u8 as f32),
+        (BinaryOp::LessEqual, |a, b| (a <= b) as u8 as f32),
+        (BinaryOp::Equal, |a, b| (a == b) as u8 as f32),
+        (BinaryOp::NotEqual, |a, b| (a != b) as u8 as f32),
+        (BinaryOp::Assign, |_, b| b),
+    ];
+    for case in 0..24 {
+        let n = rng.random_range(1..3000);
+        let mut a = values(&mut rng, n);
+        let scalar = case % 3 == 0;
+        let mut b = values(&mut rng, if scalar { 1 } else { n });
+        a[rng.random_range(0..n)] = f32::NAN;
+        a[rng.random_range(0..n)] = f32::INFINITY;
+        if !scalar {
+            b[rng.random_range(0..n)] = f32::NAN;
+        }
+        let (da, db) = (up(&a), up(&b));
+        for &(op, f) in &ops {
+            for swap in [false, true] {
+                let got = down(&binary(op, &da, &db, swap).unwrap());
+                for i in 0..n {
+                    let (x, y) = (a[i], b[if scalar { 0 } else { i }]);
+                    let want = if swap { f(y, x) } else { f(x, y) };
+                    assert!(
+                        same(got[i], want),
+                        "{op:?} swap={swap} at {i}: {x} {y} -> {} not {want}",
+                        got[i]
+                    );
+                }
+            }
+        }
+    }
+    let err = binary(
+        BinaryOp::Add,
+        &up(&[1.0, 2.0]),
+        &up(&[1.0, 2.0, 3.0]),
+        false,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("do not broadcast"), "{err}");
+}
+
+#[test]
+fn sums_over_axes_match_float64_sums() {
+    if !common::gpu_or_skip("sums_over_axes_match_float64_sums") {
+        return;
+    }
+    let mut rng = SmallRng::seed_from_u64(12);
+    let mut shapes: Vec<(usize, usize, usize)> = (0..30)
+        .map(|_| {
+            (
+                rng.random_range(1..40),
+                rng.random_range(1..30),
+                rng.random_range(1..60),
+            )
+        })
+        .collect();
+    shapes.extend([
+        (1, 1, 100_000),
+        (70_000, 1, 1),
+        (5000, 3, 7),
+        (1, 0, 3),
+        (0, 4, 2),
+    ]);
+    for (outer, mid, inner) in shapes {
+        let x = values(&mut rng, outer * mid * inner);
+        let got = down(&sum_axes(&up(&x), outer, mid, inner).unwrap());
+        assert_eq!(got.len(), mid);
+        for m in 0..mid {
+            let (mut want, mut mag) = (0f64, 0f64);
+            for o in 0..outer {
+                for i in 0..inner {
+                    let v = x[(o * mid + m) * inner + i] as f64;
+                    want += v;
+                    mag += v.abs();
+                }
+            }
+            assert!(
+                (got[m] as f64 - want).abs() <= 1e-6 * mag + 1e-30,
+                "({outer}, {mid}, {inner}) [{m}]: {} vs {want}",
+                got[m]
+            );
+        }
+    }
+}
+
+#[test]
+fn cross_entropy_matches_the_reference() {
+    if !common::gpu_or_skip("cross_entropy_matches_the_reference") {
+        return;
+    }
+    let mut rng = SmallRng::seed_from_u64(13);
+    for _ in 0..20 {
+        let (rows, classes) = (rng.random_range(1..300), rng.random_range(1..20));
+        let x: Vec<f32> = (0..rows * classes)
+            .map(|_| rng.random_range(-30.0f32..30.0))
+            .collect();
+        let t: Vec<i32> = (0..rows)
+            .map(|_| match rng.random_range(0..12) {
+                0 => -100,
+                1 => classes as i32, // out of range: NaN
+                _ => rng.random_range(0..classes as i32),
+            })
+            .collect();
+        let (loss, grad, valid) = cross_entropy(
+            &up(&x),
+            &DeviceArray::upload(&t).unwrap(),
+            rows,
+            classes,
+            -100,
+        )
+        .unwrap();
+        let (loss, grad, valid) = (down(&loss), down(&grad), down(&valid));
+        for r in 0..rows {
+            let row = &x[r * classes..(r + 1) * classes];
+            if t[r] == -100 {
+                assert!(
+                    loss[r] == 0.0
+                        && valid[r] == 0.0
+                        && grad[r * classes..][..classes].iter().all(|&g| g == 0.0)
+                );
+                continue;
+            }
+            if t[r] as usize >= classes {
+                assert!(loss[r].is_nan() && grad[r * classes].is_nan());
+                continue;
+            }
+            let m = row.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v as f64));
+            let lse = row.iter().map(|&v| (v as f64 - m).exp()).sum::<f64>().ln();
+            let want = lse - (row[t[r] as usize] as f64 - m);
+            assert!(
+                (loss[r] as f64 - want).abs() <= 2e-5 * (1.0 + want.abs()),
+                "row {r}: {} vs {want}",
+                loss[r]
+            );
+            for c in 0..classes {
+                let p = (row[c] as f64 - m - lse).exp() - (c as i32 == t[r]) as u8 as f64;
+                assert!(
+                    (grad[r * classes + c] as f64 - p).abs() <= 2e-6,
+                    "row {r} class {c}"
+                );
+            }
+            assert_eq!(valid[r], 1.0);
+        }
+    }
+}
+
+#[test]
+fn optimiser_steps_follow_the_cpu_formulas() {
+    if !common::gpu_or_skip("optimiser_steps_follow_the_cpu_formulas") {
+        return;
+    }
+    let mut rng = SmallRng::seed_from_u64(14);
+    let n = 777;
+    for (momentum, nesterov, wd, maximize) in [
+        (0.0, false, 0.0, false),
+        (0.9, false, 0.01, false),
+        (0.8, true, 0.0, true),
+    ] {
+        let mut x = values(&mut rng, n);
+        let mut buf = vec![0f32; n];
+        let (dx, dbuf) = (up(&x), up(&buf));
+        for step in 0..3 {
+            let g = values(&mut rng, n);
+            let s = SgdStep {
+                lr: 0.05,
+                momentum,
+                dampening: 0.1,
+                weight_decay: wd,
+                nesterov,
+                maximize,
+                first: step == 0,
+            };
+            sgd_step(&dx, &up(&g), (momentum != 0.0).then_some(&dbuf), &s).unwrap();
+            for i in 0..n {
+                let mut gi = if maximize { -g[i] } else { g[i] };
+                gi += wd as f32 * x[i];
+                if momentum != 0.0 {
+                    buf[i] = if step == 0 {
+                        gi
+                    } else {
+                        buf[i] * momentum as f32 + 0.9f32 * gi
+                    };
+                    gi = if nesterov {
+                        gi + momentum as f32 * buf[i]
+                    } else {
+                        buf[i]
+                    };
+                }
+                x[i] -= 0.05f32 * gi;
+            }
+            let got = down(&dx);
+            for i in 0..n {
+                assert!(
+                    (got[i] - x[i]).abs() <= 1e-6 * (1.0 + x[i].abs()),
+                    "sgd step {step} [{i}]"
+                );
+            }
+        }
+    }
+    for (decoupled, amsgrad) in [(false, false), (false, true), (true, false)] {
+        let mut x = values(&mut rng, n);
+        let (mut m, mut v, mut vmax) = (vec![0f32; n], vec![0f32; n], vec![0f32; n]);
+        let (dx, dm, dv, dvmax) = (up(&x), up(&m), up(&v), up(&vmax));
+        let (b1, b2, lr, eps, wd) = (0.9f64, 0.99f64, 0.01f64, 1e-8f64, 0.05f64);
+        for step in 1..4u64 {
+            let g = values(&mut rng, n);
+            let s = AdamStep {
+                lr,
+                betas: (b1, b2),
+                eps,
+                weight_decay: wd,
+                decoupled,
+                amsgrad,
+                maximize: false,
+                step,
+            };
+            adam_step(&dx, &up(&g), &dm, &dv, amsgrad.then_some(&dvmax), &s).unwrap();
+            let (bc1, bc2) = (1.0 - b1.powf(step as f64), 1.0 - b2.powf(step as f64));
+            for i in 0..n {
+                let mut gi = g[i];
+                if decoupled {
+                    x[i] *= (1.0 - lr * wd) as f32;
+                } else {
+                    gi += wd as f32 * x[i];
+                }
+                m[i] = m[i] * b1 as f32 + (1.0 - b1) as f32 * gi;
+                v[i] = v[i] * b2 as f32 + (1.0 - b2) as f32 * (gi * gi);
+                let mut vi = v[i];
+                if amsgrad {
+                    vmax[i] = vmax[i].max(vi);
+                    vi = vmax[i];
+                }
+                let denom = vi.sqrt() / bc2.sqrt() as f32 + eps as f32;
+                x[i] -= (lr / bc1) as f32 * m[i] / denom;
+            }
+            let got = down(&dx);
+            for i in 0..n {
+                assert!(
+                    (got[i] - x[i]).abs() <= 1e-5 * (1.0 + x[i].abs()),
+                    "adam step {step} [{i}]: {} vs {}",
+                    got[i],
+                    x[i]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn resident_layers_equal_the_host_slice_launchers() {
+    if !common::gpu_or_skip("resident_layers_equal_the_host_slice_launchers") {
+        return;
+    }
+    let mut rng = SmallRng::seed_from_u64(15);
+    let mut tried = 0;
+    while tried < 25 {
+        let Some(p) = common::random_conv_geometry(&mut rng) else {
+            continue;
+        };
+        tried += 1;
+        let x = values(&mut rng, p.input_shape().iter().product());
+        let w = values(
+            &mut rng,
+            p.out_channels * p.cin_g() * p.h.kernel * p.w.kernel,
+        );
+        let b = values(&mut rng, p.out_channels);
+        let dy = values(&mut rng, p.output_shape().iter().product());
+        let mut y = vec![0f32; dy.len()];
+        gconv::forward(&x, &w, Some(&b), &p, &mut y).unwrap();
+        let got =
+            down(&gconv::forward_resident::<f32>(&up(&x), &up(&w), Some(&up(&b)), &p).unwrap());
+        assert_eq!(got, y, "forward {p:?}");
+        let mut dx = vec![0f32; x.len()];
+        gconv::backward_data(&dy, &w, &p, &mut dx).unwrap();
+        assert_eq!(
+            down(&gconv::backward_data_resident::<f32>(&up(&dy), &up(&w), &p).unwrap()),
+            dx
+        );
+        let mut dw = vec![0f32; w.len()];
+        gconv::backward_weight(&dy, &x, &p, &mut dw).unwrap();
+        assert_eq!(
+            down(&gconv::backward_weight_resident::<f32>(&up(&dy), &up(&x), &p).unwrap()),
+            dw
+        );
+    }
+    let planes = Planes {
+        count: 6,
+        h: 9,
+        w: 7,
+    };
+    let x = values(&mut rng, planes.len());
+    let axis = |k, s, p| PoolAxis::new(k, s, p, 1, true).unwrap();
+    let pp = PoolParams {
+        h: axis(3, 2, 1),
+        w: axis(2, 2, 0),
+    };
+    let (oh, ow) = pp.out_shape(9, 7).unwrap();
+    let mut out = vec![0f32; 6 * oh * ow];
+    let mut idx = vec![0i64; out.len()];
+    gpool::extreme_pool_indices(&x, planes, &pp, Extreme::Max, &mut out, &mut idx).unwrap();
+    let (vals, ids) =
+        gpool::extreme_pool_resident::<f32>(&up(&x), planes, &pp, Extreme::Max).unwrap();
+    assert_eq!(down(&vals), out);
+    let narrow: Vec<i64> = ids
+        .download::<i32>()
+        .unwrap()
+        .into_iter()
+        .map(i64::from)
+        .collect();
+    assert_eq!(narrow, idx);
+    let g = values(&mut rng, out.len());
+    let mut gi = vec![0f32; x.len()];
+    gpool::extreme_pool_backward(&g, &idx, oh * ow, planes, &mut gi).unwrap();
+    assert_eq!(
+        down(
+            &gpool::extreme_pool_backward_resident::<f32>(&up(&g), &ids, oh * ow, planes).unwrap()
+        ),
+        gi
+    );
+    let avg = gpool::Average {
+        count_include_pad: false,
+        divisor: None,
+    };
+    let mut a = vec![0f32; out.len()];
+    gpool::avg_pool(&x, planes, &pp, false, None, &mut a).unwrap();
+    assert_eq!(
+        down(&gpool::avg_pool_resident::<f32>(&up(&x), planes, &pp, avg).unwrap()),
+        a
+    );
+    gpool::avg_pool_backward(&g, planes, &pp, false, None, &mut gi).unwrap();
+    assert_eq!(
+        down(&gpool::avg_pool_backward_resident::<f32>(&up(&g), planes, &pp, avg).unwrap()),
+        gi
+    );
+}

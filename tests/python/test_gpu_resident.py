@@ -1,0 +1,320 @@
+"""GPU-resident tensors (``Tensor.to('gpu')``, ``Module.to('gpu')``): every operation with a GPU
+kernel against the same operation in host memory, gradients included; the optimisers' steps; a
+training step that never copies through host memory; and the clear errors for what has no GPU
+kernel. On CI the adapter is Mesa's lavapipe."""
+
+import copy
+
+import numpy as np
+import pytest
+
+import sigconv
+from sigconv import _core, nn, optim, train
+from sigconv._gpu_array import GpuArray
+from sigconv.nn import functional as F
+
+ADAPTER = _core.gpu_adapter()
+pytestmark = pytest.mark.skipif(ADAPTER is None, reason=f"no GPU adapter: {_core.gpu_unavailable_reason()}")
+needs_f64 = pytest.mark.skipif(ADAPTER is None or not ADAPTER["f64"], reason="no SHADER_F64")
+
+
+def gpu(a):
+    return GpuArray.from_numpy(np.asarray(a))
+
+
+# ---- the arrays -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.int32, pytest.param(np.float64, marks=needs_f64)])
+def test_round_trip_keeps_values_shape_and_dtype(dtype):
+    a = (np.arange(24).reshape(2, 3, 4) - 7).astype(dtype)
+    g = gpu(a)
+    assert g.shape == (2, 3, 4) and g.dtype == dtype and g.size == 24 and g.ndim == 3
+    back = g.numpy()
+    assert back.dtype == dtype and np.array_equal(back, a)
+    assert np.array_equal(g.reshape(4, -1).numpy(), a.reshape(4, -1))
+
+
+def test_elementwise_operations_equal_numpy():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(1000).astype(np.float32)
+    b = rng.standard_normal(1000).astype(np.float32)
+    a[::97], b[::89] = np.nan, np.inf
+    ga, gb = gpu(a), gpu(b)
+    cases = {
+        "a + b": (ga + gb, a + b), "a - b": (ga - gb, a - b), "a * b": (ga * gb, a * b),
+        "a / b": (ga / gb, a / b), "2 - a": (2 - ga, 2 - a), "a * 3": (ga * 3, a * np.float32(3)),
+        "1 / b": (1 / gb, np.float32(1) / b), "-a": (-ga, -a),
+        "maximum": (np.maximum(ga, gb), np.maximum(a, b)), "relu": (np.maximum(ga, 0), np.maximum(a, 0)),
+        "minimum": (np.minimum(ga, gb), np.minimum(a, b)),
+        "a > 0": (ga > 0, (a > 0).astype(np.float32)), "a <= b": (ga <= gb, (a <= b).astype(np.float32)),
+        "a == b": (ga == gb, (a == b).astype(np.float32)), "0 < a": (0 < ga, (0 < a).astype(np.float32)),
+    }  # fmt: skip
+    with np.errstate(all="ignore"):
+        for name, (got, want) in cases.items():
+            assert got.dtype == np.float32, name
+            np.testing.assert_array_equal(got.numpy(), want, err_msg=name)
+
+
+@pytest.mark.filterwarnings("ignore:Mean of empty slice", "ignore:invalid value encountered")
+@pytest.mark.parametrize("shape, axis", [((5, 7, 3), None), ((5, 7, 3), 0), ((5, 7, 3), (0, 2)),
+                                         ((5, 7, 3), 2), ((40000,), None), ((3, 50000), 1),
+                                         ((70000, 2), 0), ((0, 4), 0)])
+def test_sums_over_leading_and_trailing_axes(shape, axis):
+    a = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    want = a.astype(np.float64).sum(axis=axis)
+    got = gpu(a).sum(axis=axis)
+    assert got.shape == np.shape(want)
+    scale = np.abs(a).astype(np.float64).sum(axis=axis) + 1e-30
+    assert np.all(np.abs(got.numpy() - want) <= 1e-6 * scale)
+    assert gpu(a).sum(axis=axis, keepdims=True).shape == a.sum(axis=axis, keepdims=True).shape
+    np.testing.assert_allclose(gpu(a).mean(axis=axis).numpy(), a.mean(axis=axis), rtol=1e-5, atol=1e-6)
+
+
+def test_sums_are_deterministic():
+    a = gpu(np.random.default_rng(2).standard_normal(300000).astype(np.float32))
+    assert len({a.sum().item() for _ in range(5)}) == 1
+
+
+def test_in_place_assignment_and_helpers():
+    g = gpu(np.arange(6, dtype=np.float32))
+    view = g.reshape(2, 3)
+    g[...] = 2.5
+    assert np.all(view.numpy() == 2.5)  # a view shares the buffer
+    g[...] = gpu(np.arange(6, dtype=np.float32))
+    assert np.array_equal(np.ones_like(g).numpy(), np.ones(6, np.float32))
+    assert np.array_equal(np.zeros_like(view).numpy(), np.zeros((2, 3), np.float32))
+    one = g.sum()
+    assert np.array_equal(np.broadcast_to(one, (2, 2)).numpy(), np.full((2, 2), 15.0, np.float32))
+    c = g.copy()
+    g[...] = 0.0
+    assert c.numpy().tolist() == [0, 1, 2, 3, 4, 5] and g.numpy().sum() == 0
+
+
+def test_what_has_no_gpu_kernel_raises_clearly():
+    g = gpu(np.ones((2, 3), np.float32))
+    with pytest.raises(TypeError, match="implicitly"):
+        np.asarray(g)
+    with pytest.raises(TypeError, match="numpy.exp has no GPU kernel.*to\\('cpu'\\)"):
+        np.exp(g)
+    with pytest.raises(ValueError, match="do not broadcast"):
+        g + gpu(np.ones(3, np.float32))
+    with pytest.raises(TypeError, match="different devices"):
+        g + np.ones((2, 3), np.float32)
+    with pytest.raises(TypeError, match="no GPU kernel"):
+        g.sum(axis=(0,)).reshape(3)[0]
+    with pytest.raises(TypeError, match="float32 to float64"):
+        g.astype(np.float64)
+    with pytest.raises(ValueError, match="int32"):
+        gpu(np.array([2**40]))
+    t = sigconv.tensor(np.ones((2, 3), np.float32)).to("gpu")
+    with pytest.raises(TypeError, match="no GPU kernel"):
+        t.exp()
+    with pytest.raises(TypeError, match="conv_transpose2d"):
+        F.conv_transpose2d(t.reshape(1, 1, 2, 3), sigconv.tensor(np.ones((1, 1, 2, 2), np.float32)).to("gpu"))
+    with pytest.raises(ValueError, match="host memory"):
+        F.conv2d(t.reshape(1, 1, 2, 3), sigconv.tensor(np.ones((1, 1, 2, 2), np.float32)))
+    with pytest.raises(TypeError, match="max_unpool"):
+        F.max_unpool2d(t.reshape(1, 1, 2, 3), sigconv.tensor(np.zeros((1, 1, 2, 3), np.int64)).to("gpu"), 1)
+
+
+# ---- tensors and autograd -----------------------------------------------------------------------
+def test_tensor_to_gpu_and_back_is_differentiable():
+    x = sigconv.tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)
+    g = x.to("gpu")
+    assert g.device == "gpu" and x.device == "cpu" and g.shape == (2, 2) and "device='gpu'" in repr(g)
+    y = (g.relu() * g).sum() + (g * 2).mean()
+    assert y.device == "gpu"
+    y.backward()
+    assert x.grad.device == "cpu"
+    np.testing.assert_allclose(x.grad.numpy(), np.array([[2.5, 0.5], [6.5, 8.5]], np.float32))
+    assert g.to("cpu").device == "cpu" and g.cpu().numpy().tolist() == [[1, -2], [3, 4]]
+    assert float(y) == pytest.approx(1 + 9 + 16 + 3)
+
+
+def _layer_cases():
+    rng = np.random.default_rng(3)
+    return [
+        ("conv2d", nn.Conv2d(3, 4, 3, stride=2, padding=1), (2, 3, 9, 9)),
+        ("conv2d groups dilation", nn.Conv2d(4, 6, 3, groups=2, dilation=2, bias=False), (2, 4, 11, 10)),
+        ("conv2d same", nn.Conv2d(2, 3, (3, 5), padding="same"), (1, 2, 7, 8)),
+        ("conv1d", nn.Conv1d(3, 5, 4, stride=2, padding=2), (3, 3, 20)),
+        ("conv1d unbatched", nn.Conv1d(2, 3, 3), (2, 15)),
+        ("linear", nn.Linear(7, 4), (5, 7)),
+        ("linear 3-D", nn.Linear(6, 2), (2, 3, 6)),
+        ("max_pool2d", nn.MaxPool2d(3, stride=2, padding=1), (2, 3, 9, 8)),
+        ("max_pool1d", nn.MaxPool1d(2), (2, 3, 11)),
+        ("avg_pool2d", nn.AvgPool2d(2, count_include_pad=False, padding=1), (2, 2, 7, 6)),
+        ("avg_pool1d", nn.AvgPool1d(3, stride=1, padding=1), (2, 2, 9)),
+        ("relu + flatten", nn.Sequential(nn.ReLU(), nn.Flatten()), (3, 2, 4)),
+    ], rng
+
+
+def test_layers_and_their_gradients_match_the_cpu():
+    cases, rng = _layer_cases()
+    for name, layer, shape in cases:
+        x = rng.standard_normal(shape).astype(np.float32)
+        cpu_layer, gpu_layer = layer, copy.deepcopy(layer).to("gpu")
+        xc = sigconv.tensor(x, requires_grad=True)
+        xg = sigconv.tensor(x, requires_grad=True)
+        yc, yg = cpu_layer(xc), gpu_layer(xg.to("gpu"))
+        assert yg.device == "gpu" and yg.shape == yc.shape, name
+        scale = np.abs(yc.numpy()).max() + 1
+        np.testing.assert_allclose(yg.numpy(), yc.numpy(), atol=2e-6 * scale, err_msg=name)
+        up = rng.standard_normal(yc.shape).astype(np.float32)
+        yc.backward(sigconv.tensor(up))
+        yg.backward(sigconv.tensor(up).to("gpu"))
+        np.testing.assert_allclose(xg.grad.numpy(), xc.grad.numpy(), atol=1e-5 * scale, err_msg=name)
+        for (pn, pc), (_, pg) in zip(cpu_layer.named_parameters(), gpu_layer.named_parameters()):
+            assert pg.grad.device == "gpu"
+            np.testing.assert_allclose(pg.grad.numpy(), pc.grad.numpy(), rtol=1e-4, atol=1e-4 * scale,
+                                       err_msg=f"{name} {pn}")
+
+
+def test_losses_match_the_cpu():
+    rng = np.random.default_rng(4)
+    logits = rng.standard_normal((9, 5)).astype(np.float32)
+    target = rng.integers(0, 5, 9)
+    target[2] = -100
+    for reduction in ("mean", "sum"):
+        for tg in (sigconv.tensor(target), sigconv.tensor(target).to("gpu")):
+            xc, xg = sigconv.tensor(logits, requires_grad=True), sigconv.tensor(logits, requires_grad=True)
+            lc = F.cross_entropy(xc, target, reduction=reduction)
+            lg = F.cross_entropy(xg.to("gpu"), tg, reduction=reduction)
+            assert lg.device == "gpu"
+            np.testing.assert_allclose(lg.item(), lc.item(), rtol=1e-5)
+            lc.backward()
+            lg.backward()
+            np.testing.assert_allclose(xg.grad.numpy(), xc.grad.numpy(), atol=1e-6)
+    pred = rng.standard_normal((4, 3)).astype(np.float32)
+    want = rng.standard_normal((4, 3)).astype(np.float32)
+    for reduction in ("mean", "sum", "none"):
+        pc, pg = sigconv.tensor(pred, requires_grad=True), sigconv.tensor(pred, requires_grad=True)
+        lc = F.mse_loss(pc, sigconv.tensor(want), reduction=reduction)
+        lg = F.mse_loss(pg.to("gpu"), sigconv.tensor(want).to("gpu"), reduction=reduction)
+        np.testing.assert_allclose(lg.numpy(), lc.numpy(), rtol=1e-5)
+        lc.sum().backward()
+        lg.sum().backward()
+        np.testing.assert_allclose(pg.grad.numpy(), pc.grad.numpy(), rtol=1e-5)
+
+
+def test_loss_errors():
+    x = sigconv.tensor(np.zeros((3, 4), np.float32)).to("gpu")
+    with pytest.raises(ValueError, match=r"\[0, 4\)"):
+        F.cross_entropy(x, np.array([0, 4, 1]))
+    assert np.isnan(F.cross_entropy(x, sigconv.tensor(np.array([0, 4, 1])).to("gpu")).item())
+    with pytest.raises(TypeError, match="label smoothing"):
+        F.cross_entropy(x, np.array([0, 1, 1]), label_smoothing=0.1)
+    with pytest.raises(TypeError, match="reduction='none'"):
+        F.cross_entropy(x, np.array([0, 1, 1]), reduction="none")
+    with pytest.raises(ValueError, match="shape"):
+        F.cross_entropy(x, np.array([0, 1]))
+
+
+@needs_f64
+def test_float64_cross_entropy_names_float32():
+    x = sigconv.tensor(np.zeros((3, 4))).to("gpu")
+    with pytest.raises(TypeError, match="float32"):
+        F.cross_entropy(x, np.array([0, 1, 1]))
+
+
+# ---- optimisers ---------------------------------------------------------------------------------
+OPTIMISERS = [
+    lambda ps: optim.SGD(ps, lr=0.1),
+    lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=0.01),
+    lambda ps: optim.SGD(ps, lr=0.05, momentum=0.8, dampening=0.3, maximize=True),
+    lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
+    lambda ps: optim.Adam(ps, lr=0.01),
+    lambda ps: optim.Adam(ps, lr=0.01, weight_decay=0.1, amsgrad=True),
+    lambda ps: optim.AdamW(ps, lr=0.02, betas=(0.8, 0.9), maximize=True),
+]
+
+
+@pytest.mark.parametrize("make", OPTIMISERS)
+def test_optimiser_steps_match_the_cpu(make):
+    rng = np.random.default_rng(5)
+    w0 = rng.standard_normal((3, 50)).astype(np.float32)
+    pc, pg = sigconv.tensor(w0, requires_grad=True), sigconv.tensor(w0).to("gpu").requires_grad_()
+    oc, og = make([pc]), make([pg])
+    for step in range(4):
+        grad = rng.standard_normal(w0.shape).astype(np.float32)
+        oc.zero_grad()
+        og.zero_grad()
+        (pc * sigconv.tensor(grad)).sum().backward()
+        (pg * sigconv.tensor(grad).to("gpu")).sum().backward()
+        oc.step()
+        og.step()
+        assert pg.device == "gpu"
+        np.testing.assert_allclose(pg.numpy(), pc.numpy(), rtol=1e-6, atol=1e-7, err_msg=f"step {step}")
+
+
+# ---- training -----------------------------------------------------------------------------------
+def _model():
+    sigconv.manual_seed(1)
+    return nn.Sequential(nn.Conv1d(2, 4, 3, padding=1), nn.ReLU(), nn.MaxPool1d(2), nn.Conv1d(4, 4, 3),
+                         nn.ReLU(), nn.AvgPool1d(2), nn.Flatten(), nn.Linear(4 * 3, 3))
+
+
+def test_a_training_step_stays_in_gpu_memory(monkeypatch):
+    model = _model().to("gpu")
+    rng = np.random.default_rng(6)
+    x = sigconv.tensor(rng.standard_normal((8, 2, 16)).astype(np.float32)).to("gpu")
+    y = sigconv.tensor(rng.integers(0, 3, 8)).to("gpu")
+    opt = optim.Adam(model.parameters(), lr=0.01)
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    step()  # the state buffers exist from here on
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a training step copied through host memory")
+
+    monkeypatch.setattr(GpuArray, "numpy", forbidden)
+    monkeypatch.setattr(GpuArray, "from_numpy", classmethod(forbidden))
+    loss = step()
+    monkeypatch.undo()
+    assert loss.device == "gpu" and np.isfinite(loss.item())
+    assert all(p.device == "gpu" and p.grad.device == "gpu" for p in model.parameters())
+
+
+def test_fit_on_the_gpu_matches_the_cpu_and_the_model_moves_back():
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((40, 2, 16)).astype(np.float32)
+    y = rng.integers(0, 3, 40)
+    runs = {}
+    for device in ("cpu", "gpu"):
+        model = _model().to(device)
+        hist = train.fit(model, (x, y), nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+                         epochs=2, batch_size=16, val_data=(x[:8], y[:8]), progress=False)
+        runs[device] = (hist, model.to("cpu"))
+    for key in ("loss", "acc", "val_loss", "val_acc"):
+        np.testing.assert_allclose(runs["gpu"][0][key], runs["cpu"][0][key], rtol=1e-4, err_msg=key)
+    for (name, pc), (_, pg) in zip(runs["cpu"][1].named_parameters(), runs["gpu"][1].named_parameters()):
+        assert pg.device == "cpu"
+        np.testing.assert_allclose(pg.numpy(), pc.numpy(), rtol=1e-3, atol=1e-5, err_msg=name)
+
+
+@needs_f64
+def test_float64_training_on_the_gpu():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((6, 2, 16))
+    target = rng.standard_normal((6, 3))
+    models = {d: _model().double().to(d) for d in ("cpu", "gpu")}
+    losses = {}
+    for d, m in models.items():
+        opt = optim.SGD(m.parameters(), lr=0.1)
+        xt, tt = sigconv.tensor(x), sigconv.tensor(target)
+        if d == "gpu":
+            xt, tt = xt.to("gpu"), tt.to("gpu")
+        out = []
+        for _ in range(3):
+            opt.zero_grad()
+            loss = F.mse_loss(m(xt), tt)
+            loss.backward()
+            opt.step()
+            out.append(loss.item())
+        losses[d] = out
+    np.testing.assert_allclose(losses["gpu"], losses["cpu"], rtol=1e-12)

@@ -3,10 +3,13 @@
 A :class:`GpuArray` is a shape and a dtype over a flat buffer in device memory
 (``sigconv._core.DeviceArray``). It offers the small part of numpy's surface that the autograd
 ops, layers and optimisers use, so that their code runs unchanged on either storage: ``shape``,
-``dtype``, ``reshape``, ``+ - * /`` and comparisons with a GPU array of the same shape or a scalar,
-``np.maximum``/``np.minimum`` and the other ufuncs of :data:`_UFUNCS`, ``sum``/``mean`` over
+``dtype``, ``reshape``, ``+ - * /`` and comparisons with a scalar or a GPU array that broadcasts
+over a block of consecutive axes (equal shapes, one element, a ``(1, C, 1, 1)`` per-channel
+vector), ``np.maximum``/``np.minimum`` and the other ufuncs of :data:`_UFUNCS` and
+:data:`_UNARY`, ``sum``/``mean`` over
 leading and trailing axes, ``np.ones_like``/``np.zeros_like``/``np.broadcast_to`` (of one
-element), ``copy`` and ``astype`` (to its own dtype). Every operation runs a GPU kernel and
+element), ``np.concatenate``/``np.split`` (block copies on the device), ``copy`` and ``astype``
+(to its own dtype). Every operation runs a GPU kernel and
 returns a new GPU array; nothing is copied to host memory except by :meth:`numpy` (and ``item``).
 Anything else raises ``TypeError`` saying which operation has no GPU kernel and that ``.to('cpu')``
 moves the tensor back: there is no silent fallback to the CPU.
@@ -24,7 +27,7 @@ import numpy as np
 
 from sigconv import _core
 
-__all__ = ["GpuArray", "is_gpu", "no_kernel"]
+__all__ = ["GpuArray", "is_gpu", "no_kernel", "synchronize"]
 
 #: numpy ufuncs with a GPU kernel (``sigconv._core.dev_binary``'s op names).
 _UFUNCS = frozenset({
@@ -32,12 +35,21 @@ _UFUNCS = frozenset({
     "greater_equal", "less", "less_equal", "equal", "not_equal",
 })  # fmt: skip
 
+#: numpy ufuncs of one operand with a GPU kernel (``sigconv._core.dev_unary``; exp, log and tanh
+#: in float32 only).
+_UNARY = frozenset({"sqrt", "exp", "log", "tanh", "absolute"})
+
 #: The operators' ufunc names.
 _OPERATORS = {
     "__add__": "add", "__sub__": "subtract", "__mul__": "multiply", "__truediv__": "true_divide",
     "__gt__": "greater", "__ge__": "greater_equal", "__lt__": "less", "__le__": "less_equal",
     "__eq__": "equal", "__ne__": "not_equal",
 }  # fmt: skip
+
+
+def synchronize():
+    """Waits until the GPU has finished all submitted work (for timing)."""
+    _core.dev_synchronize()
 
 
 def is_gpu(a):
@@ -151,7 +163,7 @@ class GpuArray:
         return GpuArray(self._h, shape, self.dtype)
 
     def copy(self):
-        return GpuArray(_core.dev_binary("assign", self._h, self._h), self.shape, self.dtype)
+        return GpuArray(_core.dev_binary("assign", self._h, self._h, 1), self.shape, self.dtype)
 
     def astype(self, dtype, copy=True):
         if np.dtype(dtype) != self.dtype:
@@ -182,7 +194,7 @@ class GpuArray:
             raise no_kernel(f"{op} of {self.dtype} GPU tensors")
         s = _scalar(other)
         if s is not None:
-            return GpuArray(_core.dev_binary(op, self._h, s, swap), self.shape, self.dtype)
+            return GpuArray(_core.dev_binary(op, self._h, s, 1, swap), self.shape, self.dtype)
         if not isinstance(other, GpuArray):
             raise TypeError(
                 f"{op}: a GPU tensor and a host array of shape {np.shape(other)} are on different "
@@ -191,13 +203,16 @@ class GpuArray:
         if other.dtype != self.dtype:
             raise TypeError(f"{op} of GPU tensors of dtypes {self.dtype} and {other.dtype}: "
                             "the dtypes must match on the GPU")
-        if other.shape == self.shape or other.size == 1 and other.ndim <= self.ndim:
-            return GpuArray(_core.dev_binary(op, self._h, other._h, swap), self.shape, self.dtype)
-        if self.size == 1 and self.ndim <= other.ndim:
-            return GpuArray(_core.dev_binary(op, other._h, self._h, not swap), other.shape, self.dtype)
+        inner = _block(other.shape, self.shape)
+        if inner is not None:
+            return GpuArray(_core.dev_binary(op, self._h, other._h, inner, swap), self.shape, self.dtype)
+        inner = _block(self.shape, other.shape)
+        if inner is not None:
+            return GpuArray(_core.dev_binary(op, other._h, self._h, inner, not swap), other.shape,
+                            self.dtype)
         raise ValueError(
             f"{op}: GPU tensors of shapes {self.shape} and {other.shape} do not broadcast on the GPU "
-            "(equal shapes, or one element)"
+            "(one operand must span a block of consecutive axes of the other)"
         )
 
     def __neg__(self):
@@ -220,10 +235,15 @@ class GpuArray:
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         name = ufunc.__name__
-        if method != "__call__" or kwargs.get("out") is not None or name not in _UFUNCS | {"negative"}:
+        if method != "__call__" or kwargs.get("out") is not None or name not in _UFUNCS | _UNARY | {"negative"}:
             raise no_kernel(f"numpy.{name}" + ("" if method == "__call__" else f".{method}"))
         if name == "negative":
             return -inputs[0]
+        if name in _UNARY:
+            a = inputs[0]
+            if a.dtype.kind != "f":
+                raise no_kernel(f"numpy.{name} of {a.dtype} GPU tensors")
+            return GpuArray(_core.dev_unary(name, a._h), a.shape, a.dtype)
         a, b = inputs
         if isinstance(a, GpuArray):
             return a._apply(name, b)
@@ -264,6 +284,24 @@ class GpuArray:
         return s / count
 
 
+def _block(small, big):
+    """How ``small`` broadcasts over ``big`` on the GPU: the number of elements of ``big`` after
+    each of ``small``'s (its ``inner``), when ``small``'s axes that are not 1 (aligned at the right,
+    as numpy aligns them) are a run of consecutive axes equal to ``big``'s; else None."""
+    if len(small) > len(big):
+        if any(s != 1 for s in small[: len(small) - len(big)]):
+            return None
+        small = small[len(small) - len(big):]
+    small = (1,) * (len(big) - len(small)) + tuple(small)
+    spread = [i for i, s in enumerate(small) if s != 1]
+    if not spread:
+        return _size(big) or 1
+    lo, hi = spread[0], spread[-1] + 1
+    if tuple(small[lo:hi]) != tuple(big[lo:hi]):
+        return None
+    return _size(big[hi:])
+
+
 def _stored(dtype):
     """The dtype name a device buffer holds for ``dtype`` (integers as int32)."""
     dtype = np.dtype(dtype)
@@ -298,7 +336,67 @@ def _expand_dims(a, axis):
     return a.reshape(shape)
 
 
+#: At most this many block copies in one concatenation or split (one per leading index and part).
+_MAX_BLOCKS = 1 << 16
+
+
+def _blocks_along(shape, axis):
+    """The leading count and the block length after ``axis`` of ``shape``."""
+    return _size(shape[:axis]), _size(shape[axis + 1:])
+
+
+def _concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    arrays = list(arrays)
+    if out is not None or dtype is not None or not all(isinstance(a, GpuArray) for a in arrays):
+        raise no_kernel("numpy.concatenate of host and GPU arrays (or with out=/dtype=)")
+    first = arrays[0]
+    axis = axis % first.ndim
+    for a in arrays[1:]:
+        if a.dtype != first.dtype or a.ndim != first.ndim or \
+                a.shape[:axis] + a.shape[axis + 1:] != first.shape[:axis] + first.shape[axis + 1:]:
+            raise ValueError(f"concatenate: GPU arrays of shapes {first.shape} and {a.shape} "
+                             f"({first.dtype}, {a.dtype}) do not join along axis {axis}")
+    outer, inner = _blocks_along(first.shape, axis)
+    total = sum(a.shape[axis] for a in arrays)
+    shape = first.shape[:axis] + (total,) + first.shape[axis + 1:]
+    if outer * len(arrays) > _MAX_BLOCKS:
+        raise no_kernel(f"a concatenation of {outer * len(arrays)} blocks")
+    blocks, row = [], total * inner
+    for o in range(outer):
+        at = o * row
+        for a in arrays:
+            n = a.shape[axis] * inner
+            blocks.append((a._h, o * n, at, n))
+            at += n
+    return GpuArray(_core.dev_assemble(_stored(first.dtype), _size(shape), blocks), shape, first.dtype)
+
+
+def _split(a, indices_or_sections, axis=0):
+    axis = axis % a.ndim
+    n = a.shape[axis]
+    if isinstance(indices_or_sections, numbers.Integral):
+        if n % indices_or_sections:
+            raise ValueError("array split does not result in an equal division")
+        step = n // indices_or_sections
+        cuts = list(range(step, n, step))
+    else:
+        cuts = [int(c) for c in indices_or_sections]
+    edges = [0] + [min(max(c, 0), n) for c in cuts] + [n]
+    outer, inner = _blocks_along(a.shape, axis)
+    if outer * (len(edges) - 1) > _MAX_BLOCKS:
+        raise no_kernel(f"a split into {outer * (len(edges) - 1)} blocks")
+    parts = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        width = max(hi - lo, 0) * inner
+        shape = a.shape[:axis] + (max(hi - lo, 0),) + a.shape[axis + 1:]
+        blocks = [(a._h, (o * n + lo) * inner, o * width, width) for o in range(outer)]
+        parts.append(GpuArray(_core.dev_assemble(_stored(a.dtype), _size(shape), blocks), shape, a.dtype))
+    return parts
+
+
 _FUNCTIONS = {
+    "concatenate": _concatenate,
+    "split": _split,
     "ones_like": lambda a, dtype=None, shape=None: _like(a, 1, dtype, shape),
     "zeros_like": lambda a, dtype=None, shape=None: _like(a, 0, dtype, shape),
     "broadcast_to": _broadcast_to,

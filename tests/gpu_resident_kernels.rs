@@ -11,12 +11,12 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use sigconv::cpu::pool::{Extreme, Planes};
 use sigconv::gpu::conv as gconv;
-use sigconv::gpu::elementwise::{binary, BinaryOp};
+use sigconv::gpu::elementwise::{binary, dropout_mask, unary, BinaryOp, UnaryOp};
 use sigconv::gpu::loss::cross_entropy;
 use sigconv::gpu::optim::{adam_step, sgd_step, AdamStep, SgdStep};
 use sigconv::gpu::pool as gpool;
 use sigconv::gpu::reduce::sum_axes;
-use sigconv::gpu::resident::DeviceArray;
+use sigconv::gpu::resident::{DeviceArray, Dtype};
 use sigconv::params::{PoolAxis, PoolParams};
 
 fn values(rng: &mut SmallRng, n: usize) -> Vec<f32> {
@@ -31,6 +31,9 @@ fn down(a: &DeviceArray) -> Vec<f32> {
     a.download::<f32>().expect("download")
 }
 
+/// The host result of an elementwise operation.
+type Reference = fn(f32, f32) -> f32;
+
 fn same(a: f32, b: f32) -> bool {
     a == b || (a.is_nan() && b.is_nan())
 }
@@ -41,7 +44,7 @@ fn elementwise_ops_equal_the_reference() {
         return;
     }
     let mut rng = SmallRng::seed_from_u64(11);
-    let ops: [(BinaryOp, fn(f32, f32) -> f32); 13] = [
+    let ops: [(BinaryOp, Reference); 13] = [
         (BinaryOp::Add, |a, b| a + b),
         (BinaryOp::Sub, |a, b| a - b),
         (BinaryOp::Mul, |a, b| a * b),
@@ -81,7 +84,7 @@ fn elementwise_ops_equal_the_reference() {
         let (da, db) = (up(&a), up(&b));
         for &(op, f) in &ops {
             for swap in [false, true] {
-                let got = down(&binary(op, &da, &db, swap).unwrap());
+                let got = down(&binary(op, &da, &db, 1, swap).unwrap());
                 for i in 0..n {
                     let (x, y) = (a[i], b[if scalar { 0 } else { i }]);
                     let want = if swap { f(y, x) } else { f(x, y) };
@@ -98,6 +101,7 @@ fn elementwise_ops_equal_the_reference() {
         BinaryOp::Add,
         &up(&[1.0, 2.0]),
         &up(&[1.0, 2.0, 3.0]),
+        1,
         false,
     )
     .unwrap_err();
@@ -397,4 +401,63 @@ fn resident_layers_equal_the_host_slice_launchers() {
         down(&gpool::avg_pool_backward_resident::<f32>(&up(&g), planes, &pp, avg).unwrap()),
         gi
     );
+}
+
+#[test]
+fn broadcasts_functions_blocks_and_dropout_masks() {
+    if !common::gpu_or_skip("broadcasts_functions_blocks_and_dropout_masks") {
+        return;
+    }
+    let mut rng = SmallRng::seed_from_u64(16);
+    // b broadcast over a viewed as (outer, mid, inner)
+    for (outer, mid, inner) in [(2, 3, 20), (1, 7, 1), (5, 1, 9), (3, 4, 1)] {
+        let a = values(&mut rng, outer * mid * inner);
+        let b = values(&mut rng, mid);
+        let got = down(&binary(BinaryOp::Sub, &up(&a), &up(&b), inner, false).unwrap());
+        for (i, g) in got.iter().enumerate() {
+            assert_eq!(
+                *g,
+                a[i] - b[(i / inner) % mid],
+                "({outer}, {mid}, {inner}) [{i}]"
+            );
+        }
+    }
+    let x: Vec<f32> = (0..1000).map(|_| rng.random_range(0.01f32..4.0)).collect();
+    let checks: [(UnaryOp, Reference); 5] = [
+        (UnaryOp::Sqrt, |v, _| v.sqrt()),
+        (UnaryOp::Exp, |v, _| v.exp()),
+        (UnaryOp::Log, |v, _| v.ln()),
+        (UnaryOp::Tanh, |v, _| v.tanh()),
+        (UnaryOp::Abs, |v, _| v.abs()),
+    ];
+    for (op, f) in checks {
+        let got = down(&unary(op, &up(&x)).unwrap());
+        for (g, &v) in got.iter().zip(&x) {
+            let want = f(v, 0.0);
+            assert!(
+                (g - want).abs() <= 1e-5 * want.abs() + 1e-6,
+                "{op:?}({v}) = {g}, not {want}"
+            );
+        }
+    }
+    // concatenation along axis 1 of (2, 3) and (2, 2): rows interleave
+    let (p, q) = (
+        up(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
+        up(&[7.0, 8.0, 9.0, 10.0]),
+    );
+    let blocks = [(&p, 0, 0, 3), (&q, 0, 3, 2), (&p, 3, 5, 3), (&q, 2, 8, 2)];
+    let cat = DeviceArray::assemble(Dtype::F32, 10, &blocks).unwrap();
+    assert_eq!(
+        down(&cat),
+        [1.0, 2.0, 3.0, 7.0, 8.0, 4.0, 5.0, 6.0, 9.0, 10.0]
+    );
+    assert!(DeviceArray::assemble(Dtype::F32, 4, &[(&p, 4, 0, 3)]).is_err());
+    // dropout: the kept share, the scale, and the same mask for the same seed
+    let n = 100_000;
+    let mask = down(&dropout_mask(n, Dtype::F32, 0.25, 42).unwrap());
+    let kept = mask.iter().filter(|&&m| m != 0.0).count() as f64 / n as f64;
+    assert!((kept - 0.75).abs() < 0.01, "kept {kept}");
+    assert!(mask.iter().all(|&m| m == 0.0 || m == (1.0 / 0.75) as f32));
+    assert_eq!(down(&dropout_mask(n, Dtype::F32, 0.25, 42).unwrap()), mask);
+    assert_ne!(down(&dropout_mask(n, Dtype::F32, 0.25, 43).unwrap()), mask);
 }

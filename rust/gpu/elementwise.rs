@@ -1,6 +1,7 @@
-//! Elementwise binary operations of GPU-resident tensors (`shaders/elementwise.wgsl`): the
-//! arithmetic, `maximum`/`minimum` and comparisons that the autograd ops and optimisers apply to
-//! device arrays, with numpy's results (comparisons give 1 or 0 in the operands' dtype).
+//! Elementwise operations of GPU-resident tensors: binary ones (`shaders/elementwise.wgsl`: the
+//! arithmetic, `maximum`/`minimum` and comparisons that the autograd ops apply to device arrays,
+//! with numpy's broadcasting of one operand over a block of the other's axes and numpy's results,
+//! comparisons giving 1 or 0 in the operands' dtype) and functions of one (`shaders/unary.wgsl`).
 
 use crate::error::{value_error, Result};
 use crate::gpu::context::Shader;
@@ -11,6 +12,86 @@ const ELEMENTWISE: Shader = Shader {
     name: "elementwise",
     source: include_str!("shaders/elementwise.wgsl"),
 };
+const DROPOUT_MASK: Shader = Shader {
+    name: "dropout_mask",
+    source: include_str!("shaders/dropout_mask.wgsl"),
+};
+const UNARY: Shader = Shader {
+    name: "unary",
+    source: include_str!("shaders/unary.wgsl"),
+};
+
+/// A function of one operand, with the shader's op code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    /// `sqrt(a)`.
+    Sqrt = 0,
+    /// `exp(a)` (float32 only).
+    Exp = 1,
+    /// `log(a)` (float32 only).
+    Log = 2,
+    /// `tanh(a)` (float32 only).
+    Tanh = 3,
+    /// `abs(a)`.
+    Abs = 4,
+}
+
+impl UnaryOp {
+    /// The function of a numpy ufunc name (`sqrt`, `exp`, `log`, `tanh`, `absolute`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "sqrt" => UnaryOp::Sqrt,
+            "exp" => UnaryOp::Exp,
+            "log" => UnaryOp::Log,
+            "tanh" => UnaryOp::Tanh,
+            "absolute" | "abs" => UnaryOp::Abs,
+            _ => return None,
+        })
+    }
+}
+
+/// `unary.wgsl`'s `Params`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+struct UnaryUniform {
+    len: u32,
+    op: u32,
+    groups_x: u32,
+    pad: u32,
+}
+
+/// `op(a)` elementwise: a new array of `a`'s dtype.
+pub fn unary(op: UnaryOp, a: &DeviceArray) -> Result<DeviceArray> {
+    let dtype = a.dtype();
+    let transcendental = matches!(op, UnaryOp::Exp | UnaryOp::Log | UnaryOp::Tanh);
+    if dtype == Dtype::I32 || dtype == Dtype::F64 && transcendental {
+        return Err(crate::error::Error::Type(format!(
+            "{op:?} on the GPU takes float32{} tensors; got {} (WGSL has no float64 \
+             exp, log or tanh)",
+            if transcendental { "" } else { " or float64" },
+            dtype.name()
+        )));
+    }
+    let gpu = gpu_for_dtype(dtype)?;
+    let out = DeviceArray::output(gpu, a.len(), dtype)?;
+    if a.is_empty() {
+        return Ok(out);
+    }
+    let grid = gpu.flat_grid(a.len(), 256);
+    let u = UnaryUniform {
+        len: a.len() as u32,
+        op: op as u32,
+        groups_x: grid[0],
+        pad: 0,
+    };
+    let pipeline = gpu.pipeline(UNARY, "main", wgsl(dtype), &[])?;
+    gpu.dispatch(
+        &pipeline,
+        &[&gpu.uniform(&u)?, a.buffer(), out.buffer()],
+        grid,
+    )?;
+    Ok(out)
+}
 
 /// A binary operation, with the shader's op code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,15 +153,23 @@ impl BinaryOp {
 struct Uniform {
     len: u32,
     op: u32,
-    b_scalar: u32,
+    b_len: u32,
+    b_inner: u32,
     swap: u32,
     groups_x: u32,
-    pad: [u32; 3],
+    pad: [u32; 2],
 }
 
-/// `a op b` (or `b op a` with `swap`), where `b` has the length of `a` or one element (broadcast);
-/// a new array of `a`'s dtype.
-pub fn binary(op: BinaryOp, a: &DeviceArray, b: &DeviceArray, swap: bool) -> Result<DeviceArray> {
+/// `a op b` (or `b op a` with `swap`), a new array of `a`'s dtype; `b` is broadcast over `a`
+/// viewed as `(outer, b.len(), inner)`: equal lengths with `inner` 1, a scalar (one element), or
+/// a block of a's axes such as a per-channel vector.
+pub fn binary(
+    op: BinaryOp,
+    a: &DeviceArray,
+    b: &DeviceArray,
+    inner: usize,
+    swap: bool,
+) -> Result<DeviceArray> {
     let dtype = a.dtype();
     if dtype == Dtype::I32 {
         return Err(crate::error::Error::Type(
@@ -88,10 +177,10 @@ pub fn binary(op: BinaryOp, a: &DeviceArray, b: &DeviceArray, swap: bool) -> Res
         ));
     }
     b.expect_dtype(dtype, "the second operand")?;
-    if b.len() != a.len() && b.len() != 1 {
+    let block = b.len() * inner.max(1);
+    if b.is_empty() && !a.is_empty() || !a.is_empty() && a.len() % block != 0 {
         return value_error!(
-            "GPU tensors of {} and {} elements do not broadcast (only equal shapes or a \
-             one-element operand)",
+            "GPU tensors of {} and {} elements (each repeated {inner} times) do not broadcast",
             a.len(),
             b.len()
         );
@@ -105,10 +194,11 @@ pub fn binary(op: BinaryOp, a: &DeviceArray, b: &DeviceArray, swap: bool) -> Res
     let u = Uniform {
         len: a.len() as u32,
         op: op as u32,
-        b_scalar: (b.len() == 1 && a.len() != 1) as u32,
+        b_len: b.len() as u32,
+        b_inner: inner.max(1) as u32,
         swap: swap as u32,
         groups_x: grid[0],
-        pad: [0; 3],
+        pad: [0; 2],
     };
     let pipeline = gpu.pipeline(ELEMENTWISE, "main", wgsl(dtype), &[])?;
     gpu.dispatch(
@@ -116,6 +206,49 @@ pub fn binary(op: BinaryOp, a: &DeviceArray, b: &DeviceArray, swap: bool) -> Res
         &[&gpu.uniform(&u)?, a.buffer(), b.buffer(), out.buffer()],
         grid,
     )?;
+    Ok(out)
+}
+
+/// `dropout_mask.wgsl`'s `Params`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+struct DropoutUniform {
+    len: u32,
+    groups_x: u32,
+    seed_lo: u32,
+    seed_hi: u32,
+    threshold: u32,
+    pad: [u32; 3],
+}
+
+/// Dropout's mask of `len` elements: `1 / (1 - p)` where kept (probability `1 - p`), else 0,
+/// from a counter-based hash of `seed` and the index; `0 <= p < 1`.
+pub fn dropout_mask(len: usize, dtype: Dtype, p: f64, seed: u64) -> Result<DeviceArray> {
+    if !(0.0..1.0).contains(&p) || dtype == Dtype::I32 {
+        return value_error!("dropout's mask needs 0 <= p < 1 and a float dtype; got p={p}");
+    }
+    let gpu = gpu_for_dtype(dtype)?;
+    let out = DeviceArray::output(gpu, len, dtype)?;
+    if len == 0 {
+        return Ok(out);
+    }
+    let scale = 1.0 / (1.0 - p);
+    let sbuf = if dtype == Dtype::F64 {
+        gpu.upload("scale", &[scale], 0)?
+    } else {
+        gpu.upload("scale", &[scale as f32], 0)?
+    };
+    let grid = gpu.flat_grid(len, 256);
+    let u = DropoutUniform {
+        len: len as u32,
+        groups_x: grid[0],
+        seed_lo: seed as u32,
+        seed_hi: (seed >> 32) as u32,
+        threshold: (p * 4294967296.0).min(4294967295.0) as u32,
+        pad: [0; 3],
+    };
+    let pipeline = gpu.pipeline(DROPOUT_MASK, "main", wgsl(dtype), &[])?;
+    gpu.dispatch(&pipeline, &[&gpu.uniform(&u)?, &sbuf, out.buffer()], grid)?;
     Ok(out)
 }
 

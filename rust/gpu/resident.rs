@@ -145,6 +145,42 @@ impl DeviceArray {
         })
     }
 
+    /// A new array of `len` elements assembled from blocks of others: each `(src, from, to,
+    /// count)` copies `count` elements of `src` starting at `from` to `to` (all in elements of
+    /// this dtype), in one submission. Concatenation and splitting along any axis.
+    pub fn assemble(
+        dtype: Dtype,
+        len: usize,
+        blocks: &[(&DeviceArray, usize, usize, usize)],
+    ) -> Result<Self> {
+        let gpu = gpu_for_dtype(dtype)?;
+        let out = Self::output(gpu, len, dtype)?;
+        let size = out.elem_size() as u64;
+        for &(src, from, to, count) in blocks {
+            src.expect_dtype(dtype, "a block")?;
+            if from + count > src.len || to + count > len {
+                return value_error!(
+                    "a block of {count} elements from {from} (of {}) to {to} (of {len}) does \
+                     not fit",
+                    src.len
+                );
+            }
+        }
+        gpu.checked("copying blocks of tensors", || {
+            let mut enc = gpu
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+            for &(src, from, to, count) in blocks {
+                if count > 0 {
+                    let (a, b, n) = (from as u64 * size, to as u64 * size, count as u64 * size);
+                    enc.copy_buffer_to_buffer(&src.buf, a, &out.buf, b, n);
+                }
+            }
+            gpu.queue.submit([enc.finish()]);
+        })?;
+        Ok(out)
+    }
+
     /// The buffer, for binding.
     pub fn buffer(&self) -> &wgpu::Buffer {
         &self.buf

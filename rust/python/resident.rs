@@ -5,12 +5,12 @@
 
 use crate::cpu::pool::{Extreme, Planes};
 use crate::error::{Error, Result};
-use crate::gpu::elementwise::{self, BinaryOp};
+use crate::gpu::elementwise::{self, BinaryOp, UnaryOp};
 use crate::gpu::optim::{self, AdamStep, SgdStep};
 use crate::gpu::pool::{self as gpool, Average};
 use crate::gpu::resident::{self, DeviceArray as Inner, Dtype};
 use crate::gpu::{conv as gconv, loss, reduce};
-use crate::ops::conv::{conv_params, Axes2};
+use crate::ops::conv::{conv_params, conv_transpose_params, Axes2};
 use crate::params::{PoolAxis, PoolParams};
 use numpy::PyUntypedArrayMethods;
 use numpy::{IntoPyArray, PyArrayDescrMethods, PyReadonlyArrayDyn, PyUntypedArray};
@@ -128,6 +128,27 @@ fn dev_upload(py: Python<'_>, arr: &Bound<'_, PyAny>) -> PyResult<DeviceArray> {
     Ok(wrap(inner))
 }
 
+/// A new device array of `len` elements of `dtype` assembled from blocks `(src, from, to, count)`
+/// (element offsets): the copies of concatenation and splitting.
+#[pyfunction]
+fn dev_assemble(
+    py: Python<'_>,
+    dtype: &str,
+    len: usize,
+    blocks: Vec<(PyRef<'_, DeviceArray>, usize, usize, usize)>,
+) -> PyResult<DeviceArray> {
+    let dtype = dtype_of(dtype)?;
+    let owned: Vec<(Inner, usize, usize, usize)> = blocks
+        .iter()
+        .map(|(a, f, t, c)| (a.0.clone(), *f, *t, *c))
+        .collect();
+    let out = py.detach(|| {
+        let refs: Vec<_> = owned.iter().map(|(a, f, t, c)| (a, *f, *t, *c)).collect();
+        Inner::assemble(dtype, len, &refs)
+    })?;
+    Ok(wrap(out))
+}
+
 /// A new device array of `len` zeros of `dtype`.
 #[pyfunction]
 fn dev_zeros(py: Python<'_>, len: usize, dtype: &str) -> PyResult<DeviceArray> {
@@ -139,15 +160,16 @@ fn dev_zeros(py: Python<'_>, len: usize, dtype: &str) -> PyResult<DeviceArray> {
 }
 
 /// `a op b` elementwise (`op` a numpy ufunc name: `add`, `multiply`, `maximum`, `greater`, ...,
-/// or `assign`); `b` a device array of a's length or of one element, or a Python number; `swap`
-/// computes `b op a`.
+/// or `assign`); `b` a device array broadcast over `a` viewed as `(outer, len(b), inner)`, or a
+/// Python number; `swap` computes `b op a`.
 #[pyfunction]
-#[pyo3(signature = (op, a, b, swap=false))]
+#[pyo3(signature = (op, a, b, inner=1, swap=false))]
 fn dev_binary(
     py: Python<'_>,
     op: &str,
     a: &DeviceArray,
     b: &Bound<'_, PyAny>,
+    inner: usize,
     swap: bool,
 ) -> PyResult<DeviceArray> {
     let code = BinaryOp::from_name(op)
@@ -165,7 +187,33 @@ fn dev_binary(
             py.detach(|| scalar(v, a.dtype()))?
         }
     };
-    Ok(wrap(py.detach(|| elementwise::binary(code, &a, &b, swap))?))
+    Ok(wrap(py.detach(|| {
+        elementwise::binary(code, &a, &b, inner, swap)
+    })?))
+}
+
+/// `op(a)` elementwise (`op` a numpy ufunc name: `sqrt`, `exp`, `log`, `tanh`, `absolute`).
+#[pyfunction]
+fn dev_unary(py: Python<'_>, op: &str, a: &DeviceArray) -> PyResult<DeviceArray> {
+    let code = UnaryOp::from_name(op)
+        .ok_or_else(|| PyValueError::new_err(format!("no GPU kernel for the function {op:?}")))?;
+    let a = a.0.clone();
+    Ok(wrap(py.detach(|| elementwise::unary(code, &a))?))
+}
+
+/// Dropout's mask: `len` elements of `dtype`, `1 / (1 - p)` where kept, else 0 (seeded).
+#[pyfunction]
+fn dev_dropout_mask(
+    py: Python<'_>,
+    len: usize,
+    dtype: &str,
+    p: f64,
+    seed: u64,
+) -> PyResult<DeviceArray> {
+    let dtype = dtype_of(dtype)?;
+    Ok(wrap(py.detach(|| {
+        elementwise::dropout_mask(len, dtype, p, seed)
+    })?))
 }
 
 /// A one-element device array holding `v` in `dtype` (rounded as numpy rounds a Python float).
@@ -262,6 +310,93 @@ fn dev_conv2d_backward(
             let gb = mask
                 .2
                 .then(|| reduce::sum_axes(&dy, p.batch, p.out_channels, p.out_plane()))
+                .transpose()?;
+            Ok((gx, gw, gb))
+        })
+    })?;
+    Ok((grads.0.map(wrap), grads.1.map(wrap), grads.2.map(wrap)))
+}
+
+/// The transposed convolution (torch's conv_transpose2d, weight `(C_in, C_out/groups, kH, kW)`)
+/// of device arrays with the shapes given: the data gradient of the convolution whose output is
+/// `x`, plus the bias per output channel. Returns the result and its shape.
+#[pyfunction]
+#[pyo3(signature = (x, w, bias, x_shape, w_shape, stride, padding, output_padding, dilation, groups))]
+#[allow(clippy::too_many_arguments)]
+fn dev_conv_transpose2d(
+    py: Python<'_>,
+    x: &DeviceArray,
+    w: &DeviceArray,
+    bias: Option<&DeviceArray>,
+    x_shape: Vec<usize>,
+    w_shape: Vec<usize>,
+    stride: Axes2<usize>,
+    padding: Axes2<usize>,
+    output_padding: Axes2<usize>,
+    dilation: Axes2<usize>,
+    groups: usize,
+) -> PyResult<(DeviceArray, Vec<usize>)> {
+    let p = conv_transpose_params(
+        &x_shape,
+        &w_shape,
+        stride,
+        padding,
+        output_padding,
+        dilation,
+        groups,
+    )?;
+    let (x, w, b) = (x.0.clone(), w.0.clone(), bias.map(|b| b.0.clone()));
+    let y = py.detach(|| -> Result<Inner> {
+        let y = by_float!(x.dtype(), T => gconv::backward_data_resident::<T>(&x, &w, &p))?;
+        match b {
+            Some(b) => elementwise::binary(BinaryOp::Add, &y, &b, p.in_plane(), false),
+            None => Ok(y),
+        }
+    })?;
+    Ok((wrap(y), p.input_shape().to_vec()))
+}
+
+/// Gradients of [`dev_conv_transpose2d`] for `mask` = (input, weight, bias).
+#[pyfunction]
+#[pyo3(signature = (dy, x, w, x_shape, w_shape, stride, padding, output_padding, dilation, groups, mask))]
+#[allow(clippy::too_many_arguments)]
+fn dev_conv_transpose2d_backward(
+    py: Python<'_>,
+    dy: &DeviceArray,
+    x: &DeviceArray,
+    w: &DeviceArray,
+    x_shape: Vec<usize>,
+    w_shape: Vec<usize>,
+    stride: Axes2<usize>,
+    padding: Axes2<usize>,
+    output_padding: Axes2<usize>,
+    dilation: Axes2<usize>,
+    groups: usize,
+    mask: (bool, bool, bool),
+) -> PyResult<(
+    Option<DeviceArray>,
+    Option<DeviceArray>,
+    Option<DeviceArray>,
+)> {
+    let p = conv_transpose_params(
+        &x_shape,
+        &w_shape,
+        stride,
+        padding,
+        output_padding,
+        dilation,
+        groups,
+    )?;
+    let (dy, x, w) = (dy.0.clone(), x.0.clone(), w.0.clone());
+    let grads = py.detach(|| -> Result<_> {
+        by_float!(x.dtype(), T => {
+            // x is the convolution's output: its gradient is the convolution of dy; the weight's
+            // pairs x (as the convolution's dy) with dy (as its input).
+            let gx = mask.0.then(|| gconv::forward_resident::<T>(&dy, &w, None, &p)).transpose()?;
+            let gw = mask.1.then(|| gconv::backward_weight_resident::<T>(&x, &dy, &p)).transpose()?;
+            let gb = mask
+                .2
+                .then(|| reduce::sum_axes(&dy, p.batch, p.in_channels, p.in_plane()))
                 .transpose()?;
             Ok((gx, gw, gb))
         })
@@ -471,14 +606,26 @@ fn dev_adam_step(
     Ok(py.detach(|| optim::adam_step(&x, &g, &m, &v, vmax.as_ref(), &s))?)
 }
 
+/// Waits until the GPU has finished all submitted work (benchmarks stop their clocks after it).
+#[pyfunction]
+fn dev_synchronize(py: Python<'_>) -> PyResult<()> {
+    Ok(py.detach(|| -> Result<()> { resident::gpu_for_dtype(Dtype::F32)?.wait() })?)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(dev_synchronize, m)?)?;
     m.add_class::<DeviceArray>()?;
     m.add_function(wrap_pyfunction!(dev_upload, m)?)?;
     m.add_function(wrap_pyfunction!(dev_zeros, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_assemble, m)?)?;
     m.add_function(wrap_pyfunction!(dev_binary, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_unary, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_dropout_mask, m)?)?;
     m.add_function(wrap_pyfunction!(dev_sum, m)?)?;
     m.add_function(wrap_pyfunction!(dev_conv2d, m)?)?;
     m.add_function(wrap_pyfunction!(dev_conv2d_backward, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_conv_transpose2d, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_conv_transpose2d_backward, m)?)?;
     m.add_function(wrap_pyfunction!(dev_pool_extreme, m)?)?;
     m.add_function(wrap_pyfunction!(dev_pool_extreme_backward, m)?)?;
     m.add_function(wrap_pyfunction!(dev_pool_avg, m)?)?;

@@ -482,7 +482,7 @@ def _conv_transpose(fname, nd, input, weight, bias, stride, padding, output_padd
                        dilation, device)
     b = _bias(bias, a.x.dtype, a.out_channels)
     if _gpu_layers.any_gpu(a.x, a.w, b):
-        raise no_kernel(f"{fname} of GPU-resident tensors")
+        return a.out(_gpu_layers.conv_transpose2d(_to_2d(a.x, nd), _to_2d(a.w, nd), b, a.core))
     return a.out(_core.conv_transpose2d(_to_2d(a.x, nd), _to_2d(a.w, nd), b, **a.core))
 
 
@@ -492,19 +492,20 @@ def _conv_transpose_backward(fname, nd, grad_output, input, weight, stride, padd
     a = _TransposeArgs(fname, nd, input, weight, stride, padding, output_padding, groups,
                        dilation, device)
     g = _float_array("grad_output", grad_output, a.x.dtype)
-    if _gpu_layers.any_gpu(g, a.x, a.w):
-        raise no_kernel(f"{fname} of GPU-resident tensors")
     if a.unbatched:
-        g = g[None]
+        g = g.reshape((1,) + g.shape)
     if g.ndim != nd + 2:
         raise ValueError(f"{fname}: grad_output has shape {np.shape(grad_output)}, which does not "
                          "match the output of the transposed convolution")
-    gx, gw, gb = _core.conv_transpose2d_backward(_to_2d(g, nd), _to_2d(a.x, nd), _to_2d(a.w, nd),
-                                                 mask=mask, **a.core)
+    parts = (_to_2d(g, nd), _to_2d(a.x, nd), _to_2d(a.w, nd))
+    if _gpu_layers.any_gpu(*parts):
+        gx, gw, gb = _gpu_layers.conv_transpose2d_backward(*parts, a.core, mask)
+    else:
+        gx, gw, gb = _core.conv_transpose2d_backward(*parts, mask=mask, **a.core)
     if gx is not None:
         gx = a.out(gx)
-    if gw is not None and nd == 1:
-        gw = gw[:, :, 0, :]
+    if gw is not None:
+        gw = _from_2d(gw, nd)
     return gx, gw, gb
 
 

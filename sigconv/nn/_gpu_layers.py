@@ -55,6 +55,30 @@ def conv2d_backward(g, x, w, core, mask):
             None if gb is None else _wrap(gb, (w.shape[0],), w.dtype))
 
 
+def conv_transpose2d(x, w, b, core):
+    """The transposed convolution of 4-D GPU arrays (weight ``(C_in, C_out/groups, kH, kW)``);
+    ``core`` holds stride, padding, output_padding, dilation, groups."""
+    operands(input=x, weight=w, bias=b)
+    h, shape = _core.dev_conv_transpose2d(x._h, w._h, None if b is None else b._h, list(x.shape),
+                                          list(w.shape), *_transpose_geometry(core))
+    return _wrap(h, shape, x.dtype)
+
+
+def conv_transpose2d_backward(g, x, w, core, mask):
+    """``(grad_input, grad_weight, grad_bias)`` of :func:`conv_transpose2d`."""
+    operands(grad_output=g, input=x, weight=w)
+    gx, gw, gb = _core.dev_conv_transpose2d_backward(g._h, x._h, w._h, list(x.shape), list(w.shape),
+                                                     *_transpose_geometry(core), tuple(mask))
+    return (None if gx is None else _wrap(gx, x.shape, x.dtype),
+            None if gw is None else _wrap(gw, w.shape, w.dtype),
+            None if gb is None else _wrap(gb, (g.shape[1],), w.dtype))
+
+
+def _transpose_geometry(core):
+    return (list(core["stride"]), list(core["padding"]), list(core["output_padding"]),
+            list(core["dilation"]), int(core["groups"]))
+
+
 def _geometry(core):
     return (list(core["stride"]), [tuple(p) for p in core["padding"]], list(core["dilation"]),
             int(core["groups"]))
@@ -111,6 +135,17 @@ def pool_avg(x, k, s, p, ceil_mode, count_include_pad, divisor):
 def pool_avg_backward(g, shape, k, s, p, ceil_mode, count_include_pad, divisor):
     h = _core.dev_pool_avg_backward(g._h, list(shape), k, s, p, ceil_mode, count_include_pad, divisor)
     return _wrap(h, shape, g.dtype)
+
+
+# ---- dropout ----------------------------------------------------------------------------------
+def dropout_mask(shape, dtype, p, rng):
+    """Dropout's mask on the GPU: ``1 / (1 - p)`` where kept (probability ``1 - p``), else 0, from
+    a seed drawn from the numpy generator ``rng`` (the masks differ from the CPU's draws)."""
+    if p >= 1.0:
+        return GpuArray.full(shape, 0, dtype)
+    seed = int(rng.integers(0, 2**63))
+    n = int(np.prod(shape, dtype=np.int64))
+    return _wrap(_core.dev_dropout_mask(n, np.dtype(dtype).name, float(p), seed), shape, dtype)
 
 
 # ---- cross-entropy of (rows, classes) logits against class indices ------------------------------

@@ -216,6 +216,18 @@ def _avg_kernel(x, k, s, p, c, inc, div, workers, device):
     return _core.pool_avg(x, k, s, p, c, inc, div, workers=workers, device=_device(device))
 
 
+def _even_windows(fn, size, out):
+    """Adaptive average pooling of planes of ``size`` to ``out`` as average pooling, where each
+    output size divides its input size (the windows are then equal and disjoint): the
+    ``(kernel, stride, padding, ceil_mode, count_include_pad, divisor)`` of :func:`_avg_kernel`. The
+    GPU has no adaptive kernel for the other sizes."""
+    if any(o == 0 or n % o for n, o in zip(size, out)):
+        raise no_kernel(f"{fn} of GPU-resident tensors from {tuple(size)} to {tuple(out)} (only "
+                        "output sizes that divide the input's)")
+    k = tuple(n // o for n, o in zip(size, out))
+    return k, k, (0, 0), False, True, None
+
+
 def _avg_backward_kernel(g, shape, k, s, p, c, inc, div, workers, device):
     if is_gpu(g):
         return _gpu_layers.pool_avg_backward(g, shape, k, s, p, c, inc, div)
@@ -811,8 +823,10 @@ def adaptive_avg_pool2d(input, output_size, *, workers=None):
     (1, 4, 2)
     """
     fn = "adaptive_avg_pool2d"
-    x = _pool_input(fn, input, 2)
+    x = _pool_input(fn, input, 2, gpu=True)
     size = _adaptive_size(fn, output_size, x.shape[-2:])
+    if is_gpu(x):
+        return _avg_kernel(x, *_even_windows(fn, x.shape[-2:], size), workers, "gpu")
     return _core.adaptive_avg_pool(x, size, workers=workers)
 
 
@@ -845,7 +859,10 @@ def adaptive_avg_pool2d_backward(grad_output, input_shape, *, workers=None):
             [0.25, 0.25]]])
     """
     fn = "adaptive_avg_pool2d_backward"
-    g, shape = _grad(fn, grad_output, input_shape, 2)
+    g, shape = _grad(fn, grad_output, input_shape, 2, gpu=True)
+    if is_gpu(g):
+        windows = _even_windows(fn, shape[-2:], g.shape[-2:])
+        return _avg_backward_kernel(g, shape, *windows, workers, "gpu")
     return _core.adaptive_avg_pool_backward(g, shape, workers=workers)
 
 

@@ -617,6 +617,8 @@ def embedding(input, weight):
         raise ValueError(f"input indices must lie in [0, {n}), got values in [{idx._data.min()}, {idx._data.max()}]")
     ii = idx._data
     wd = w._data
+    if is_gpu(wd) or is_gpu(ii):
+        raise no_kernel("embedding")
 
     def backward(g):
         z = np.zeros_like(wd)
@@ -739,7 +741,9 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not training or p == 0.0:
         return x
     a = x._data
-    if p == 1.0:
+    if is_gpu(a):  # the mask is drawn on the device (a hash of a seed from the default generator)
+        mask = _gpu_layers.dropout_mask(a.shape, a.dtype, p, _ag.default_generator())
+    elif p == 1.0:
         mask = np.zeros(a.shape, a.dtype)
     else:
         keep = _ag.default_generator().random(a.shape, dtype=np.float32) >= p

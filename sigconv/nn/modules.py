@@ -257,7 +257,8 @@ class Module:
         parameters and buffers to ``dtype``; returns the module (changed in place, as torch's).
 
         ``'gpu'`` (:class:`sigconv.GpuUnavailableError` where no adapter answers) copies the
-        parameters, their gradients and the buffers into GPU memory, where they stay: a forward
+        parameters, their gradients and the floating buffers into GPU memory, where they stay
+        (integer buffers, counters read on the host, stay there): a forward
         and backward pass on inputs moved with ``x.to('gpu')`` and an optimiser step then run
         entirely on the device (see ``sigconv._gpu_array`` for the operations that have GPU
         kernels; the others raise). ``'cpu'`` copies everything back. ``'auto'`` keeps the
@@ -270,6 +271,8 @@ class Module:
             chosen = _compute_device(device)
             place = GpuArray.from_numpy if chosen == "gpu" else _to_host
             for t in list(self.parameters()) + list(self.buffers()):
+                if t._data.dtype.kind != "f":
+                    continue  # counters (BatchNorm's num_batches_tracked) stay where they are read
                 t._data = place(t._data)
                 if t.grad is not None:
                     t.grad._data = place(t.grad._data)

@@ -93,10 +93,10 @@ def test_what_has_no_gpu_kernel_raises_clearly():
     g = gpu(np.ones((2, 3), np.float32))
     with pytest.raises(TypeError, match="implicitly"):
         np.asarray(g)
-    with pytest.raises(TypeError, match="numpy.exp has no GPU kernel.*to\\('cpu'\\)"):
-        np.exp(g)
+    with pytest.raises(TypeError, match="numpy.sin has no GPU kernel.*to\\('cpu'\\)"):
+        np.sin(g)
     with pytest.raises(ValueError, match="do not broadcast"):
-        g + gpu(np.ones(3, np.float32))
+        g + gpu(np.ones(2, np.float32))
     with pytest.raises(TypeError, match="different devices"):
         g + np.ones((2, 3), np.float32)
     with pytest.raises(TypeError, match="no GPU kernel"):
@@ -106,10 +106,10 @@ def test_what_has_no_gpu_kernel_raises_clearly():
     with pytest.raises(ValueError, match="int32"):
         gpu(np.array([2**40]))
     t = sigconv.tensor(np.ones((2, 3), np.float32)).to("gpu")
-    with pytest.raises(TypeError, match="no GPU kernel"):
-        t.exp()
-    with pytest.raises(TypeError, match="conv_transpose2d"):
-        F.conv_transpose2d(t.reshape(1, 1, 2, 3), sigconv.tensor(np.ones((1, 1, 2, 2), np.float32)).to("gpu"))
+    with pytest.raises(TypeError, match="logaddexp has no GPU kernel"):
+        t.sigmoid()
+    with pytest.raises(TypeError, match="padding with mode='reflect'"):
+        F.conv2d(t.reshape(1, 1, 2, 3), t.reshape(1, 1, 2, 3), padding=1, padding_mode="reflect")
     with pytest.raises(ValueError, match="host memory"):
         F.conv2d(t.reshape(1, 1, 2, 3), sigconv.tensor(np.ones((1, 1, 2, 2), np.float32)))
     with pytest.raises(TypeError, match="max_unpool"):
@@ -318,3 +318,126 @@ def test_float64_training_on_the_gpu():
             out.append(loss.item())
         losses[d] = out
     np.testing.assert_allclose(losses["gpu"], losses["cpu"], rtol=1e-12)
+
+
+# ---- broadcasting, functions, and the layers of the zoo models ----------------------------------
+def test_broadcasting_over_a_block_of_axes():
+    rng = np.random.default_rng(10)
+    a = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+    for shape in [(1, 3, 1, 1), (3, 1, 1), (5,), (4, 5), (2, 3, 1, 1), (1,), ()]:
+        b = rng.standard_normal(shape).astype(np.float32)
+        for got, want in [(gpu(a) + gpu(b), a + b), (gpu(b) - gpu(a), b - a), (gpu(a) * gpu(b), a * b)]:
+            assert got.shape == want.shape, shape
+            np.testing.assert_array_equal(got.numpy(), want, err_msg=str(shape))
+    with pytest.raises(ValueError, match="do not broadcast"):
+        gpu(np.ones((3, 1), np.float32)) + gpu(np.ones((1, 4), np.float32))
+    x = sigconv.tensor(a, requires_grad=True)
+    bias = sigconv.tensor(np.ones((1, 3, 1, 1), np.float32), requires_grad=True)
+    xg = x.to("gpu")
+    bg = sigconv.tensor(np.ones((1, 3, 1, 1), np.float32)).to("gpu").requires_grad_()
+    ((xg * bg + bg) * xg).sum().backward()
+    ((x * bias + bias) * x).sum().backward()
+    np.testing.assert_allclose(bg.grad.numpy(), bias.grad.numpy(), rtol=1e-5)
+    # x received the gradient of both graphs (xg is x moved to the GPU): 2 x (2 x + 1) each
+    np.testing.assert_allclose(x.grad.numpy(), (2 * (2 * a + 1)).astype(np.float32), rtol=1e-6)
+
+
+def test_functions_of_one_operand():
+    a = np.random.default_rng(11).uniform(0.1, 3, 500).astype(np.float32)
+    for f in (np.sqrt, np.exp, np.log, np.tanh, np.abs):
+        # Vulkan's precision: a few ulp; log within 2^-21 absolute near 1
+        np.testing.assert_allclose(f(gpu(a)).numpy(), f(a), rtol=1e-5, atol=1e-6, err_msg=f.__name__)
+    x = sigconv.tensor(a, requires_grad=True)
+    xg = sigconv.tensor(a).to("gpu").requires_grad_()
+    (x.exp() + x.log() * x.sqrt() + x.tanh()).sum().backward()
+    (xg.exp() + xg.log() * xg.sqrt() + xg.tanh()).sum().backward()
+    np.testing.assert_allclose(xg.grad.numpy(), x.grad.numpy(), rtol=1e-5)
+
+
+@needs_f64
+def test_float64_transcendentals_name_float32():
+    with pytest.raises(TypeError, match="float32"):
+        np.exp(gpu(np.ones(3)))
+    np.testing.assert_array_equal(np.sqrt(gpu(np.array([4.0, 9.0]))).numpy(), [2.0, 3.0])
+
+
+def test_dropout_on_the_gpu():
+    sigconv.manual_seed(3)
+    x = sigconv.tensor(np.ones((40, 250), np.float32), requires_grad=True)
+    xg = x.to("gpu")
+    y = F.dropout(xg, 0.3)
+    v = y.numpy()
+    assert y.device == "gpu" and set(np.unique(v)) <= {0.0, np.float32(1 / 0.7)}
+    assert abs((v > 0).mean() - 0.7) < 0.02
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), v)
+    sigconv.manual_seed(3)
+    np.testing.assert_array_equal(F.dropout(xg, 0.3).numpy(), v)  # the seed decides the mask
+    assert np.all(F.dropout(xg, 1.0).numpy() == 0) and F.dropout(xg, 0.3, training=False) is xg
+
+
+@pytest.mark.parametrize("make, shape", [(lambda: nn.BatchNorm2d(3), (4, 3, 5, 6)),
+                                         (lambda: nn.BatchNorm1d(4), (6, 4, 7)),
+                                         (lambda: nn.BatchNorm1d(5), (8, 5))])
+def test_batch_norm_matches_the_cpu(make, shape):
+    rng = np.random.default_rng(12)
+    cpu_bn = make()
+    gpu_bn = copy.deepcopy(cpu_bn).to("gpu")
+    assert gpu_bn.running_mean.device == "gpu" and gpu_bn.num_batches_tracked.device == "cpu"
+    for training in (True, True, False):
+        cpu_bn.train(training)
+        gpu_bn.train(training)
+        x = (rng.standard_normal(shape) * 2 + 1).astype(np.float32)
+        xc, xg = sigconv.tensor(x, requires_grad=True), sigconv.tensor(x, requires_grad=True)
+        yc, yg = cpu_bn(xc), gpu_bn(xg.to("gpu"))
+        np.testing.assert_allclose(yg.numpy(), yc.numpy(), rtol=1e-4, atol=1e-5)
+        up = rng.standard_normal(shape).astype(np.float32)
+        yc.backward(sigconv.tensor(up))
+        yg.backward(sigconv.tensor(up).to("gpu"))
+        np.testing.assert_allclose(xg.grad.numpy(), xc.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(gpu_bn.running_var.numpy(), cpu_bn.running_var.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(gpu_bn.weight.grad.numpy(), cpu_bn.weight.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_transposed_convolution_adaptive_pooling_and_cat_match_the_cpu():
+    rng = np.random.default_rng(13)
+    cases = [
+        ("conv_transpose2d", nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1), (2, 4, 5, 6)),
+        ("conv_transpose2d groups", nn.ConvTranspose2d(4, 6, 2, stride=2, groups=2, bias=False), (1, 4, 3, 3)),
+        ("conv_transpose1d", nn.ConvTranspose1d(3, 2, 4, stride=3, dilation=2), (2, 3, 7)),
+        ("adaptive_avg_pool2d", nn.AdaptiveAvgPool2d(1), (2, 3, 6, 4)),
+        ("adaptive_avg_pool2d 2", nn.AdaptiveAvgPool2d((2, 2)), (2, 3, 6, 4)),
+    ]
+    for name, layer, shape in cases:
+        x = rng.standard_normal(shape).astype(np.float32)
+        glayer = copy.deepcopy(layer).to("gpu")
+        xc, xg = sigconv.tensor(x, requires_grad=True), sigconv.tensor(x, requires_grad=True)
+        yc, yg = layer(xc), glayer(xg.to("gpu"))
+        np.testing.assert_allclose(yg.numpy(), yc.numpy(), rtol=1e-5, atol=1e-5, err_msg=name)
+        up = rng.standard_normal(yc.shape).astype(np.float32)
+        yc.backward(sigconv.tensor(up))
+        yg.backward(sigconv.tensor(up).to("gpu"))
+        np.testing.assert_allclose(xg.grad.numpy(), xc.grad.numpy(), rtol=1e-5, atol=1e-5, err_msg=name)
+        for (pn, pc), (_, pg) in zip(layer.named_parameters(), glayer.named_parameters()):
+            np.testing.assert_allclose(pg.grad.numpy(), pc.grad.numpy(), rtol=1e-4, atol=1e-4, err_msg=pn)
+    with pytest.raises(TypeError, match="divide"):
+        nn.AdaptiveAvgPool2d(4)(sigconv.tensor(np.ones((1, 1, 6, 6), np.float32)).to("gpu"))
+    parts = [rng.standard_normal((2, c, 3)).astype(np.float32) for c in (1, 4, 2)]
+    tc = [sigconv.tensor(p, requires_grad=True) for p in parts]
+    tg = [sigconv.tensor(p, requires_grad=True) for p in parts]
+    oc, og = sigconv.cat(tc, dim=1), sigconv.cat([t.to("gpu") for t in tg], dim=1)
+    np.testing.assert_array_equal(og.numpy(), oc.numpy())
+    w = rng.standard_normal(oc.shape).astype(np.float32)
+    (oc * sigconv.tensor(w)).sum().backward()
+    (og * sigconv.tensor(w).to("gpu")).sum().backward()
+    for a, b in zip(tg, tc):
+        np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+
+
+@pytest.mark.parametrize("name, data", [("lenet5", "digits"), ("resnet", "digits"), ("unet", "digits")])
+def test_zoo_models_train_on_the_gpu_as_on_the_cpu(name, data):
+    from sigconv import zoo
+
+    runs = [zoo.run(name, data, epochs=1, limit=32, progress=False, device=d) for d in ("cpu", "gpu")]
+    assert all(p.device == "gpu" for p in runs[1].model.parameters())
+    np.testing.assert_allclose(runs[1].history["loss"], runs[0].history["loss"], rtol=1e-3)

@@ -1,6 +1,7 @@
 // Elementwise binary operations of GPU-resident tensors (rust/gpu/elementwise.rs): out[i] = a[i] op
-// b[j], with j = i, or j = 0 where b holds one element (a scalar); `swap` computes b op a instead
-// (the reflected operators, 2 - x). numpy's results: maximum and minimum propagate NaN, the
+// b[j] with j = (i / b_inner) % b_len, numpy's broadcasting of a b that spans a block of a's axes
+// (b_inner elements of a after each b element): j = i for equal shapes, 0 for a scalar, the channel
+// for a (C, 1, 1) bias. `swap` computes b op a instead (the reflected operators, 2 - x). numpy's results: maximum and minimum propagate NaN, the
 // comparisons give 1 or 0 in T, and `assign` (op 12) copies b.
 
 alias T = f32;
@@ -8,12 +9,12 @@ alias T = f32;
 struct Params {
     len: u32,
     op: u32,
-    b_scalar: u32,
+    b_len: u32,
+    b_inner: u32,
     swap: u32,
     groups_x: u32,
     pad0: u32,
     pad1: u32,
-    pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -70,7 +71,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         return;
     }
     let x = a[i];
-    let y = b[select(i, 0u, p.b_scalar == 1u)];
+    let y = b[(i / p.b_inner) % p.b_len];
     if (p.swap == 1u) {
         out[i] = apply(p.op, y, x);
     } else {

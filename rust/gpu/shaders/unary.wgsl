@@ -1,0 +1,32 @@
+// Elementwise functions of GPU-resident tensors (rust/gpu/elementwise.rs): out[i] = f(a[i]) for
+// f = sqrt (op 0), exp (1), log (2), tanh (3), abs (4). exp, log and tanh exist in float32 only
+// (WGSL has no float64 versions; the launcher refuses them).
+
+alias T = f32;
+
+struct Params {
+    len: u32,
+    op: u32,
+    groups_x: u32,
+    pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<T>;
+@group(0) @binding(2) var<storage, read_write> out: array<T>;
+
+@compute @workgroup_size(256, 1, 1)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let i = (wg.x + wg.y * p.groups_x) * 256u + lid.x;
+    if (i >= p.len) {
+        return;
+    }
+    let x = a[i];
+    switch p.op {
+        case 0u: { out[i] = sqrt(x); }
+        case 1u: { out[i] = exp(x); }
+        case 2u: { out[i] = log(x); }
+        case 3u: { out[i] = tanh(x); }
+        default: { out[i] = abs(x); }
+    }
+}

@@ -178,7 +178,7 @@ pub fn binary(
     }
     b.expect_dtype(dtype, "the second operand")?;
     let block = b.len() * inner.max(1);
-    if b.is_empty() && !a.is_empty() || !a.is_empty() && a.len() % block != 0 {
+    if !a.is_empty() && (b.is_empty() || !a.len().is_multiple_of(block)) {
         return value_error!(
             "GPU tensors of {} and {} elements (each repeated {inner} times) do not broadcast",
             a.len(),

@@ -51,7 +51,7 @@ def filters(model_or_weight, path=None, title="first-layer filters", max_filters
     w = model_or_weight
     if not isinstance(w, (np.ndarray, Tensor)):
         w = _first_conv(w).weight
-    w = w._data if isinstance(w, Tensor) else np.asarray(w)
+    w = w.numpy() if isinstance(w, Tensor) else np.asarray(w)  # a GPU weight is copied back
     w = w[:max_filters]
     rows, cols = _grid(len(w))
     fig, axes = plt.subplots(rows, cols, figsize=(1.4 * cols, 1.4 * rows), squeeze=False)
@@ -81,12 +81,13 @@ def feature_maps(model, x, layer=None, path=None, max_maps=32, title=None):
     if x.ndim in (2, 3) and (x.ndim == 2 or target.__class__.__name__.endswith("2d")):
         x = x[None]
     store = []
-    handle = target.register_forward_hook(lambda m, i, o: store.append(o._data if isinstance(o, Tensor) else np.asarray(o)))
+    handle = target.register_forward_hook(lambda m, i, o: store.append(o.numpy() if isinstance(o, Tensor) else np.asarray(o)))
     was = model.training
     model.eval()
     try:
         with _ag.no_grad():
-            model(Tensor(np.ascontiguousarray(x)))
+            sample = Tensor(np.ascontiguousarray(x))
+            model(sample.to("gpu") if getattr(model, "compute_device", "cpu") == "gpu" else sample)
     finally:
         handle.remove()
         model.train(was)

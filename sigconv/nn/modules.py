@@ -340,10 +340,11 @@ class Module:
             if k not in state_dict:
                 continue
             v = state_dict[k]
-            v = v._data if isinstance(v, Tensor) else np.asarray(v)
+            v = v.numpy() if isinstance(v, Tensor) else np.asarray(v)
             if v.shape != t._data.shape:
                 raise ValueError(f"load_state_dict: {k} has shape {v.shape} in the state dict but {t._data.shape} in the model")
-            t._data = np.array(v, dtype=t._data.dtype)
+            v = np.array(v, dtype=t._data.dtype)
+            t._data = GpuArray.from_numpy(v) if isinstance(t._data, GpuArray) else v  # stays on its device
         return missing, unexpected
 
     # ---- calling ---------------------------------------------------------------------------

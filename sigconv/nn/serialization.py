@@ -91,7 +91,7 @@ def _resolve(name, classes):
 def _flatten(obj, prefix, arrays, layout):
     """Mappings and lists of arrays/numbers -> flat arrays plus a JSON layout."""
     if isinstance(obj, Tensor):
-        arrays[prefix] = obj._data
+        arrays[prefix] = obj.numpy()  # a GPU tensor is copied back to be saved
         return {"__array__": prefix}
     if isinstance(obj, np.ndarray):
         arrays[prefix] = obj
@@ -153,7 +153,7 @@ def save(obj, path):
         except _NotSerialisable:
             arch = None
         for k, v in obj.state_dict().items():
-            arrays["state/" + k] = v._data
+            arrays["state/" + k] = v.numpy()
         meta = {"format": _FORMAT, "kind": "module", "architecture": arch, "class": f"{type(obj).__module__}:{type(obj).__qualname__}"}
     else:
         layout = _flatten(obj, "data", arrays, None)

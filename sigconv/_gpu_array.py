@@ -6,7 +6,7 @@ ops, layers and optimisers use, so that their code runs unchanged on either stor
 ``dtype``, ``reshape``, ``+ - * /`` and comparisons with a scalar or a GPU array that broadcasts
 over a block of consecutive axes (equal shapes, one element, a ``(1, C, 1, 1)`` per-channel
 vector), ``np.maximum``/``np.minimum`` and the other ufuncs of :data:`_UFUNCS` and
-:data:`_UNARY`, ``sum``/``mean`` over
+:data:`_UNARY`, ``sum``/``mean``/``max`` over
 leading and trailing axes, ``np.ones_like``/``np.zeros_like``/``np.broadcast_to`` (of one
 element), ``np.concatenate``/``np.split`` (block copies on the device), ``copy`` and ``astype``
 (to its own dtype). Every operation runs a GPU kernel and
@@ -261,8 +261,17 @@ class GpuArray:
         (the kept axes contiguous)."""
         if dtype is not None and np.dtype(dtype) != self.dtype:
             raise no_kernel(f"a sum of a {self.dtype} GPU tensor in {np.dtype(dtype)}")
+        return self._reduce("sum", axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        """The maximum over ``axis``, as :meth:`sum` (NaN wins, as numpy's)."""
+        if self.size == 0:
+            raise ValueError("zero-size array to reduction operation maximum which has no identity")
+        return self._reduce("max", axis, keepdims)
+
+    def _reduce(self, op, axis, keepdims):
         if self.dtype.kind != "f":
-            raise no_kernel(f"sums of {self.dtype} GPU tensors")
+            raise no_kernel(f"{op} of {self.dtype} GPU tensors")
         nd = self.ndim
         if axis is None:
             axes = set(range(nd))
@@ -271,12 +280,12 @@ class GpuArray:
         kept = [a for a in range(nd) if a not in axes]
         lo, hi = (kept[0], kept[-1] + 1) if kept else (nd, nd)
         if kept != list(range(lo, hi)):
-            raise no_kernel(f"a sum over axes {sorted(axes)} of shape {self.shape} (only leading and "
+            raise no_kernel(f"a {op} over axes {sorted(axes)} of shape {self.shape} (only leading and "
                             "trailing axes)")
         outer, mid, inner = _size(self.shape[:lo]), _size(self.shape[lo:hi]), _size(self.shape[hi:])
         out_shape = tuple(1 if a in axes else s for a, s in enumerate(self.shape)) if keepdims \
             else tuple(self.shape[lo:hi])
-        return GpuArray(_core.dev_sum(self._h, outer, mid, inner), out_shape, self.dtype)
+        return GpuArray(_core.dev_sum(self._h, outer, mid, inner, op), out_shape, self.dtype)
 
     def mean(self, axis=None, keepdims=False, dtype=None):
         s = self.sum(axis, keepdims, dtype)
@@ -404,6 +413,8 @@ _FUNCTIONS = {
     "reshape": lambda a, shape, order="C": a.reshape(shape),
     "sum": lambda a, axis=None, dtype=None, keepdims=False: a.sum(axis, keepdims, dtype),
     "mean": lambda a, axis=None, dtype=None, keepdims=False: a.mean(axis, keepdims, dtype),
+    "amax": lambda a, axis=None, keepdims=False: a.max(axis, keepdims),
+    "max": lambda a, axis=None, keepdims=False: a.max(axis, keepdims),
     "copy": lambda a, order="K": a.copy(),
     "shape": lambda a: a.shape,
     "ndim": lambda a: a.ndim,

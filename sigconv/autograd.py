@@ -565,7 +565,10 @@ class Tensor:
 
     def sigmoid(self):
         a = self._data
-        out = np.exp(-np.logaddexp(0, -a)).astype(a.dtype, copy=False)
+        if isinstance(a, GpuArray):  # no logaddexp kernel: 1 / (1 + exp(-a)), which saturates cleanly
+            out = 1 / (1 + np.exp(-a))
+        else:
+            out = np.exp(-np.logaddexp(0, -a)).astype(a.dtype, copy=False)
         return _result(out, (self,), lambda g: (g * out * (1 - out),))
 
     def tanh(self):

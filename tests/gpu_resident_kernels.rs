@@ -15,7 +15,7 @@ use sigconv::gpu::elementwise::{binary, dropout_mask, unary, BinaryOp, UnaryOp};
 use sigconv::gpu::loss::cross_entropy;
 use sigconv::gpu::optim::{adam_step, sgd_step, AdamStep, SgdStep};
 use sigconv::gpu::pool as gpool;
-use sigconv::gpu::reduce::sum_axes;
+use sigconv::gpu::reduce::{reduce_axes, sum_axes, Reduction};
 use sigconv::gpu::resident::{DeviceArray, Dtype};
 use sigconv::params::{PoolAxis, PoolParams};
 
@@ -130,6 +130,28 @@ fn sums_over_axes_match_float64_sums() {
         (1, 0, 3),
         (0, 4, 2),
     ]);
+    for &(outer, mid, inner) in &shapes[..8] {
+        let mut x = values(&mut rng, outer * mid * inner);
+        x[0] = f32::NAN; // NaN wins the maximum of its column, as numpy's
+        let got = down(&reduce_axes(Reduction::Max, &up(&x), outer, mid, inner).unwrap());
+        for (m, g) in got.iter().enumerate() {
+            let mut want = f32::NEG_INFINITY;
+            for o in 0..outer {
+                for i in 0..inner {
+                    let v = x[(o * mid + m) * inner + i];
+                    want = if v.is_nan() || want.is_nan() {
+                        f32::NAN
+                    } else {
+                        want.max(v)
+                    };
+                }
+            }
+            assert!(
+                same(*g, want),
+                "max ({outer}, {mid}, {inner}) [{m}]: {g} vs {want}"
+            );
+        }
+    }
     for (outer, mid, inner) in shapes {
         let x = values(&mut rng, outer * mid * inner);
         let got = down(&sum_axes(&up(&x), outer, mid, inner).unwrap());

@@ -1,5 +1,6 @@
-//! Sums of GPU-resident tensors over leading and trailing axes (`shaders/sum_axes.wgsl`): the
-//! bias gradients (over the batch and the plane), a loss's mean, `Tensor.sum`.
+//! Sums and maxima of GPU-resident tensors over leading and trailing axes
+//! (`shaders/sum_axes.wgsl`): the bias gradients (over the batch and the plane), a loss's mean,
+//! `Tensor.sum`, the maximum of a softmax.
 //!
 //! The array is viewed as `(outer, mid, inner)` and summed over `outer` and `inner`. A deep sum
 //! with few outputs is split into chunks, each one workgroup, whose partial sums a second pass adds
@@ -29,11 +30,32 @@ struct Uniform {
     chunk: u32,
     groups_x: u32,
     splits: u32,
-    pad: [u32; 2],
+    op: u32,
+    pad: u32,
+}
+
+/// What [`reduce_axes`] computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reduction {
+    /// The sum.
+    Sum = 0,
+    /// The maximum (NaN wins, as numpy's; -inf for an empty reduction).
+    Max = 1,
 }
 
 /// The sums over `outer` and `inner` of `x` viewed as `(outer, mid, inner)`: `mid` elements.
 pub fn sum_axes(x: &DeviceArray, outer: usize, mid: usize, inner: usize) -> Result<DeviceArray> {
+    reduce_axes(Reduction::Sum, x, outer, mid, inner)
+}
+
+/// The sums or maxima over `outer` and `inner` of `x` viewed as `(outer, mid, inner)`.
+pub fn reduce_axes(
+    op: Reduction,
+    x: &DeviceArray,
+    outer: usize,
+    mid: usize,
+    inner: usize,
+) -> Result<DeviceArray> {
     if outer * mid * inner != x.len() {
         return value_error!(
             "cannot view {} elements as ({outer}, {mid}, {inner}) for a sum",
@@ -48,15 +70,16 @@ pub fn sum_axes(x: &DeviceArray, outer: usize, mid: usize, inner: usize) -> Resu
     let total = outer * inner;
     let splits = total.div_ceil(CHUNK).max(1);
     let chunk = if splits == 1 { total.max(1) } else { CHUNK };
-    let partial = pass(x, outer, mid, inner, chunk, splits)?;
+    let partial = pass(op, x, outer, mid, inner, chunk, splits)?;
     if splits == 1 {
         return Ok(partial);
     }
-    // the partial sums as (splits, mid, 1): one more pass, in one chunk
-    pass(&partial, splits, mid, 1, splits, 1)
+    // the partial results as (splits, mid, 1): one more pass, in one chunk
+    pass(op, &partial, splits, mid, 1, splits, 1)
 }
 
 fn pass(
+    op: Reduction,
     x: &DeviceArray,
     outer: usize,
     mid: usize,
@@ -82,7 +105,8 @@ fn pass(
         chunk: int(chunk)?,
         groups_x: gx,
         splits: int(splits)?,
-        pad: [0; 2],
+        op: op as u32,
+        pad: 0,
     };
     let pipeline = gpu.pipeline(SUM_AXES, "main", wgsl(x.dtype()), &[])?;
     gpu.dispatch(

@@ -224,17 +224,27 @@ fn scalar(v: f64, dtype: Dtype) -> Result<Inner> {
     }
 }
 
-/// The sums over `outer` and `inner` of `a` viewed as `(outer, mid, inner)`.
+/// The sums (`op='sum'`) or maxima (`'max'`) over `outer` and `inner` of `a` viewed as
+/// `(outer, mid, inner)`.
 #[pyfunction]
+#[pyo3(signature = (a, outer, mid, inner, op="sum"))]
 fn dev_sum(
     py: Python<'_>,
     a: &DeviceArray,
     outer: usize,
     mid: usize,
     inner: usize,
+    op: &str,
 ) -> PyResult<DeviceArray> {
+    let op = match op {
+        "sum" => reduce::Reduction::Sum,
+        "max" => reduce::Reduction::Max,
+        _ => return Err(PyValueError::new_err(format!("no GPU reduction {op:?}"))),
+    };
     let a = a.0.clone();
-    Ok(wrap(py.detach(|| reduce::sum_axes(&a, outer, mid, inner))?))
+    Ok(wrap(py.detach(|| {
+        reduce::reduce_axes(op, &a, outer, mid, inner)
+    })?))
 }
 
 macro_rules! by_float {

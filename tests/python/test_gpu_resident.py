@@ -106,8 +106,8 @@ def test_what_has_no_gpu_kernel_raises_clearly():
     with pytest.raises(ValueError, match="int32"):
         gpu(np.array([2**40]))
     t = sigconv.tensor(np.ones((2, 3), np.float32)).to("gpu")
-    with pytest.raises(TypeError, match="logaddexp has no GPU kernel"):
-        t.sigmoid()
+    with pytest.raises(TypeError, match="has no GPU kernel"):
+        t.clamp(0.0, 0.5)
     with pytest.raises(TypeError, match="padding with mode='reflect'"):
         F.conv2d(t.reshape(1, 1, 2, 3), t.reshape(1, 1, 2, 3), padding=1, padding_mode="reflect")
     with pytest.raises(ValueError, match="host memory"):
@@ -441,3 +441,23 @@ def test_zoo_models_train_on_the_gpu_as_on_the_cpu(name, data):
     runs = [zoo.run(name, data, epochs=1, limit=32, progress=False, device=d) for d in ("cpu", "gpu")]
     assert all(p.device == "gpu" for p in runs[1].model.parameters())
     np.testing.assert_allclose(runs[1].history["loss"], runs[0].history["loss"], rtol=1e-3)
+
+
+def test_maxima_softmax_and_sigmoid_match_the_cpu():
+    rng = np.random.default_rng(14)
+    a = rng.standard_normal((6, 300)).astype(np.float32) * 5
+    a[2, 7] = np.nan
+    for axis in (None, 0, 1):
+        np.testing.assert_array_equal(gpu(a).max(axis=axis).numpy(), a.max(axis=axis))
+    np.testing.assert_array_equal(np.max(gpu(a[3:]), axis=1, keepdims=True).numpy(), a[3:].max(axis=1, keepdims=True))
+    x = a[3:]
+    for f in (F.softmax, F.log_softmax, lambda t, dim: t.sigmoid()):
+        xc, xg = sigconv.tensor(x, requires_grad=True), sigconv.tensor(x, requires_grad=True)
+        yc, yg = f(xc, dim=1), f(xg.to("gpu"), dim=1)
+        np.testing.assert_allclose(yg.numpy(), yc.numpy(), rtol=1e-5, atol=1e-6)
+        up = rng.standard_normal(x.shape).astype(np.float32)
+        yc.backward(sigconv.tensor(up))
+        yg.backward(sigconv.tensor(up).to("gpu"))
+        np.testing.assert_allclose(xg.grad.numpy(), xc.grad.numpy(), rtol=1e-4, atol=1e-6)
+    with pytest.raises(TypeError, match="leading and trailing"):
+        F.softmax(sigconv.tensor(np.ones((2, 3, 4), np.float32)).to("gpu"), dim=1)

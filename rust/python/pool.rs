@@ -20,7 +20,7 @@ use pyo3::types::PyTuple;
 type Pair = (usize, usize);
 
 /// The planes of an array shape: the last two axes, the others multiplied.
-fn planes_of(shape: &[usize]) -> PyResult<Planes> {
+pub(super) fn planes_of(shape: &[usize]) -> PyResult<Planes> {
     if shape.len() < 2 {
         return Err(PyValueError::new_err(format!(
             "pooling arrays need at least 2 dimensions; got shape {shape:?}"
@@ -40,7 +40,8 @@ fn with_plane(shape: &[usize], h: usize, w: usize) -> Vec<usize> {
     s
 }
 
-fn params(k: Pair, s: Pair, p: Pair, d: Pair, ceil_mode: bool) -> PyResult<PoolParams> {
+/// The 2-D pooling geometry of kernel, stride, padding and dilation per axis.
+pub(super) fn params(k: Pair, s: Pair, p: Pair, d: Pair, ceil_mode: bool) -> PyResult<PoolParams> {
     Ok(PoolParams {
         h: PoolAxis::new(k.0, s.0, p.0, d.0, ceil_mode)?,
         w: PoolAxis::new(k.1, s.1, p.1, d.1, ceil_mode)?,

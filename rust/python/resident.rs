@@ -3,7 +3,8 @@
 //! Every function returns new handles except the optimiser steps and `DeviceArray.assign`, which
 //! write into the handle they are given.
 
-use crate::cpu::pool::{Extreme, Planes};
+use super::pool::{params, planes_of};
+use crate::cpu::pool::Extreme;
 use crate::error::{Error, Result};
 use crate::gpu::elementwise::{self, BinaryOp, UnaryOp};
 use crate::gpu::optim::{self, AdamStep, SgdStep};
@@ -11,13 +12,19 @@ use crate::gpu::pool::{self as gpool, Average};
 use crate::gpu::resident::{self, DeviceArray as Inner, Dtype};
 use crate::gpu::{conv as gconv, loss, reduce};
 use crate::ops::conv::{conv_params, conv_transpose_params, Axes2};
-use crate::params::{PoolAxis, PoolParams};
 use numpy::PyUntypedArrayMethods;
 use numpy::{IntoPyArray, PyArrayDescrMethods, PyReadonlyArrayDyn, PyUntypedArray};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 type Pair = (usize, usize);
+
+/// The gradients of a layer: input, weight, bias (None where not asked for).
+type Grads = (
+    Option<DeviceArray>,
+    Option<DeviceArray>,
+    Option<DeviceArray>,
+);
 
 /// A flat array in GPU memory: float32, float64 or int32 elements.
 #[pyclass(name = "DeviceArray", module = "sigconv._core", frozen)]
@@ -313,18 +320,28 @@ fn dev_conv2d_backward(
 )> {
     let p = conv_params(&x_shape, &w_shape, stride, padding, dilation, groups)?;
     let (dy, x, w) = (dy.0.clone(), x.0.clone(), w.0.clone());
-    let grads = py.detach(|| -> Result<_> {
-        by_float!(x.dtype(), T => {
-            let gx = mask.0.then(|| gconv::backward_data_resident::<T>(&dy, &w, &p)).transpose()?;
-            let gw = mask.1.then(|| gconv::backward_weight_resident::<T>(&dy, &x, &p)).transpose()?;
-            let gb = mask
-                .2
-                .then(|| reduce::sum_axes(&dy, p.batch, p.out_channels, p.out_plane()))
-                .transpose()?;
-            Ok((gx, gw, gb))
-        })
-    })?;
-    Ok((grads.0.map(wrap), grads.1.map(wrap), grads.2.map(wrap)))
+    py.detach(|| {
+        by_float!(x.dtype(), T => masked(
+            mask,
+            || gconv::backward_data_resident::<T>(&dy, &w, &p),
+            || gconv::backward_weight_resident::<T>(&dy, &x, &p),
+            || reduce::sum_axes(&dy, p.batch, p.out_channels, p.out_plane()),
+        ))
+    })
+    .map_err(PyErr::from)
+}
+
+/// The gradients `mask` asks for (input, weight, bias), each from its function.
+fn masked(
+    mask: (bool, bool, bool),
+    input: impl FnOnce() -> Result<Inner>,
+    weight: impl FnOnce() -> Result<Inner>,
+    bias: impl FnOnce() -> Result<Inner>,
+) -> Result<Grads> {
+    let gx = if mask.0 { Some(wrap(input()?)) } else { None };
+    let gw = if mask.1 { Some(wrap(weight()?)) } else { None };
+    let gb = if mask.2 { Some(wrap(bias()?)) } else { None };
+    Ok((gx, gw, gb))
 }
 
 /// The transposed convolution (torch's conv_transpose2d, weight `(C_in, C_out/groups, kH, kW)`)
@@ -398,42 +415,17 @@ fn dev_conv_transpose2d_backward(
         groups,
     )?;
     let (dy, x, w) = (dy.0.clone(), x.0.clone(), w.0.clone());
-    let grads = py.detach(|| -> Result<_> {
-        by_float!(x.dtype(), T => {
-            // x is the convolution's output: its gradient is the convolution of dy; the weight's
-            // pairs x (as the convolution's dy) with dy (as its input).
-            let gx = mask.0.then(|| gconv::forward_resident::<T>(&dy, &w, None, &p)).transpose()?;
-            let gw = mask.1.then(|| gconv::backward_weight_resident::<T>(&x, &dy, &p)).transpose()?;
-            let gb = mask
-                .2
-                .then(|| reduce::sum_axes(&dy, p.batch, p.in_channels, p.in_plane()))
-                .transpose()?;
-            Ok((gx, gw, gb))
-        })
-    })?;
-    Ok((grads.0.map(wrap), grads.1.map(wrap), grads.2.map(wrap)))
-}
-
-/// The planes of an array shape: the last two axes, the others multiplied.
-fn planes_of(shape: &[usize]) -> Result<Planes> {
-    if shape.len() < 2 {
-        return Err(Error::Value(format!(
-            "pooling arrays need at least 2 dimensions; got shape {shape:?}"
-        )));
-    }
-    let (lead, plane) = shape.split_at(shape.len() - 2);
-    Ok(Planes {
-        count: lead.iter().product(),
-        h: plane[0],
-        w: plane[1],
+    // x is the convolution's output: its gradient is the convolution of dy; the weight's pairs x
+    // (as the convolution's dy) with dy (as its input).
+    py.detach(|| {
+        by_float!(x.dtype(), T => masked(
+            mask,
+            || gconv::forward_resident::<T>(&dy, &w, None, &p),
+            || gconv::backward_weight_resident::<T>(&x, &dy, &p),
+            || reduce::sum_axes(&dy, p.batch, p.in_channels, p.in_plane()),
+        ))
     })
-}
-
-fn pool_params(k: Pair, s: Pair, p: Pair, d: Pair, ceil_mode: bool) -> Result<PoolParams> {
-    Ok(PoolParams {
-        h: PoolAxis::new(k.0, s.0, p.0, d.0, ceil_mode)?,
-        w: PoolAxis::new(k.1, s.1, p.1, d.1, ceil_mode)?,
-    })
+    .map_err(PyErr::from)
 }
 
 /// Max (min with `minimum`) pooling over the last two axes of a device array of `shape`:
@@ -451,7 +443,7 @@ fn dev_pool_extreme(
     ceil_mode: bool,
     minimum: bool,
 ) -> PyResult<(DeviceArray, DeviceArray, Pair)> {
-    let p = pool_params(kernel, stride, padding, dilation, ceil_mode)?;
+    let p = params(kernel, stride, padding, dilation, ceil_mode)?;
     let planes = planes_of(&shape)?;
     let out = p.out_shape(planes.h, planes.w)?;
     let kind = if minimum { Extreme::Min } else { Extreme::Max };
@@ -494,7 +486,7 @@ fn dev_pool_avg(
     count_include_pad: bool,
     divisor: Option<usize>,
 ) -> PyResult<(DeviceArray, Pair)> {
-    let p = pool_params(kernel, stride, padding, (1, 1), ceil_mode)?;
+    let p = params(kernel, stride, padding, (1, 1), ceil_mode)?;
     let planes = planes_of(&shape)?;
     let out = p.out_shape(planes.h, planes.w)?;
     let avg = Average {
@@ -522,7 +514,7 @@ fn dev_pool_avg_backward(
     count_include_pad: bool,
     divisor: Option<usize>,
 ) -> PyResult<DeviceArray> {
-    let p = pool_params(kernel, stride, padding, (1, 1), ceil_mode)?;
+    let p = params(kernel, stride, padding, (1, 1), ceil_mode)?;
     let input = planes_of(&input_shape)?;
     let avg = Average {
         count_include_pad,

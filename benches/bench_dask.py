@@ -11,9 +11,10 @@ What is timed:
   sigconv with ``workers=1`` (one thread per worker).
 * warm-up: one untimed run of each peer on two chunks first (imports and first calls on the
   workers);
-* peak memory: each worker's RSS sampled every 5 ms by a thread on the worker during the timed
-  run, minus the RSS before it (which already holds the worker's share of the input); compared
-  with ``3 x chunk bytes x threads per worker``.
+* peak memory: each worker's RSS sampled every 5 ms by a thread on the worker during one more run
+  (untimed: the sampler's wake-ups on 2 shared cores slowed the filter by half when it ran during
+  the timed runs), minus the RSS before it (which already holds the worker's share of the input);
+  compared with ``3 x chunk bytes x threads per worker``.
 The per-chunk checksums of the dask results are checked bit for bit against the same checksums
 of the in-memory result (dask-image's against scipy-precision tolerance).
 
@@ -71,14 +72,19 @@ def chunk_sums(a):
                         chunks=tuple((1,) * len(c) for c in a.chunks), dtype=np.float64)
 
 
-def run(client, x_dask, fn, label):
-    client.run(_start_sampler)
+def run(x_dask, fn):
+    """Seconds and per-chunk checksums of one timed run."""
     t0 = time.perf_counter()
     sums = chunk_sums(fn(x_dask)).compute()
-    seconds = time.perf_counter() - t0
+    return time.perf_counter() - t0, sums
+
+
+def peak_growth(client, x_dask, fn):
+    """Each worker's peak RSS growth during one run, sampled on the workers."""
+    client.run(_start_sampler)
+    chunk_sums(fn(x_dask)).compute()
     mem = client.run(_stop_sampler)
-    growth = [peak - base for base, peak in mem.values()]
-    return seconds, sums, growth
+    return [peak - base for base, peak in mem.values()]
 
 
 def main():
@@ -130,11 +136,11 @@ def main():
             for label, fn in peers.items():
                 # untimed warm-up on two chunks: imports and first calls on both workers
                 chunk_sums(fn(x_dask[: 2 * rows])).compute()
-                times, growth = [], []
+                times = []
                 for _ in range(args.repeats if label == "sigconv dask" else 1):
-                    s, sums, g = run(client, x_dask, fn, label)
+                    s, sums = run(x_dask, fn)
                     times.append(s)
-                    growth = max(growth, g) if growth else g
+                growth = peak_growth(client, x_dask, fn)
                 ok = (np.array_equal(sums, ref_sums) if label == "sigconv dask"
                       else np.allclose(sums, ref_sums, rtol=1e-4, atol=1e-2 * n))
                 row[f"{label} s"] = float(np.median(times))

@@ -1,6 +1,7 @@
 //! The GPU convolution-layer kernels (forward, backward-data, backward-weight) against the plain
 //! reference loops, over many seeded geometries (stride, asymmetric padding, dilation, groups,
-//! 1-D as unit height), float32 and float64, whole batches and batches cut into chunks. Skipped,
+//! 1-D as unit height), float32 and float64, whole batches, batches cut into chunks, and samples
+//! larger than a binding cut into bands of rows. Skipped,
 //! with a notice, where no adapter answers (on CI, scripts/setup.sh installs Mesa's lavapipe).
 #![cfg(feature = "gpu")]
 
@@ -17,6 +18,15 @@ use std::sync::Mutex;
 
 /// The binding cap is process-wide: tests that depend on it hold this lock.
 static CAP: Mutex<()> = Mutex::new(());
+
+/// Lifts the binding cap when dropped (also when a test fails while it is set).
+struct CapReset;
+
+impl Drop for CapReset {
+    fn drop(&mut self) {
+        gpu::set_binding_cap(None);
+    }
+}
 
 fn random(rng: &mut SmallRng, n: usize) -> Vec<f64> {
     (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
@@ -167,8 +177,9 @@ fn gpu_conv_wide_layers_and_batches_cut_into_chunks() {
     )
     .unwrap();
     check::<f32>(&p, &mut rng, 2e-6, "chunked");
+    // one input row (30 x 100 samples) larger than the binding: refused, naming device='cpu'
     let big = conv_params(
-        &[1, 30, 10, 10],
+        &[1, 30, 10, 100],
         &[1, 30, 1, 1],
         [1, 1],
         [(0, 0); 2],
@@ -176,8 +187,45 @@ fn gpu_conv_wide_layers_and_batches_cut_into_chunks() {
         1,
     );
     let big = big.unwrap();
-    let mut y = vec![0.0f32; 100];
-    let e = conv::forward(&vec![0.0; 3000], &[0.0; 30], None, &big, &mut y).unwrap_err();
+    let mut y = vec![0.0f32; 1000];
+    let e = conv::forward(&vec![0.0; 30000], &[0.0; 30], None, &big, &mut y).unwrap_err();
     gpu::set_binding_cap(None);
     assert!(matches!(e, Error::Value(m) if m.contains("device='cpu'")));
+}
+
+#[test]
+fn gpu_conv_samples_larger_than_a_binding_run_in_bands_of_rows() {
+    if !common::gpu_or_skip("gpu_conv_samples_larger_than_a_binding_run_in_bands_of_rows") {
+        return;
+    }
+    let _cap = CAP.lock().unwrap_or_else(|p| p.into_inner());
+    let mut rng = SmallRng::seed_from_u64(23);
+    // 8 KiB bindings (2048 float32): every sample below is larger, so each runs in bands of
+    // output rows with the input rows they reach; padding beyond the kernel's reach gives bands
+    // that read only padding
+    let _restore = CapReset;
+    gpu::set_binding_cap(Some(8192));
+    let mut cases = 0;
+    while cases < 24 {
+        let (cin, cout, groups) =
+            [(2, 3, 1), (4, 4, 2), (3, 6, 3), (1, 2, 1)][rng.random_range(0..4)];
+        let (h, w) = (rng.random_range(70..120), rng.random_range(30..40));
+        let (kh, kw) = (rng.random_range(1..6), rng.random_range(1..4));
+        let (sh, dh) = (rng.random_range(1..4), rng.random_range(1..3));
+        let ph = (rng.random_range(0..8), rng.random_range(0..8));
+        let pw = rng.random_range(0..2);
+        let p = conv_params(
+            &[rng.random_range(1..3), cin, h, w],
+            &[cout, cin / groups, kh, kw],
+            [sh, 1],
+            [ph, (pw, pw)],
+            [dh, 1],
+            groups,
+        );
+        let Ok(p) = p else { continue };
+        assert!(cin * h * w > 2048);
+        check::<f32>(&p, &mut rng, 2e-6, &format!("banded case {cases} {p:?}"));
+        cases += 1;
+    }
+    gpu::set_binding_cap(None);
 }

@@ -15,7 +15,7 @@ use crate::gpu::context::{Gpu, Shader};
 use crate::gpu::correlate::{gpu_for, GpuElement};
 use crate::gpu::launch::{Profiler, Timings};
 use crate::gpu::resident::{DeviceArray, Stored};
-use crate::params::ConvParams;
+use crate::params::{ConvAxis, ConvParams};
 use bytemuck::{Pod, Zeroable};
 
 macro_rules! conv_shader {
@@ -154,33 +154,167 @@ fn run<T: GpuElement>(
     )
 }
 
-/// The GPU for `T`, and the samples of the batch each launch takes: as many as keep the per-sample
-/// arrays (`per_sample` elements each) within one binding, with `whole` (the weight) fitting too.
-fn gpu_and_chunk<T: GpuElement>(
-    p: &ConvParams,
-    per_sample: &[usize],
-    whole: usize,
-) -> Result<(&'static Gpu, usize)> {
+/// A part of a batch that one launch takes: the samples `b0..b1` and, of their output rows, `rows`,
+/// which read the input rows `inputs` (clipped to the input); `p` is the part's geometry. Samples
+/// that fit one binding go whole, as many as fit; a larger sample goes in bands of output rows,
+/// each with the input rows its windows reach (its halo).
+#[derive(Debug, Clone)]
+struct Piece {
+    b0: usize,
+    b1: usize,
+    rows: (usize, usize),
+    inputs: (usize, usize),
+    p: ConvParams,
+}
+
+impl Piece {
+    /// Whether the piece holds whole samples (its arrays are contiguous slices of the batch's).
+    fn whole(&self, full: &ConvParams) -> bool {
+        self.rows == (0, full.h.output) && self.inputs == (0, full.h.input)
+    }
+
+    /// The piece's part of a batch array of `channels` planes of `h` x `w` per sample, restricted
+    /// to the rows `r0..r1`: borrowed when whole samples, else gathered.
+    fn gather<'a, T: GpuElement>(
+        &self,
+        a: &'a [T],
+        (channels, h, w): (usize, usize, usize),
+        (r0, r1): (usize, usize),
+    ) -> std::borrow::Cow<'a, [T]> {
+        let sample = channels * h * w;
+        if (r0, r1) == (0, h) {
+            return a[self.b0 * sample..self.b1 * sample].into();
+        }
+        let mut out = Vec::with_capacity((self.b1 - self.b0) * channels * (r1 - r0) * w);
+        for plane in a[self.b0 * sample..self.b1 * sample].chunks(h * w) {
+            out.extend_from_slice(&plane[r0 * w..r1 * w]);
+        }
+        out.into()
+    }
+
+    /// Writes (or, with `add`, adds) `part`, laid out as [`Piece::gather`] gives it, into `a`.
+    fn scatter<T: GpuElement>(
+        &self,
+        part: &[T],
+        a: &mut [T],
+        (channels, h, w): (usize, usize, usize),
+        (r0, r1): (usize, usize),
+        add: bool,
+    ) {
+        let sample = channels * h * w;
+        let planes = a[self.b0 * sample..self.b1 * sample].chunks_mut(h * w);
+        for (plane, src) in planes.zip(part.chunks((r1 - r0) * w)) {
+            let dst = &mut plane[r0 * w..r1 * w];
+            if add {
+                dst.iter_mut().zip(src).for_each(|(d, &v)| *d += v);
+            } else {
+                dst.copy_from_slice(src);
+            }
+        }
+    }
+
+    fn input_dims(&self, full: &ConvParams) -> (usize, usize, usize) {
+        (full.in_channels, full.h.input, full.w.input)
+    }
+
+    fn output_dims(&self, full: &ConvParams) -> (usize, usize, usize) {
+        (full.out_channels, full.h.output, full.w.output)
+    }
+}
+
+/// The GPU for `T` and the pieces of the batch of `p`, each within one binding (`weight`
+/// elements, which must fit one, are bound whole by every launch).
+fn pieces<T: GpuElement>(p: &ConvParams, weight: usize) -> Result<(&'static Gpu, Vec<Piece>)> {
     let gpu = gpu_for::<T>()?;
     let cap = gpu.max_binding_bytes() as usize / std::mem::size_of::<T>();
-    let largest = per_sample.iter().copied().max().unwrap_or(0).max(1);
-    if largest > cap || whole > cap {
+    if weight > cap {
         return value_error!(
-            "one sample of this convolution ({} samples) or its weight ({whole}) is larger than \
-             one GPU buffer binding ({} bytes); use device='cpu'",
-            largest,
+            "the weight of this convolution ({weight} elements) is larger than one GPU buffer \
+             binding ({} bytes); use device='cpu'",
             gpu.max_binding_bytes()
         );
     }
-    Ok((gpu, (cap / largest).clamp(1, p.batch.max(1))))
-}
-
-/// `p` for the samples `b0..b1` of its batch.
-fn chunk(p: &ConvParams, b0: usize, b1: usize) -> ConvParams {
-    ConvParams {
-        batch: b1 - b0,
-        ..*p
+    let (x_n, y_n) = (p.in_channels * p.in_plane(), p.out_channels * p.out_plane());
+    let largest = x_n.max(y_n).max(1);
+    if largest <= cap {
+        let per = (cap / largest).clamp(1, p.batch.max(1));
+        let all = |b0: usize, b1: usize| Piece {
+            b0,
+            b1,
+            rows: (0, p.h.output),
+            inputs: (0, p.h.input),
+            p: ConvParams {
+                batch: b1 - b0,
+                ..*p
+            },
+        };
+        let chunks = (0..p.batch).step_by(per);
+        return Ok((
+            gpu,
+            chunks.map(|b0| all(b0, p.batch.min(b0 + per))).collect(),
+        ));
     }
+    let h = p.h;
+    let reach = (h.kernel - 1) * h.dilation;
+    let (in_row, out_row) = (p.in_channels * p.w.input, p.out_channels * p.w.output);
+    // output rows per band: its input rows ((rows - 1) * stride + reach + 1) and its output rows
+    // within the cap
+    let in_rows = cap / in_row.max(1);
+    let rows = if in_rows > reach {
+        (in_rows - reach - 1) / h.stride + 1
+    } else {
+        0
+    };
+    let rows = rows.min(cap / out_row.max(1)).min(h.output);
+    if rows == 0 {
+        return value_error!(
+            "one band of output rows of this convolution (input rows of {in_row} elements, \
+             {} of them for one output row) is larger than one GPU buffer binding ({} bytes); \
+             use device='cpu'",
+            reach + 1,
+            gpu.max_binding_bytes()
+        );
+    }
+    let mut out = Vec::new();
+    for b in 0..p.batch {
+        for r0 in (0..h.output).step_by(rows) {
+            let r1 = h.output.min(r0 + rows);
+            // the input rows the windows of rows r0..r1 reach, as offsets from the padded start
+            let start = (r0 * h.stride) as isize - h.pad_lo as isize;
+            let end = ((r1 - 1) * h.stride + reach + 1) as isize - h.pad_lo as isize;
+            let i0 = start.clamp(0, h.input as isize - 1);
+            let i1 = end.clamp(i0 + 1, h.input as isize);
+            if start > i0 {
+                // the band reads only the padding below the input: zeros (and the bias)
+                out.push(Piece {
+                    b0: b,
+                    b1: b + 1,
+                    rows: (r0, r1),
+                    inputs: (0, 0),
+                    p: ConvParams { batch: 0, ..*p },
+                });
+                continue;
+            }
+            let axis = ConvAxis {
+                input: (i1 - i0) as usize,
+                output: r1 - r0,
+                pad_lo: (i0 - start) as usize,
+                ..h
+            };
+            out.push(Piece {
+                b0: b,
+                b1: b + 1,
+                rows: (r0, r1),
+                inputs: (i0 as usize, i1 as usize),
+                p: ConvParams {
+                    batch: 1,
+                    h: axis,
+                    ..*p
+                },
+            });
+        }
+    }
+    Ok((gpu, out))
 }
 
 fn check(p: &ConvParams, x: usize, w: usize, y: usize) -> Result<()> {
@@ -232,20 +366,36 @@ pub fn forward_profiled<T: GpuElement>(
     if y.is_empty() {
         return Ok(());
     }
-    let (x_n, y_n) = (p.in_channels * p.in_plane(), p.out_channels * p.out_plane());
-    let (gpu, per) = gpu_and_chunk::<T>(p, &[x_n, y_n], w.len())?;
+    let (gpu, pieces) = pieces::<T>(p, w.len())?;
     let mut prof = Profiler::new(timings);
     let wbuf = gpu.upload("weight", w, 0)?;
     let bbuf = gpu.upload("bias", bias.unwrap_or(&[T::default()]), 0)?;
-    for b0 in (0..p.batch).step_by(per) {
-        let b1 = p.batch.min(b0 + per);
-        let xbuf = gpu.upload("input", &x[b0 * x_n..b1 * x_n], 0)?;
-        prof.mark(gpu, |t| &mut t.upload)?;
-        let c = chunk(p, b0, b1);
-        let ybuf = forward_launch::<T>(gpu, &c, &xbuf, &wbuf, &bbuf, bias.is_some())?;
-        prof.mark(gpu, |t| &mut t.compute)?;
-        gpu.read_into(&ybuf, &mut y[b0 * y_n..b1 * y_n])?;
-        prof.mark(gpu, |t| &mut t.download)?;
+    for piece in &pieces {
+        let (c, out) = (&piece.p, piece.output_dims(p));
+        let mut part =
+            vec![T::default(); c.out_channels * (piece.rows.1 - piece.rows.0) * c.w.output];
+        if c.batch == 0 {
+            // only padding under these rows: the bias
+            let plane = part.len() / c.out_channels.max(1);
+            for (ch, rows) in part.chunks_mut(plane.max(1)).enumerate() {
+                rows.fill(bias.map_or(T::default(), |b| b[ch]));
+            }
+        } else {
+            let xs = piece.gather(x, piece.input_dims(p), piece.inputs);
+            let xbuf = gpu.upload("input", &xs, 0)?;
+            prof.mark(gpu, |t| &mut t.upload)?;
+            let ybuf = forward_launch::<T>(gpu, c, &xbuf, &wbuf, &bbuf, bias.is_some())?;
+            prof.mark(gpu, |t| &mut t.compute)?;
+            if piece.whole(p) {
+                let n = out.0 * out.1 * out.2;
+                gpu.read_into(&ybuf, &mut y[piece.b0 * n..piece.b1 * n])?;
+                prof.mark(gpu, |t| &mut t.download)?;
+                continue;
+            }
+            gpu.read_into(&ybuf, &mut part)?;
+            prof.mark(gpu, |t| &mut t.download)?;
+        }
+        piece.scatter(&part, y, out, piece.rows, false);
     }
     Ok(())
 }
@@ -273,14 +423,24 @@ pub fn backward_data<T: GpuElement>(dy: &[T], w: &[T], p: &ConvParams, dx: &mut 
     if dx.is_empty() {
         return Ok(());
     }
-    let (x_n, y_n) = (p.in_channels * p.in_plane(), p.out_channels * p.out_plane());
-    let (gpu, per) = gpu_and_chunk::<T>(p, &[x_n, y_n], w.len())?;
+    let (gpu, pieces) = pieces::<T>(p, w.len())?;
     let wbuf = gpu.upload("weight", w, 0)?;
-    for b0 in (0..p.batch).step_by(per) {
-        let b1 = p.batch.min(b0 + per);
-        let gbuf = gpu.upload("grad_output", &dy[b0 * y_n..b1 * y_n], 0)?;
-        let dbuf = backward_data_launch::<T>(gpu, &chunk(p, b0, b1), &gbuf, &wbuf)?;
-        gpu.read_into(&dbuf, &mut dx[b0 * x_n..b1 * x_n])?;
+    if !pieces.iter().all(|piece| piece.whole(p)) {
+        dx.fill(T::default()); // bands add their parts: their input rows overlap
+    }
+    for piece in pieces.iter().filter(|piece| piece.p.batch > 0) {
+        let c = &piece.p;
+        let gs = piece.gather(dy, piece.output_dims(p), piece.rows);
+        let gbuf = gpu.upload("grad_output", &gs, 0)?;
+        let dbuf = backward_data_launch::<T>(gpu, c, &gbuf, &wbuf)?;
+        if piece.whole(p) {
+            let n = p.in_channels * p.in_plane();
+            gpu.read_into(&dbuf, &mut dx[piece.b0 * n..piece.b1 * n])?;
+            continue;
+        }
+        let mut part = vec![T::default(); c.input_shape().iter().product()];
+        gpu.read_into(&dbuf, &mut part)?;
+        piece.scatter(&part, dx, piece.input_dims(p), piece.inputs, true);
     }
     Ok(())
 }
@@ -316,14 +476,18 @@ pub fn backward_weight<T: GpuElement>(
         dw.fill(T::default());
         return Ok(());
     }
-    let (x_n, y_n) = (p.in_channels * p.in_plane(), p.out_channels * p.out_plane());
-    let (gpu, per) = gpu_and_chunk::<T>(p, &[x_n, y_n], dw.len())?;
+    let (gpu, pieces) = pieces::<T>(p, dw.len())?;
+    if pieces.iter().all(|piece| piece.p.batch == 0) {
+        dw.fill(T::default()); // every window reads only padding
+        return Ok(());
+    }
     let wbuf = gpu.output::<T>("grad_weight", dw.len())?;
-    for b0 in (0..p.batch).step_by(per) {
-        let b1 = p.batch.min(b0 + per);
-        let gbuf = gpu.upload("grad_output", &dy[b0 * y_n..b1 * y_n], 0)?;
-        let xbuf = gpu.upload("input", &x[b0 * x_n..b1 * x_n], 0)?;
-        backward_weight_launch::<T>(gpu, &chunk(p, b0, b1), &gbuf, &xbuf, &wbuf, b0 > 0)?;
+    for (i, piece) in pieces.iter().filter(|piece| piece.p.batch > 0).enumerate() {
+        let gs = piece.gather(dy, piece.output_dims(p), piece.rows);
+        let xs = piece.gather(x, piece.input_dims(p), piece.inputs);
+        let gbuf = gpu.upload("grad_output", &gs, 0)?;
+        let xbuf = gpu.upload("input", &xs, 0)?;
+        backward_weight_launch::<T>(gpu, &piece.p, &gbuf, &xbuf, &wbuf, i > 0)?;
     }
     gpu.read_into(&wbuf, dw)
 }

@@ -15,7 +15,9 @@ use bytemuck::{Pod, Zeroable};
 use ndarray::ArrayViewD;
 
 /// Element types the GPU kernels compute in.
-pub trait GpuElement: Pod + Default + PartialEq + Send + Sync + 'static {
+pub trait GpuElement:
+    Pod + Default + PartialEq + std::ops::AddAssign + Send + Sync + 'static
+{
     /// The WGSL type.
     const WGSL: &'static str;
     /// The numpy name, for messages.

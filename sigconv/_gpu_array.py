@@ -8,7 +8,8 @@ over a block of consecutive axes (equal shapes, one element, a ``(1, C, 1, 1)`` 
 vector), ``np.maximum``/``np.minimum`` and the other ufuncs of :data:`_UFUNCS` and
 :data:`_UNARY`, ``sum``/``mean``/``max`` over
 leading and trailing axes, ``np.ones_like``/``np.zeros_like``/``np.broadcast_to`` (of one
-element), ``np.concatenate``/``np.split`` (block copies on the device), ``copy`` and ``astype``
+element), ``np.where`` (operands of one shape or one element), ``np.clip``,
+``np.concatenate``/``np.split`` (block copies on the device), ``copy`` and ``astype``
 (to its own dtype). Every operation runs a GPU kernel and
 returns a new GPU array; nothing is copied to host memory except by :meth:`numpy` (and ``item``).
 Anything else raises ``TypeError`` saying which operation has no GPU kernel and that ``.to('cpu')``
@@ -37,7 +38,7 @@ _UFUNCS = frozenset({
 
 #: numpy ufuncs of one operand with a GPU kernel (``sigconv._core.dev_unary``; exp, log and tanh
 #: in float32 only).
-_UNARY = frozenset({"sqrt", "exp", "log", "tanh", "absolute"})
+_UNARY = frozenset({"sqrt", "exp", "log", "tanh", "absolute", "sign"})
 
 #: The operators' ufunc names.
 _OPERATORS = {
@@ -187,6 +188,12 @@ class GpuArray:
     def __getitem__(self, idx):
         raise no_kernel("indexing a GPU tensor")
 
+    def __getattr__(self, name):
+        # the rest of ndarray's surface (transpose, argmax, ...): named, not an AttributeError
+        if not name.startswith("_") and hasattr(np.ndarray, name):
+            raise no_kernel(f"ndarray.{name}")
+        raise AttributeError(f"'GpuArray' object has no attribute {name!r}")
+
     # ---- elementwise --------------------------------------------------------------------------
     def _apply(self, op, other, swap=False):
         """``self op other`` (``other op self`` with ``swap``) on the GPU."""
@@ -217,6 +224,13 @@ class GpuArray:
 
     def __neg__(self):
         return self._apply("multiply", -1.0)
+
+    # masks are 1 or 0: `and` is their product, `or` their maximum
+    def __and__(self, other):
+        return self._apply("multiply", other)
+
+    def __or__(self, other):
+        return self._apply("maximum", other)
 
     def __pos__(self):
         return self
@@ -403,7 +417,41 @@ def _split(a, indices_or_sections, axis=0):
     return parts
 
 
+def _operand(v, like):
+    """``v`` as a GPU array for an operation with ``like``: a number becomes one element."""
+    if isinstance(v, GpuArray):
+        return v
+    s = _scalar(v)
+    if s is None:
+        raise TypeError(f"a GPU tensor and a host array of shape {np.shape(v)} are on different "
+                        "devices; move one with .to('gpu') or .to('cpu')")
+    return GpuArray.from_numpy(np.array([s], dtype=like.dtype))
+
+
+def _where(condition, x, y):
+    if not isinstance(condition, GpuArray):
+        raise no_kernel("numpy.where with a host condition")
+    xs, ys = _operand(x, condition), _operand(y, condition)
+    for a in (xs, ys):
+        if a.size not in (1, condition.size) or a.dtype != condition.dtype:
+            raise ValueError(f"where: GPU operands of shape {a.shape} ({a.dtype}) and condition "
+                             f"{condition.shape} ({condition.dtype}): equal shapes or one element")
+    return GpuArray(_core.dev_select(condition._h, xs._h, ys._h), condition.shape, condition.dtype)
+
+
+def _clip(a, a_min=None, a_max=None, out=None, **kwargs):
+    if out is not None:
+        raise no_kernel("numpy.clip with out=")
+    if a_min is not None:
+        a = np.maximum(a, a_min)
+    if a_max is not None:
+        a = np.minimum(a, a_max)
+    return a
+
+
 _FUNCTIONS = {
+    "where": _where,
+    "clip": _clip,
     "concatenate": _concatenate,
     "split": _split,
     "ones_like": lambda a, dtype=None, shape=None: _like(a, 1, dtype, shape),

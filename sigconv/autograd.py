@@ -547,12 +547,12 @@ class Tensor:
         out = np.clip(a, min, max)
 
         def backward(g):
-            keep = np.ones(a.shape, dtype=bool)
+            keep = None  # where the input lies within the bounds (a GPU mask holds 1 or 0)
             if min is not None:
-                keep &= a >= min
+                keep = a >= min
             if max is not None:
-                keep &= a <= max
-            return (g * keep,)
+                keep = (a <= max) if keep is None else keep & (a <= max)
+            return (g if keep is None else g * keep,)
 
         return _result(out, (self,), backward)
 

@@ -11,7 +11,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use sigconv::cpu::pool::{Extreme, Planes};
 use sigconv::gpu::conv as gconv;
-use sigconv::gpu::elementwise::{binary, dropout_mask, unary, BinaryOp, UnaryOp};
+use sigconv::gpu::elementwise::{binary, dropout_mask, select, unary, BinaryOp, UnaryOp};
 use sigconv::gpu::loss::cross_entropy;
 use sigconv::gpu::optim::{adam_step, sgd_step, AdamStep, SgdStep};
 use sigconv::gpu::pool as gpool;
@@ -462,6 +462,14 @@ fn broadcasts_functions_blocks_and_dropout_masks() {
             );
         }
     }
+    // sign (NaN stays NaN) and where, with a scalar operand
+    let v = [-2.0f32, 0.0, 3.5, f32::NAN, -0.0];
+    let signs = down(&unary(UnaryOp::Sign, &up(&v)).unwrap());
+    assert!(signs[..3] == [-1.0, 0.0, 1.0] && signs[3].is_nan() && signs[4] == 0.0);
+    let c = up(&[1.0, 0.0, 1.0, 0.0, 1.0]);
+    let picked = down(&select(&c, &up(&v), &up(&[7.0])).unwrap());
+    assert!(picked[0] == -2.0 && picked[1] == 7.0 && picked[2] == 3.5 && picked[3] == 7.0);
+    assert!(select(&c, &up(&[1.0, 2.0]), &up(&[7.0])).is_err());
     // concatenation along axis 1 of (2, 3) and (2, 2): rows interleave
     let (p, q) = (
         up(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),

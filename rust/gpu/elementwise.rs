@@ -16,6 +16,10 @@ const DROPOUT_MASK: Shader = Shader {
     name: "dropout_mask",
     source: include_str!("shaders/dropout_mask.wgsl"),
 };
+const SELECT: Shader = Shader {
+    name: "select",
+    source: include_str!("shaders/select.wgsl"),
+};
 const UNARY: Shader = Shader {
     name: "unary",
     source: include_str!("shaders/unary.wgsl"),
@@ -34,6 +38,8 @@ pub enum UnaryOp {
     Tanh = 3,
     /// `abs(a)`.
     Abs = 4,
+    /// `sign(a)`: -1, 0 or 1 (NaN for NaN).
+    Sign = 5,
 }
 
 impl UnaryOp {
@@ -45,6 +51,7 @@ impl UnaryOp {
             "log" => UnaryOp::Log,
             "tanh" => UnaryOp::Tanh,
             "absolute" | "abs" => UnaryOp::Abs,
+            "sign" => UnaryOp::Sign,
             _ => return None,
         })
     }
@@ -204,6 +211,52 @@ pub fn binary(
     gpu.dispatch(
         &pipeline,
         &[&gpu.uniform(&u)?, a.buffer(), b.buffer(), out.buffer()],
+        grid,
+    )?;
+    Ok(out)
+}
+
+/// `select.wgsl`'s `Params`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+struct SelectUniform {
+    len: u32,
+    x_len: u32,
+    y_len: u32,
+    groups_x: u32,
+}
+
+/// numpy's `where(c, x, y)`: `x` where `c` is not 0, else `y`; `x` and `y` have `c`'s length or
+/// one element. A new array of `c`'s dtype.
+pub fn select(c: &DeviceArray, x: &DeviceArray, y: &DeviceArray) -> Result<DeviceArray> {
+    let dtype = c.dtype();
+    for (a, name) in [(x, "x"), (y, "y")] {
+        a.expect_dtype(dtype, name)?;
+        if a.len() != c.len() && a.len() != 1 {
+            return value_error!(
+                "where: {name} of {} elements does not broadcast to {} (equal sizes or one)",
+                a.len(),
+                c.len()
+            );
+        }
+    }
+    let gpu = gpu_for_dtype(dtype)?;
+    let out = DeviceArray::output(gpu, c.len(), dtype)?;
+    if c.is_empty() {
+        return Ok(out);
+    }
+    let grid = gpu.flat_grid(c.len(), 256);
+    let u = SelectUniform {
+        len: c.len() as u32,
+        x_len: x.len() as u32,
+        y_len: y.len() as u32,
+        groups_x: grid[0],
+    };
+    let pipeline = gpu.pipeline(SELECT, "main", wgsl(dtype), &[])?;
+    let ubuf = gpu.uniform(&u)?;
+    gpu.dispatch(
+        &pipeline,
+        &[&ubuf, c.buffer(), x.buffer(), y.buffer(), out.buffer()],
         grid,
     )?;
     Ok(out)

@@ -208,6 +208,18 @@ fn dev_unary(py: Python<'_>, op: &str, a: &DeviceArray) -> PyResult<DeviceArray>
     Ok(wrap(py.detach(|| elementwise::unary(code, &a))?))
 }
 
+/// numpy's `where(c, x, y)` of device arrays (`x`, `y` of `c`'s length or one element).
+#[pyfunction]
+fn dev_select(
+    py: Python<'_>,
+    c: &DeviceArray,
+    x: &DeviceArray,
+    y: &DeviceArray,
+) -> PyResult<DeviceArray> {
+    let (c, x, y) = (c.0.clone(), x.0.clone(), y.0.clone());
+    Ok(wrap(py.detach(|| elementwise::select(&c, &x, &y))?))
+}
+
 /// Dropout's mask: `len` elements of `dtype`, `1 / (1 - p)` where kept, else 0 (seeded).
 #[pyfunction]
 fn dev_dropout_mask(
@@ -622,6 +634,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dev_assemble, m)?)?;
     m.add_function(wrap_pyfunction!(dev_binary, m)?)?;
     m.add_function(wrap_pyfunction!(dev_unary, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_select, m)?)?;
     m.add_function(wrap_pyfunction!(dev_dropout_mask, m)?)?;
     m.add_function(wrap_pyfunction!(dev_sum, m)?)?;
     m.add_function(wrap_pyfunction!(dev_conv2d, m)?)?;

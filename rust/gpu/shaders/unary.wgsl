@@ -1,6 +1,7 @@
 // Elementwise functions of GPU-resident tensors (rust/gpu/elementwise.rs): out[i] = f(a[i]) for
-// f = sqrt (op 0), exp (1), log (2), tanh (3), abs (4). exp, log and tanh exist in float32 only
-// (WGSL has no float64 versions; the launcher refuses them).
+// f = sqrt (op 0), exp (1), log (2), tanh (3), abs (4), sign (5: -1, 0 or 1, NaN for NaN, as
+// numpy's). exp, log and tanh exist in float32 only (WGSL has no float64 versions; the launcher
+// refuses them).
 
 alias T = f32;
 
@@ -27,6 +28,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         case 1u: { out[i] = exp(x); }
         case 2u: { out[i] = log(x); }
         case 3u: { out[i] = tanh(x); }
-        default: { out[i] = abs(x); }
+        case 4u: { out[i] = abs(x); }
+        default: {
+            // NaN by its bits (Vulkan compilers may fold x != x away)
+            let nan = (bitcast<u32>(f32(x)) & 0x7fffffffu) > 0x7f800000u;
+            out[i] = select(select(select(T(0.0), T(-1.0), x < T(0.0)), T(1.0), x > T(0.0)), x, nan);
+        }
     }
 }

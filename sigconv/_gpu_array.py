@@ -163,6 +163,25 @@ class GpuArray:
             raise ValueError(f"cannot reshape an array of size {self.size} into shape {shape}")
         return GpuArray(self._h, shape, self.dtype)
 
+    def transpose(self, *axes):
+        """The axes permuted (numpy's ``transpose``): a new contiguous GPU array."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        axes = tuple(range(self.ndim))[::-1] if not axes else tuple(int(a) % max(self.ndim, 1) for a in axes)
+        if axes == tuple(range(self.ndim)):
+            return self
+        shape = tuple(self.shape[a] for a in axes)
+        return GpuArray(self._h.permute(list(self.shape), list(axes)), shape, self.dtype)
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def swapaxes(self, a, b):
+        axes = list(range(self.ndim))
+        axes[a], axes[b] = axes[b], axes[a]
+        return self.transpose(axes)
+
     def copy(self):
         return GpuArray(_core.dev_binary("assign", self._h, self._h, 1), self.shape, self.dtype)
 
@@ -428,6 +447,16 @@ def _operand(v, like):
     return GpuArray.from_numpy(np.array([s], dtype=like.dtype))
 
 
+def _moved(ndim, source, destination):
+    """The axes order of numpy's ``moveaxis``."""
+    src = [s % ndim for s in ((source,) if isinstance(source, numbers.Integral) else source)]
+    dst = [d % ndim for d in ((destination,) if isinstance(destination, numbers.Integral) else destination)]
+    order = [a for a in range(ndim) if a not in src]
+    for d, s_ in sorted(zip(dst, src)):
+        order.insert(d, s_)
+    return order
+
+
 def _where(condition, x, y):
     if not isinstance(condition, GpuArray):
         raise no_kernel("numpy.where with a host condition")
@@ -450,6 +479,9 @@ def _clip(a, a_min=None, a_max=None, out=None, **kwargs):
 
 
 _FUNCTIONS = {
+    "transpose": lambda a, axes=None: a.transpose(() if axes is None else axes),
+    "swapaxes": lambda a, axis1, axis2: a.swapaxes(axis1, axis2),
+    "moveaxis": lambda a, source, destination: a.transpose(_moved(a.ndim, source, destination)),
     "where": _where,
     "clip": _clip,
     "concatenate": _concatenate,

@@ -470,6 +470,27 @@ fn broadcasts_functions_blocks_and_dropout_masks() {
     let picked = down(&select(&c, &up(&v), &up(&[7.0])).unwrap());
     assert!(picked[0] == -2.0 && picked[1] == 7.0 && picked[2] == 3.5 && picked[3] == 7.0);
     assert!(select(&c, &up(&[1.0, 2.0]), &up(&[7.0])).is_err());
+    // an axis permutation of (2, 3, 4) to (4, 2, 3), float32 and float64
+    let a: Vec<f32> = (0..24).map(|v| v as f32).collect();
+    let moved = down(&up(&a).permute(&[2, 3, 4], &[2, 0, 1]).unwrap());
+    for (i, v) in moved.iter().enumerate() {
+        let (k, rest) = (i / 6, i % 6);
+        assert_eq!(
+            *v,
+            a[(rest / 3) * 12 + (rest % 3) * 4 + k],
+            "permuted [{i}]"
+        );
+    }
+    if sigconv::gpu::get().is_ok_and(|g| g.summary.f64) {
+        let a64: Vec<f64> = a.iter().map(|&v| v as f64 + 0.25).collect();
+        let moved64 = DeviceArray::upload(&a64)
+            .unwrap()
+            .permute(&[2, 3, 4], &[2, 0, 1])
+            .unwrap();
+        let expect: Vec<f64> = moved.iter().map(|&v| v as f64 + 0.25).collect();
+        assert_eq!(moved64.download::<f64>().unwrap(), expect);
+    }
+    assert!(up(&a).permute(&[2, 3, 4], &[0, 0, 1]).is_err());
     // concatenation along axis 1 of (2, 3) and (2, 2): rows interleave
     let (p, q) = (
         up(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),

@@ -13,6 +13,11 @@ use crate::gpu::correlate::gpu_for;
 use bytemuck::Pod;
 use std::sync::Arc;
 
+const PERMUTE: crate::gpu::context::Shader = crate::gpu::context::Shader {
+    name: "permute",
+    source: include_str!("shaders/permute.wgsl"),
+};
+
 /// The element types a device array holds. Integer tensors (class targets, pooling indices) are
 /// stored as int32: WGSL has no 64-bit integers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +183,58 @@ impl DeviceArray {
             }
             gpu.queue.submit([enc.finish()]);
         })?;
+        Ok(out)
+    }
+
+    /// The array of `shape` with its axes permuted: output axis `d` is input axis `axes[d]` (numpy's
+    /// `transpose(axes)`), a new contiguous array.
+    pub fn permute(&self, shape: &[usize], axes: &[usize]) -> Result<Self> {
+        let nd = shape.len();
+        let mut seen = vec![false; nd];
+        if axes.len() != nd
+            || axes
+                .iter()
+                .any(|&a| a >= nd || std::mem::replace(&mut seen[a], true))
+        {
+            return value_error!("axes {axes:?} are not a permutation of {nd} axes");
+        }
+        if shape.iter().product::<usize>() != self.len {
+            return value_error!("shape {shape:?} does not hold {} elements", self.len);
+        }
+        // in 32-bit words: a float64 element is a trailing axis of two words
+        let words = self.elem_size() / 4;
+        let (mut dims, mut order) = (shape.to_vec(), axes.to_vec());
+        if words == 2 {
+            dims.push(2);
+            order.push(nd);
+        }
+        let mut strides = vec![1usize; dims.len()];
+        for d in (0..dims.len().saturating_sub(1)).rev() {
+            strides[d] = strides[d + 1] * dims[d + 1];
+        }
+        let out_shape: Vec<usize> = order.iter().map(|&a| dims[a]).collect();
+        let out_strides: Vec<usize> = order.iter().map(|&a| strides[a]).collect();
+        let gpu = gpu_for_dtype(self.dtype)?;
+        let out = Self::output(gpu, self.len, self.dtype)?;
+        let len = self.len * words;
+        if len == 0 {
+            return Ok(out);
+        }
+        let meta: Vec<u32> = out_shape
+            .iter()
+            .chain(&out_strides)
+            .map(|&v| u32::try_from(v))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| Error::Value("a tensor too large for the GPU permutation".into()))?;
+        let grid = gpu.flat_grid(len, 256);
+        let u = [len as u32, dims.len() as u32, grid[0], 0];
+        let pipeline = gpu.pipeline(PERMUTE, "main", "f32", &[])?;
+        let mbuf = gpu.upload("permutation", &meta, 0)?;
+        gpu.dispatch(
+            &pipeline,
+            &[&gpu.uniform(&u)?, &mbuf, &self.buf, &out.buf],
+            grid,
+        )?;
         Ok(out)
     }
 

@@ -69,6 +69,17 @@ impl DeviceArray {
         Ok(py.detach(|| a.assign(&s))?)
     }
 
+    /// The array of `shape` with its axes permuted (numpy's `transpose(axes)`), a new array.
+    fn permute(
+        &self,
+        py: Python<'_>,
+        shape: Vec<usize>,
+        axes: Vec<usize>,
+    ) -> PyResult<DeviceArray> {
+        let a = self.0.clone();
+        Ok(wrap(py.detach(|| a.permute(&shape, &axes))?))
+    }
+
     /// Whether `other` is (a view of) the same buffer.
     fn same_buffer(&self, other: &DeviceArray) -> bool {
         self.0.shares_buffer(&other.0)

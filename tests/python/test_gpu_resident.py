@@ -101,13 +101,15 @@ def test_what_has_no_gpu_kernel_raises_clearly():
         g + np.ones((2, 3), np.float32)
     with pytest.raises(TypeError, match="no GPU kernel"):
         g.sum(axis=(0,)).reshape(3)[0]
+    with pytest.raises(TypeError, match="ndarray.cumsum has no GPU kernel"):
+        g.cumsum()
     with pytest.raises(TypeError, match="float32 to float64"):
         g.astype(np.float64)
     with pytest.raises(ValueError, match="int32"):
         gpu(np.array([2**40]))
     t = sigconv.tensor(np.ones((2, 3), np.float32)).to("gpu")
-    with pytest.raises(TypeError, match="ndarray.transpose has no GPU kernel"):
-        t.permute(1, 0)
+    with pytest.raises(TypeError, match="numpy.argmax has no GPU kernel"):
+        t.argmax()
     with pytest.raises(TypeError, match="padding with mode='reflect'"):
         F.conv2d(t.reshape(1, 1, 2, 3), t.reshape(1, 1, 2, 3), padding=1, padding_mode="reflect")
     with pytest.raises(ValueError, match="host memory"):
@@ -481,3 +483,22 @@ def test_where_clip_sign_and_the_activations_built_on_them():
         yc.sum().backward()
         yg.sum().backward()
         np.testing.assert_array_equal(xg.grad.numpy(), xc.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, pytest.param(np.float64, marks=needs_f64)])
+def test_axis_permutations_equal_numpy(dtype):
+    a = (np.arange(2 * 3 * 4 * 5).reshape(2, 3, 4, 5) * 1.5).astype(dtype)
+    g = gpu(a)
+    for axes in [(1, 0, 2, 3), (3, 2, 1, 0), (0, 2, 3, 1), (2, 0, 3, 1)]:
+        np.testing.assert_array_equal(g.transpose(axes).numpy(), a.transpose(axes))
+    np.testing.assert_array_equal(g.T.numpy(), a.T)
+    np.testing.assert_array_equal(np.swapaxes(g, 1, 3).numpy(), np.swapaxes(a, 1, 3))
+    np.testing.assert_array_equal(np.moveaxis(g, 1, -1).numpy(), np.moveaxis(a, 1, -1))
+    np.testing.assert_array_equal(np.moveaxis(g, [0, 3], [2, 0]).numpy(), np.moveaxis(a, [0, 3], [2, 0]))
+    if dtype == np.float32:
+        x = sigconv.tensor(a, requires_grad=True)
+        xg = sigconv.tensor(a).to("gpu").requires_grad_()
+        w = np.arange(a.size, dtype=np.float32).reshape(a.transpose(0, 2, 3, 1).shape)
+        (x.permute(0, 2, 3, 1) * sigconv.tensor(w)).sum().backward()
+        (xg.permute(0, 2, 3, 1) * sigconv.tensor(w).to("gpu")).sum().backward()
+        np.testing.assert_array_equal(xg.grad.numpy(), x.grad.numpy())

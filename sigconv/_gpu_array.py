@@ -359,13 +359,25 @@ def _like(a, value, dtype=None, shape=None):
     return GpuArray.full(a.shape if shape is None else shape, value, a.dtype if dtype is None else dtype)
 
 
-def _broadcast_to(a, shape):
+def _broadcast_to(a, shape, subok=False):
+    """numpy's ``broadcast_to``, materialised: one element to any shape, or repeats along leading
+    axes (``(1, m, k)`` to ``(B, m, k)``) as block copies."""
     shape = tuple(shape)
     if a.shape == shape:
         return a
-    if a.size != 1:
-        raise no_kernel(f"broadcasting a GPU tensor of shape {a.shape} to {shape} (only one element)")
-    return GpuArray.full(shape, 0, a.dtype)._apply("assign", a)
+    if a.size == 1:
+        return GpuArray.full(shape, 0, a.dtype)._apply("assign", a)
+    lead = len(shape) - a.ndim
+    src = (1,) * lead + a.shape
+    tail = next((i for i, s in enumerate(src) if s != 1), len(src))
+    if lead < 0 or src[tail:] != shape[tail:]:
+        raise no_kernel(f"broadcasting a GPU tensor of shape {a.shape} to {shape} (only one element, "
+                        "or repeats along leading axes)")
+    count, n = _size(shape[:tail]), a.size
+    if count > _MAX_BLOCKS:
+        raise no_kernel(f"a broadcast of {count} blocks")
+    blocks = [(a._h, 0, i * n, n) for i in range(count)]
+    return GpuArray(_core.dev_assemble(_stored(a.dtype), count * n, blocks), shape, a.dtype)
 
 
 def _expand_dims(a, axis):

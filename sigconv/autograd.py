@@ -851,8 +851,8 @@ def matmul(a, b):
     if x.dtype != y.dtype:
         dt = np.result_type(x, y)
         x, y = x.astype(dt), y.astype(dt)
-    xv = x[None, :] if x.ndim == 1 else x
-    yv = y[:, None] if y.ndim == 1 else y
+    xv = x.reshape((1,) + x.shape) if x.ndim == 1 else x
+    yv = y.reshape(y.shape + (1,)) if y.ndim == 1 else y
     batch = np.broadcast_shapes(xv.shape[:-2], yv.shape[:-2])
     m, k = xv.shape[-2:]
     k2, n = yv.shape[-2:]
@@ -863,10 +863,10 @@ def matmul(a, b):
     def mm(p, q):
         """Batched product of (B|1, m, k) and (B|1, k, n) stacks through the Rust GEMM."""
         if p.ndim == 2 and q.ndim == 2:
-            return _conv.matmul(np.ascontiguousarray(p), np.ascontiguousarray(q))
+            return _conv.matmul(_contiguous(p), _contiguous(q))
         bshape = np.broadcast_shapes(p.shape[:-2], q.shape[:-2])
-        p3 = np.ascontiguousarray(np.broadcast_to(p, bshape + p.shape[-2:])).reshape((-1,) + p.shape[-2:])
-        q3 = np.ascontiguousarray(np.broadcast_to(q, bshape + q.shape[-2:])).reshape((-1,) + q.shape[-2:])
+        p3 = _contiguous(np.broadcast_to(p, bshape + p.shape[-2:])).reshape((-1,) + p.shape[-2:])
+        q3 = _contiguous(np.broadcast_to(q, bshape + q.shape[-2:])).reshape((-1,) + q.shape[-2:])
         return _conv.matmul(p3, q3).reshape(bshape + (p.shape[-2], q.shape[-1]))
 
     if xv.ndim > 2 and yv.ndim == 2:
@@ -876,16 +876,14 @@ def matmul(a, b):
         out = mm(xv, yv)
     final = out
     if x.ndim == 1:
-        final = final[..., 0, :]
+        final = final.reshape(final.shape[:-2] + final.shape[-1:])
     if y.ndim == 1:
-        final = final[..., 0]
+        final = final.reshape(final.shape[:-1])
+
+    full = out.shape  # the product's shape before 1-D operands' axes were dropped
 
     def backward(g):
-        gv = g
-        if x.ndim == 1:
-            gv = np.expand_dims(gv, -2)
-        if y.ndim == 1:
-            gv = np.expand_dims(gv, -1)
+        gv = g.reshape(full)
         ga = gb = None
         if a.requires_grad:
             yt = np.swapaxes(yv, -1, -2)
@@ -903,7 +901,15 @@ def matmul(a, b):
             gb = _unbroadcast(gb, yv.shape).reshape(y.shape)
         return ga, gb
 
-    return _result(np.ascontiguousarray(final), (a, b), backward)
+    return _result(_contiguous(final), (a, b), backward)
+
+
+def _contiguous(a):
+    """``a`` C-contiguous, of its own shape (np.ascontiguousarray makes a 0-d array 1-d); GPU arrays
+    always are contiguous (their operations return new ones)."""
+    if isinstance(a, GpuArray):
+        return a
+    return np.ascontiguousarray(a) if np.ndim(a) else np.array(a)
 
 
 _rng = np.random.default_rng(0)

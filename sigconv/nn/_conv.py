@@ -721,11 +721,13 @@ def matmul(a, b):
     array([[1., 2.],
            [3., 4.]])
     """
-    x = np.asarray(a)
+    x = a if is_gpu(a) else np.asarray(a)
     if x.dtype not in (np.float32, np.float64):
         raise TypeError(f"a must be a float32 or float64 array; got dtype {x.dtype}")
     y = _float_array("b", b, x.dtype)
     x = _float_array("a", x)
+    if _gpu_layers.any_gpu(x, y):
+        return _gpu_layers.matmul(*_as_products(x, y))
     return _core.matmul(*_as_products(x, y))
 
 

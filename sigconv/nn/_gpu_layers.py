@@ -113,6 +113,27 @@ def linear_backward(g2, x2, w, mask):
             None if gw is None else gw.reshape(w.shape), gb)
 
 
+def matmul(a, b):
+    """``a @ b`` of GPU arrays, ``(m, k) @ (k, n)`` or stacks ``(B|1, m, k) @ (B|1, k, n)``: 1 x 1
+    convolutions, the stack's products as groups of one convolution (``a`` transposed to
+    ``(B k, m)`` channels by rows, ``b`` to ``(B n, k)`` weights)."""
+    operands(a=a, b=b)
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(f"matmul: inner dimensions differ: {a.shape} @ {b.shape}")
+    if a.ndim == 2 and b.ndim == 2:
+        return linear(a, b.T, None)
+    a3 = a if a.ndim == 3 else a.reshape((1,) + a.shape)
+    b3 = b if b.ndim == 3 else b.reshape((1,) + b.shape)
+    groups = max(a3.shape[0], b3.shape[0])
+    a3 = np.broadcast_to(a3, (groups,) + a3.shape[1:])
+    b3 = np.broadcast_to(b3, (groups,) + b3.shape[1:])
+    (_, m, k), n = a3.shape, b3.shape[2]
+    x = a3.transpose(0, 2, 1).reshape(1, groups * k, m, 1)
+    w = b3.transpose(0, 2, 1).reshape(groups * n, k, 1, 1)
+    y = conv2d(x, w, None, dict(_POINTWISE, groups=groups))  # (1, groups * n, m, 1)
+    return y.reshape(groups, n, m).transpose(0, 2, 1)
+
+
 # ---- pooling over the last two axes -------------------------------------------------------------
 def pool_extreme(x, k, s, p, d, ceil_mode, minimum):
     """Max (min) pooling of a GPU array: ``(values, int32 indices as a GpuArray)``."""

@@ -502,3 +502,22 @@ def test_axis_permutations_equal_numpy(dtype):
         (x.permute(0, 2, 3, 1) * sigconv.tensor(w)).sum().backward()
         (xg.permute(0, 2, 3, 1) * sigconv.tensor(w).to("gpu")).sum().backward()
         np.testing.assert_array_equal(xg.grad.numpy(), x.grad.numpy())
+
+
+def test_matrix_products_and_their_gradients_match_the_cpu():
+    rng = np.random.default_rng(16)
+    cases = [((5, 7), (7, 3)), ((4, 5, 6), (4, 6, 2)), ((1, 3, 4), (5, 4, 2)), ((2, 3, 4), (4, 5)),
+             ((7,), (7, 3)), ((3, 7), (7,)), ((6,), (6,))]
+    for sa, sb in cases:
+        a = rng.standard_normal(sa).astype(np.float32)
+        b = rng.standard_normal(sb).astype(np.float32)
+        ac, bc = sigconv.tensor(a, requires_grad=True), sigconv.tensor(b, requires_grad=True)
+        ag, bg = (sigconv.tensor(v).to("gpu").requires_grad_() for v in (a, b))
+        yc, yg = ac @ bc, ag @ bg
+        assert yg.device == "gpu" and yg.shape == yc.shape, (sa, sb)
+        np.testing.assert_allclose(yg.numpy(), yc.numpy(), rtol=1e-5, atol=1e-5, err_msg=str((sa, sb)))
+        up = rng.standard_normal(yc.shape).astype(np.float32)
+        (yc * sigconv.tensor(up)).sum().backward()
+        (yg * sigconv.tensor(up).to("gpu")).sum().backward()
+        np.testing.assert_allclose(ag.grad.numpy(), ac.grad.numpy(), rtol=1e-5, atol=1e-5, err_msg=str((sa, sb)))
+        np.testing.assert_allclose(bg.grad.numpy(), bc.grad.numpy(), rtol=1e-5, atol=1e-5, err_msg=str((sa, sb)))

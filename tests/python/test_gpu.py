@@ -594,24 +594,24 @@ def test_conv1d_transposed_and_masked_passes_on_gpu():
         assert_conv_close(g, c, s)
 
 
+def assert_gpu_passes_match(case, seed):
+    """The forward and both backward passes of `case` on the GPU against the CPU."""
+    C, x, w, b, dy, kw = conv_case(case, "float32", seed=seed)
+    ax, aw = np.abs(x), np.abs(w)
+    assert_conv_close(C.conv2d(x, w, b, **kw, device="gpu"), C.conv2d(x, w, b, **kw),
+                      C.conv2d(ax, aw, np.abs(b), **kw))
+    for g, c, s in zip(C.conv2d_backward(dy, x, w, **kw, device="gpu"), C.conv2d_backward(dy, x, w, **kw),
+                       C.conv2d_backward(np.abs(dy), ax, aw, **kw)):
+        assert_conv_close(g, c, s)
+    return C, w
+
+
 @needs_gpu
 def test_conv_batches_and_samples_larger_than_a_binding_run_in_chunks_and_bands(small_bindings):
     # 4 KiB bindings: 5 samples (outputs of 4 x 8 x 8 float32, 1 KiB each) run 4 and then 1
-    C, x, w, b, dy, kw = conv_case(((5, 3, 8, 8), (4, 3, 3, 3), 1, 1, 1, 1), "float32", seed=3)
-    ax, aw = np.abs(x), np.abs(w)
-    assert_conv_close(C.conv2d(x, w, b, **kw, device="gpu"), C.conv2d(x, w, b, **kw),
-                      C.conv2d(ax, aw, np.abs(b), **kw))
-    for g, c, s in zip(C.conv2d_backward(dy, x, w, **kw, device="gpu"), C.conv2d_backward(dy, x, w, **kw),
-                       C.conv2d_backward(np.abs(dy), ax, aw, **kw)):
-        assert_conv_close(g, c, s)
+    assert_gpu_passes_match(((5, 3, 8, 8), (4, 3, 3, 3), 1, 1, 1, 1), seed=3)
     # one sample of 3 x 40 x 40 (19 KiB): bands of output rows, each with the input rows it reads
-    C, x, w, b, dy, kw = conv_case(((2, 3, 40, 40), (4, 3, 3, 3), 2, 2, 1, 1), "float32", seed=4)
-    ax, aw = np.abs(x), np.abs(w)
-    assert_conv_close(C.conv2d(x, w, b, **kw, device="gpu"), C.conv2d(x, w, b, **kw),
-                      C.conv2d(ax, aw, np.abs(b), **kw))
-    for g, c, s in zip(C.conv2d_backward(dy, x, w, **kw, device="gpu"), C.conv2d_backward(dy, x, w, **kw),
-                       C.conv2d_backward(np.abs(dy), ax, aw, **kw)):
-        assert_conv_close(g, c, s)
+    C, w = assert_gpu_passes_match(((2, 3, 40, 40), (4, 3, 3, 3), 2, 2, 1, 1), seed=4)
     with pytest.raises(ValueError, match="device='cpu'"):  # one input row beyond a binding
         C.conv2d(np.ones((1, 3, 4, 400), np.float32), w, device="gpu")
 

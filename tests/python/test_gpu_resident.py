@@ -521,3 +521,32 @@ def test_matrix_products_and_their_gradients_match_the_cpu():
         (yg * sigconv.tensor(up).to("gpu")).sum().backward()
         np.testing.assert_allclose(ag.grad.numpy(), ac.grad.numpy(), rtol=1e-5, atol=1e-5, err_msg=str((sa, sb)))
         np.testing.assert_allclose(bg.grad.numpy(), bc.grad.numpy(), rtol=1e-5, atol=1e-5, err_msg=str((sa, sb)))
+
+
+def test_tensor_bookkeeping_on_the_gpu(tmp_path):
+    w = sigconv.tensor([[1.0, 2.0], [3.0, 4.0]]).to("gpu").requires_grad_()
+    for _ in range(2):  # gradients accumulate on the device
+        (w * w).sum().backward()
+    assert w.grad.device == "gpu" and w.grad.numpy().tolist() == [[4, 8], [12, 16]]
+    w.grad.zero_()
+    assert w.grad.numpy().sum() == 0
+    with sigconv.no_grad():
+        y = w * 3
+    assert not y.requires_grad and y.device == "gpu"
+    d = w.detach()
+    assert d.device == "gpu" and not d.requires_grad
+    c = sigconv.tensor(w)  # a copy on the same device
+    assert c.device == "gpu" and c.numpy().tolist() == [[1, 2], [3, 4]]
+    assert w.sum().item() == 10.0 and bool(w.sum() > 5) and w.tolist() == [[1, 2], [3, 4]]
+    assert "device='gpu'" in repr(w) and w.numel() == 4 and len(w) == 2
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)).to("gpu")
+    path = tmp_path / "m.npz"
+    sigconv.save(model.state_dict(), path)
+    back = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    back.load_state_dict(sigconv.load(path))
+    x = sigconv.tensor(np.ones((4, 2), np.float32))
+    np.testing.assert_allclose(back(x).numpy(), model(x.to("gpu")).numpy(), rtol=1e-6)
+    model.to("cpu")
+    assert all(p.device == "cpu" for p in model.parameters()) and model(x).device == "cpu"
+    with pytest.raises(TypeError, match="float32 to float64"):
+        nn.Linear(2, 2).to("gpu").double()

@@ -230,12 +230,13 @@ class GpuArray:
             raise TypeError(f"{op} of GPU tensors of dtypes {self.dtype} and {other.dtype}: "
                             "the dtypes must match on the GPU")
         inner = _block(other.shape, self.shape)
-        if inner is not None:
-            return GpuArray(_core.dev_binary(op, self._h, other._h, inner, swap), self.shape, self.dtype)
+        if inner is not None:  # the result keeps self's layout; leading 1s may add axes
+            shape = np.broadcast_shapes(self.shape, other.shape)
+            return GpuArray(_core.dev_binary(op, self._h, other._h, inner, swap), shape, self.dtype)
         inner = _block(self.shape, other.shape)
         if inner is not None:
-            return GpuArray(_core.dev_binary(op, other._h, self._h, inner, not swap), other.shape,
-                            self.dtype)
+            shape = np.broadcast_shapes(self.shape, other.shape)
+            return GpuArray(_core.dev_binary(op, other._h, self._h, inner, not swap), shape, self.dtype)
         raise ValueError(
             f"{op}: GPU tensors of shapes {self.shape} and {other.shape} do not broadcast on the GPU "
             "(one operand must span a block of consecutive axes of the other)"

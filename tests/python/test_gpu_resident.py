@@ -331,6 +331,8 @@ def test_broadcasting_over_a_block_of_axes():
         for got, want in [(gpu(a) + gpu(b), a + b), (gpu(b) - gpu(a), b - a), (gpu(a) * gpu(b), a * b)]:
             assert got.shape == want.shape, shape
             np.testing.assert_array_equal(got.numpy(), want, err_msg=str(shape))
+    for sa, sb in [((3,), (1, 3)), ((1, 1, 3), (3,)), ((2, 3), (1, 1, 3))]:
+        assert (gpu(np.ones(sa, np.float32)) + gpu(np.ones(sb, np.float32))).shape == np.broadcast_shapes(sa, sb)
     with pytest.raises(ValueError, match="do not broadcast"):
         gpu(np.ones((3, 1), np.float32)) + gpu(np.ones((1, 4), np.float32))
     x = sigconv.tensor(a, requires_grad=True)

@@ -222,7 +222,7 @@ class GpuArray:
         if s is not None:
             return GpuArray(_core.dev_binary(op, self._h, s, 1, swap), self.shape, self.dtype)
         if not isinstance(other, GpuArray):
-            raise TypeError(
+            raise ValueError(
                 f"{op}: a GPU tensor and a host array of shape {np.shape(other)} are on different "
                 "devices; move one with .to('gpu') or .to('cpu')"
             )
@@ -455,8 +455,8 @@ def _operand(v, like):
         return v
     s = _scalar(v)
     if s is None:
-        raise TypeError(f"a GPU tensor and a host array of shape {np.shape(v)} are on different "
-                        "devices; move one with .to('gpu') or .to('cpu')")
+        raise ValueError(f"a GPU tensor and a host array of shape {np.shape(v)} are on different "
+                         "devices; move one with .to('gpu') or .to('cpu')")
     return GpuArray.from_numpy(np.array([s], dtype=like.dtype))
 
 

@@ -54,6 +54,9 @@ struct PoolUniform {
     flag: u32,
     divisor: u32,
     groups_x: u32,
+    end_h: i32,
+    end_w: i32,
+    pad: [u32; 2],
 }
 
 fn small(v: usize, what: &str) -> Result<i32> {
@@ -80,6 +83,9 @@ impl PoolUniform {
             flag: flag as u32,
             divisor: 0,
             groups_x: 1,
+            end_h: small(planes.h + p.h.padding, "input height")?,
+            end_w: small(planes.w + p.w.padding, "input width")?,
+            pad: [0; 2],
         })
     }
 
@@ -115,30 +121,124 @@ fn launch<T: GpuElement>(
     Ok(outs)
 }
 
-/// The GPU for `T`, and the planes each launch takes: as many as keep every array (of
-/// `per_plane` elements of `T` per plane) within one binding.
-fn gpu_and_planes<T: GpuElement>(
-    count: usize,
-    per_plane: &[usize],
-) -> Result<(&'static Gpu, usize)> {
+/// A part of a batch of planes that one launch takes: the planes `p0..p1` whole or, of the plane
+/// `p0` alone (one larger than a binding), the output rows `rows`, which read the input rows
+/// `inputs` (the rows their windows reach, clipped to the plane). Either way the piece's input and
+/// output are contiguous runs of the batch's arrays.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    p0: usize,
+    p1: usize,
+    rows: (usize, usize),
+    inputs: (usize, usize),
+}
+
+impl Piece {
+    fn banded(&self, planes: Planes) -> bool {
+        self.inputs != (0, planes.h)
+    }
+
+    /// The piece's samples of the input planes.
+    fn input(&self, planes: Planes) -> std::ops::Range<usize> {
+        let plane = planes.plane_len();
+        self.p0 * plane + self.inputs.0 * planes.w..(self.p1 - 1) * plane + self.inputs.1 * planes.w
+    }
+
+    /// The piece's samples of the output planes of `(oh, ow)`.
+    fn output(&self, (oh, ow): (usize, usize)) -> std::ops::Range<usize> {
+        let plane = oh * ow;
+        self.p0 * plane + self.rows.0 * ow..(self.p1 - 1) * plane + self.rows.1 * ow
+    }
+
+    /// The kernels' parameters for the piece: those of its planes, with a band's rows as a
+    /// plane of their own whose window offset and padded end are the band's.
+    fn uniform(
+        &self,
+        planes: Planes,
+        p: &PoolParams,
+        shape: (usize, usize),
+        flag: bool,
+    ) -> Result<PoolUniform> {
+        let part = Planes {
+            count: self.p1 - self.p0,
+            ..planes
+        };
+        let mut u = PoolUniform::new(part, p, shape, flag)?;
+        if self.banded(planes) {
+            let (i0, i1) = self.inputs;
+            u.h = small(i1 - i0, "input rows")?;
+            u.oh = small(self.rows.1 - self.rows.0, "output rows")?;
+            // window starts and the padded end, counted from the band's first input row
+            u.ph = small(p.h.padding + i0, "padding")? - small(self.rows.0 * p.h.stride, "rows")?;
+            u.end_h = small(planes.h + p.h.padding, "input height")? - small(i0, "input rows")?;
+        }
+        Ok(u)
+    }
+}
+
+/// The GPU for `T` and the pieces of `planes` pooled to `(oh, ow)`: as many whole planes per
+/// launch as fit one binding, or, for planes larger than one, bands of output rows with their
+/// input rows; ValueError when not even one output row's input rows fit.
+fn pieces<T: GpuElement>(
+    planes: Planes,
+    p: &PoolParams,
+    (oh, ow): (usize, usize),
+) -> Result<(&'static Gpu, Vec<Piece>)> {
     let gpu = gpu_for::<T>()?;
     let cap = gpu.max_binding_bytes() as usize / std::mem::size_of::<T>();
-    let largest = per_plane.iter().copied().max().unwrap_or(0).max(1);
-    if largest > cap {
+    let largest = planes.plane_len().max(oh * ow).max(1);
+    let whole = |p0, p1| Piece {
+        p0,
+        p1,
+        rows: (0, oh),
+        inputs: (0, planes.h),
+    };
+    if largest <= cap {
+        let per = (cap / largest).clamp(1, planes.count.max(1));
+        let runs = (0..planes.count).step_by(per);
+        return Ok((
+            gpu,
+            runs.map(|p0| whole(p0, planes.count.min(p0 + per)))
+                .collect(),
+        ));
+    }
+    let h = p.h;
+    let reach = (h.kernel - 1) * h.dilation;
+    let in_rows = cap / planes.w.max(1);
+    let rows = if in_rows > reach {
+        (in_rows - reach - 1) / h.stride + 1
+    } else {
+        0
+    };
+    let rows = rows.min(cap / ow.max(1)).min(oh);
+    if rows == 0 {
         return value_error!(
-            "one pooling plane of {largest} samples is larger than one GPU buffer binding ({} \
-             bytes); use device='cpu'",
+            "one band of output rows of this pooling (input rows of {} samples, {} of them for \
+             one output row) is larger than one GPU buffer binding ({} bytes); use device='cpu'",
+            planes.w,
+            reach + 1,
             gpu.max_binding_bytes()
         );
     }
-    Ok((gpu, (cap / largest).clamp(1, count.max(1))))
-}
-
-/// The plane ranges `p0..p1` of `count` planes, `per` at a time.
-fn chunks(count: usize, per: usize) -> impl Iterator<Item = (usize, usize)> {
-    (0..count)
-        .step_by(per)
-        .map(move |p0| (p0, count.min(p0 + per)))
+    let mut out = Vec::new();
+    for plane in 0..planes.count {
+        for r0 in (0..oh).step_by(rows) {
+            let r1 = oh.min(r0 + rows);
+            // torch's padding is at most half a window: every window reaches into the plane
+            let start = (r0 * h.stride).saturating_sub(h.padding);
+            let end = ((r1 - 1) * h.stride + reach + 1).saturating_sub(h.padding);
+            out.push(Piece {
+                p0: plane,
+                p1: plane + 1,
+                rows: (r0, r1),
+                inputs: {
+                    let i0 = start.min(planes.h - 1);
+                    (i0, end.clamp(i0 + 1, planes.h))
+                },
+            });
+        }
+    }
+    Ok((gpu, out))
 }
 
 /// Max or min pooling with indices on the GPU, as [`crate::cpu::pool::extreme_pool_indices`].
@@ -154,19 +254,21 @@ pub fn extreme_pool_indices<T: GpuElement + num_traits::Float>(
     if out.is_empty() {
         return Ok(());
     }
-    let (n_in, n_out) = (planes.plane_len(), shape.0 * shape.1);
-    let (gpu, per) = gpu_and_planes::<T>(planes.count, &[n_in, n_out])?;
+    let (gpu, pieces) = pieces::<T>(planes, p, shape)?;
     let inf = infinities::<T>(gpu)?;
     let mut narrow = vec![0i32; out.len()];
-    for (p0, p1) in chunks(planes.count, per) {
-        let part = Planes {
-            count: p1 - p0,
-            ..planes
-        };
-        let xbuf = gpu.upload("input", &x[p0 * n_in..p1 * n_in], 0)?;
-        let [vals, idx] = extreme_launch::<T>(gpu, &xbuf, &inf, part, p, shape, kind)?;
-        gpu.read_into(&vals, &mut out[p0 * n_out..p1 * n_out])?;
-        gpu.read_into(&idx, &mut narrow[p0 * n_out..p1 * n_out])?;
+    for piece in &pieces {
+        let u = piece.uniform(planes, p, shape, kind == Extreme::Max)?;
+        let xbuf = gpu.upload("input", &x[piece.input(planes)], 0)?;
+        let [vals, idx] = extreme_launch::<T>(gpu, u, &xbuf, &inf)?;
+        let range = piece.output(shape);
+        gpu.read_into(&vals, &mut out[range.clone()])?;
+        gpu.read_into(&idx, &mut narrow[range.clone()])?;
+        if piece.banded(planes) {
+            // a band's indices count from its first input row
+            let offset = (piece.inputs.0 * planes.w) as i32;
+            narrow[range].iter_mut().for_each(|i| *i += offset);
+        }
     }
     for (i, n) in indices.iter_mut().zip(narrow) {
         *i = n as i64;
@@ -179,18 +281,15 @@ fn infinities<T: GpuElement + num_traits::Float>(gpu: &Gpu) -> Result<wgpu::Buff
     gpu.upload("infinities", &[T::neg_infinity(), T::infinity()], 0)
 }
 
-/// The extreme-pooling kernel over `planes` (one binding): new value and int32 index buffers.
+/// The extreme-pooling kernel over the planes of `u` (one binding): new value and int32 index
+/// buffers.
 fn extreme_launch<T: GpuElement>(
     gpu: &Gpu,
+    u: PoolUniform,
     x: &wgpu::Buffer,
     inf: &wgpu::Buffer,
-    planes: Planes,
-    p: &PoolParams,
-    shape: (usize, usize),
-    kind: Extreme,
 ) -> Result<[wgpu::Buffer; 2]> {
-    let u = PoolUniform::new(planes, p, shape, kind == Extreme::Max)?;
-    let len = planes.count * shape.0 * shape.1;
+    let len = u.count as usize * (u.oh * u.ow) as usize;
     let size = std::mem::size_of::<T>();
     let outs = launch::<T>(
         gpu,
@@ -224,9 +323,23 @@ pub fn extreme_pool_backward<T: GpuElement>(
         return Ok(());
     }
     let n_in = input.plane_len();
-    let (gpu, per) = gpu_and_planes::<T>(input.count, &[n_in, out_plane_len])?;
+    let gpu = gpu_for::<T>()?;
+    let cap = gpu.max_binding_bytes() as usize / std::mem::size_of::<T>();
     let narrow: Vec<i32> = indices.iter().map(|&i| i as i32).collect();
-    for (p0, p1) in chunks(input.count, per) {
+    if n_in.max(out_plane_len) > cap {
+        return extreme_backward_in_runs(
+            gpu,
+            cap,
+            grad_output,
+            &narrow,
+            out_plane_len,
+            input,
+            grad_input,
+        );
+    }
+    let per = (cap / n_in.max(out_plane_len).max(1)).clamp(1, input.count.max(1));
+    for p0 in (0..input.count).step_by(per) {
+        let p1 = input.count.min(p0 + per);
         let (o0, o1) = (p0 * out_plane_len, p1 * out_plane_len);
         let gbuf = gpu.upload("grad_output", &grad_output[o0..o1], 0)?;
         let ibuf = gpu.upload("indices", &narrow[o0..o1], 0)?;
@@ -236,6 +349,71 @@ pub fn extreme_pool_backward<T: GpuElement>(
         };
         let gi = extreme_backward_launch::<T>(gpu, &gbuf, &ibuf, out_plane_len, part)?;
         gpu.read_into(&gi, &mut grad_input[p0 * n_in..p1 * n_in])?;
+    }
+    Ok(())
+}
+
+/// [`extreme_pool_backward`] for planes larger than one binding: each plane's outputs in runs
+/// whose gradients land on few enough input rows (those of their indices) to fit one binding;
+/// each run adds onto its rows as the runs before it left them, so every sum is the CPU's, in the
+/// CPU's order.
+fn extreme_backward_in_runs<T: GpuElement>(
+    gpu: &Gpu,
+    cap: usize,
+    grad_output: &[T],
+    indices: &[i32],
+    out_plane_len: usize,
+    input: Planes,
+    grad_input: &mut [T],
+) -> Result<()> {
+    let (n_in, w) = (input.plane_len(), input.w.max(1));
+    grad_input.fill(T::default());
+    for plane in 0..input.count {
+        let (outs, ins) = (plane * out_plane_len, plane * n_in);
+        let mut o = 0;
+        while o < out_plane_len {
+            // the longest run from o whose input rows fit
+            let (mut lo, mut hi, mut end) = (usize::MAX, 0, o);
+            while end < out_plane_len && end - o < cap {
+                let row = indices[outs + end] as usize / w;
+                let (l, h) = (lo.min(row), hi.max(row + 1));
+                if (h - l) * w > cap {
+                    break;
+                }
+                (lo, hi, end) = (l, h, end + 1);
+            }
+            if end == o {
+                return value_error!(
+                    "one input row of this pooling ({w} samples) is larger than one GPU buffer \
+                     binding ({} bytes); use device='cpu'",
+                    gpu.max_binding_bytes()
+                );
+            }
+            let local: Vec<i32> = indices[outs + o..outs + end]
+                .iter()
+                .map(|&i| i - (lo * w) as i32)
+                .collect();
+            let gbuf = gpu.upload("grad_output", &grad_output[outs + o..outs + end], 0)?;
+            let ibuf = gpu.upload("indices", &local, 0)?;
+            // the run adds onto the rows as the runs before it left them: the CPU's order
+            let dst = &mut grad_input[ins + lo * w..ins + hi * w];
+            let gi = gpu.upload("grad_input", dst, 0)?;
+            let mut u = PoolUniform {
+                count: 1,
+                h: small(hi - lo, "input rows")?,
+                w: small(input.w, "input width")?,
+                oh: 1,
+                ow: small(end - o, "outputs")?,
+                flag: 1,
+                ..Zeroable::zeroed()
+            };
+            let pipeline = gpu.pipeline(EXTREME_BACKWARD, "main", T::WGSL, &[])?;
+            let grid = gpu.flat_grid(1, GROUP);
+            u.groups_x = grid[0];
+            gpu.dispatch(&pipeline, &[&gpu.uniform(&u)?, &gbuf, &ibuf, &gi], grid)?;
+            gpu.read_into(&gi, dst)?;
+            o = end;
+        }
     }
     Ok(())
 }
@@ -283,20 +461,15 @@ pub fn avg_pool<T: GpuElement>(
     if out.is_empty() {
         return Ok(());
     }
-    let (n_in, n_out) = (planes.plane_len(), shape.0 * shape.1);
-    let (gpu, per) = gpu_and_planes::<T>(planes.count, &[n_in, n_out])?;
-    for (p0, p1) in chunks(planes.count, per) {
-        let part = Planes {
-            count: p1 - p0,
-            ..planes
-        };
-        let xbuf = gpu.upload("input", &x[p0 * n_in..p1 * n_in], 0)?;
-        let avg = Average {
-            count_include_pad,
-            divisor,
-        };
-        let y = avg_launch::<T>(gpu, AVG, &xbuf, part, p, shape, avg, part.count * n_out)?;
-        gpu.read_into(&y, &mut out[p0 * n_out..p1 * n_out])?;
+    let (gpu, pieces) = pieces::<T>(planes, p, shape)?;
+    for piece in &pieces {
+        let u = piece
+            .uniform(planes, p, shape, count_include_pad)?
+            .with_divisor(divisor)?;
+        let xbuf = gpu.upload("input", &x[piece.input(planes)], 0)?;
+        let range = piece.output(shape);
+        let y = avg_launch::<T>(gpu, AVG, u, &xbuf, range.len())?;
+        gpu.read_into(&y, &mut out[range])?;
     }
     Ok(())
 }
@@ -314,21 +487,25 @@ pub fn avg_pool_backward<T: GpuElement>(
     if grad_input.is_empty() {
         return Ok(());
     }
-    let (n_in, n_out) = (input.plane_len(), shape.0 * shape.1);
-    let (gpu, per) = gpu_and_planes::<T>(input.count, &[n_in, n_out])?;
-    for (p0, p1) in chunks(input.count, per) {
-        let part = Planes {
-            count: p1 - p0,
-            ..input
-        };
-        let gbuf = gpu.upload("grad_output", &grad_output[p0 * n_out..p1 * n_out], 0)?;
-        let avg = Average {
-            count_include_pad,
-            divisor,
-        };
-        let len = part.count * n_in;
-        let g = avg_launch::<T>(gpu, AVG_BACKWARD, &gbuf, part, p, shape, avg, len)?;
-        gpu.read_into(&g, &mut grad_input[p0 * n_in..p1 * n_in])?;
+    let (gpu, pieces) = pieces::<T>(input, p, shape)?;
+    if pieces.iter().any(|piece| piece.banded(input)) {
+        grad_input.fill(T::default()); // bands add their rows: their input rows overlap
+    }
+    for piece in &pieces {
+        let u = piece
+            .uniform(input, p, shape, count_include_pad)?
+            .with_divisor(divisor)?;
+        let gbuf = gpu.upload("grad_output", &grad_output[piece.output(shape)], 0)?;
+        let range = piece.input(input);
+        let g = avg_launch::<T>(gpu, AVG_BACKWARD, u, &gbuf, range.len())?;
+        if piece.banded(input) {
+            let mut part = vec![T::default(); range.len()];
+            gpu.read_into(&g, &mut part)?;
+            let dst = &mut grad_input[range];
+            dst.iter_mut().zip(&part).for_each(|(d, &v)| *d += v);
+        } else {
+            gpu.read_into(&g, &mut grad_input[range])?;
+        }
     }
     Ok(())
 }
@@ -342,20 +519,15 @@ pub struct Average {
     pub divisor: Option<usize>,
 }
 
-/// One average-pooling kernel (forward or gradient) over `planes`, reading `src`: a new buffer of
-/// `len` elements.
-#[allow(clippy::too_many_arguments)]
+/// One average-pooling kernel (forward or gradient) over the planes of `u`, reading `src`: a new
+/// buffer of `len` elements.
 fn avg_launch<T: GpuElement>(
     gpu: &Gpu,
     shader: Shader,
+    u: PoolUniform,
     src: &wgpu::Buffer,
-    planes: Planes,
-    p: &PoolParams,
-    shape: (usize, usize),
-    avg: Average,
     len: usize,
 ) -> Result<wgpu::Buffer> {
-    let u = PoolUniform::new(planes, p, shape, avg.count_include_pad)?.with_divisor(avg.divisor)?;
     let size = std::mem::size_of::<T>();
     let outs = launch::<T>(gpu, shader, u, len, &[src], &[("output", len, size)])?;
     Ok(outs.into_iter().next().expect("one output"))
@@ -382,7 +554,8 @@ pub fn extreme_pool_resident<T: GpuElement + Stored + num_traits::Float>(
         ));
     }
     let inf = infinities::<T>(gpu)?;
-    let [vals, idx] = extreme_launch::<T>(gpu, xb, &inf, planes, p, shape, kind)?;
+    let u = PoolUniform::new(planes, p, shape, kind == Extreme::Max)?;
+    let [vals, idx] = extreme_launch::<T>(gpu, u, xb, &inf)?;
     Ok((
         DeviceArray::from_buffer(vals, len, T::ELEM),
         DeviceArray::from_buffer(idx, len, Dtype::I32),
@@ -423,7 +596,8 @@ pub fn avg_pool_resident<T: GpuElement + Stored>(
     if len == 0 {
         return DeviceArray::output(gpu, 0, T::ELEM);
     }
-    let y = avg_launch::<T>(gpu, AVG, xb, planes, p, shape, avg, len)?;
+    let u = PoolUniform::new(planes, p, shape, avg.count_include_pad)?.with_divisor(avg.divisor)?;
+    let y = avg_launch::<T>(gpu, AVG, u, xb, len)?;
     Ok(DeviceArray::from_buffer(y, len, T::ELEM))
 }
 
@@ -441,6 +615,7 @@ pub fn avg_pool_backward_resident<T: GpuElement + Stored>(
     if len == 0 {
         return DeviceArray::output(gpu, 0, T::ELEM);
     }
-    let g = avg_launch::<T>(gpu, AVG_BACKWARD, gb, input, p, shape, avg, len)?;
+    let u = PoolUniform::new(input, p, shape, avg.count_include_pad)?.with_divisor(avg.divisor)?;
+    let g = avg_launch::<T>(gpu, AVG_BACKWARD, u, gb, len)?;
     Ok(DeviceArray::from_buffer(g, len, T::ELEM))
 }

@@ -425,6 +425,12 @@ POOL_CASES = [
 @pytest.mark.parametrize("dtype", ["float32", pytest.param("float64", marks=needs_f64)])
 @pytest.mark.parametrize("case", POOL_CASES)
 def test_pooling_matches_cpu(case, dtype):
+    assert_pooling_matches(case, dtype)
+
+
+def assert_pooling_matches(case, dtype):
+    """Max/min pooling (values, indices, gradients) equal to the CPU's, average pooling within
+    rounding, on `case`."""
     from sigconv.nn import _pooling as P
 
     shape, k, s, p, d, ceil = case
@@ -476,7 +482,7 @@ def test_pooling_1d_and_functional_ops_on_gpu():
 
 
 @needs_gpu
-def test_pooling_batches_larger_than_a_binding_run_in_chunks_of_planes(small_bindings):
+def test_pooling_batches_and_planes_larger_than_a_binding_run_in_chunks_and_bands(small_bindings):
     from sigconv.nn import _pooling as P
 
     # 4 KiB bindings: 12 planes of 20 x 20 float32 (1600 bytes each) run 2 at a time
@@ -493,8 +499,13 @@ def test_pooling_batches_larger_than_a_binding_run_in_chunks_of_planes(small_bin
                                rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(P.avg_pool2d_backward(g, x.shape, 3, 2, 1, device="gpu"),
                                P.avg_pool2d_backward(g, x.shape, 3, 2, 1), rtol=1e-6, atol=1e-6)
-    with pytest.raises(ValueError, match="device='cpu'"):
-        P.max_pool2d(np.ones((1, 1, 40, 40), np.float32), 2, device="gpu")
+    # planes larger than a binding: bands of output rows with the input rows their windows reach
+    # (the gradients add the bands' overlapping rows; max pooling's stay equal to the CPU's)
+    for case in [((2, 1, 70, 30), 3, 2, 1, 1, False), ((1, 2, 45, 37), (3, 2), (1, 2), (1, 1), (2, 1), True),
+                 ((1, 1, 101, 40), 5, 3, 2, 1, True), ((1, 1, 64, 33), 2, 2, 0, 1, False)]:
+        assert_pooling_matches(case, "float32")
+    with pytest.raises(ValueError, match="device='cpu'"):  # one input row beyond a binding
+        P.max_pool2d(np.ones((1, 1, 4, 2000), np.float32), 2, device="gpu")
 
 
 def test_pooling_device_errors():

@@ -15,8 +15,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         return;
     }
     let win = window_of(o);
-    let ys = avg_span(win.y0, p.kh, p.ph, p.h);
-    let xs = avg_span(win.x0, p.kw, p.pw, p.w);
+    let ys = avg_span(win.y0, p.kh, p.end_h, p.h);
+    let xs = avg_span(win.x0, p.kw, p.end_w, p.w);
     if (ys.x >= ys.y || xs.x >= xs.y) {
         out[o] = T(0.0);
         return;

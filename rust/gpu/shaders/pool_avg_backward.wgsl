@@ -35,12 +35,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     let base = plane * u32(p.oh * p.ow);
     var acc = T(0.0);
     for (var oy = oys.x; oy <= oys.y; oy++) {
-        let ys = avg_span(oy * p.sh - p.ph, p.kh, p.ph, p.h);
+        let ys = avg_span(oy * p.sh - p.ph, p.kh, p.end_h, p.h);
         if (iy < ys.x || iy >= ys.y) {
             continue;
         }
         for (var ox = oxs.x; ox <= oxs.y; ox++) {
-            let xs = avg_span(ox * p.sw - p.pw, p.kw, p.pw, p.w);
+            let xs = avg_span(ox * p.sw - p.pw, p.kw, p.end_w, p.w);
             if (ix < xs.x || ix >= xs.y) {
                 continue;
             }

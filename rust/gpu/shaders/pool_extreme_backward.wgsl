@@ -1,7 +1,8 @@
 // Gradient of max or min pooling (rust/cpu/pool.rs `extreme_pool_backward`): each output's
 // gradient added to grad_input at its index. One invocation owns one plane and walks its outputs in
 // order, so the sums are the CPU's, in the CPU's order, with no atomics (WGSL has no float ones).
-// The launcher checks the indices first (each inside its plane).
+// The launcher checks the indices first (each inside its plane). With flag 1 the gradients are
+// added to grad_input's values (the rows a run of a larger plane shares with the runs before it).
 
 alias T = f32;
 
@@ -18,8 +19,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     }
     let n = u32(p.h * p.w);
     let m = u32(p.oh * p.ow);
-    for (var i = 0u; i < n; i++) {
-        grad_input[plane * n + i] = T(0.0);
+    if (p.flag == 0u) {
+        for (var i = 0u; i < n; i++) {
+            grad_input[plane * n + i] = T(0.0);
+        }
     }
     for (var j = 0u; j < m; j++) {
         let at = plane * n + u32(indices[plane * m + j]);

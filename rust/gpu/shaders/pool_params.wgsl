@@ -20,6 +20,12 @@ struct Params {
     // average pooling: the divisor_override, 0 for none
     divisor: u32,
     groups_x: u32,
+    // average pooling: where the padded extent ends along each axis (h + padding, unless the
+    // planes are a band of rows of larger ones)
+    end_h: i32,
+    end_w: i32,
+    pad0: u32,
+    pad1: u32,
 }
 
 fn flat_index(wg: vec3<u32>, lid: vec3<u32>, groups_x: u32) -> u32 {
@@ -41,9 +47,10 @@ fn window_of(o: u32) -> Window {
 }
 
 // Average pooling: the valid range [lo, hi) of a window starting at `start` along an axis of n
-// samples, and its length counted with padding (torch clips the window to n + padding).
-fn avg_span(start: i32, k: i32, pad: i32, n: i32) -> vec3<i32> {
-    let end = min(start + k, n + pad);
+// samples, and its length counted with padding (torch clips the window to the padded extent,
+// which ends at `padded_end`).
+fn avg_span(start: i32, k: i32, padded_end: i32, n: i32) -> vec3<i32> {
+    let end = min(start + k, padded_end);
     let with_pad = max(end - start, 0);
     let lo = max(start, 0);
     let hi = max(min(end, n), lo);

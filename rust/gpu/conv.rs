@@ -372,10 +372,12 @@ pub fn forward_profiled<T: GpuElement>(
     let bbuf = gpu.upload("bias", bias.unwrap_or(&[T::default()]), 0)?;
     for piece in &pieces {
         let (c, out) = (&piece.p, piece.output_dims(p));
-        let mut part =
-            vec![T::default(); c.out_channels * (piece.rows.1 - piece.rows.0) * c.w.output];
+        // a band's rows, gathered before they are scattered into y (whole samples go directly)
+        let band_len = c.out_channels * (piece.rows.1 - piece.rows.0) * c.w.output;
+        let mut part = Vec::new();
         if c.batch == 0 {
             // only padding under these rows: the bias
+            part.resize(band_len, T::default());
             let plane = part.len() / c.out_channels.max(1);
             for (ch, rows) in part.chunks_mut(plane.max(1)).enumerate() {
                 rows.fill(bias.map_or(T::default(), |b| b[ch]));
@@ -392,6 +394,7 @@ pub fn forward_profiled<T: GpuElement>(
                 prof.mark(gpu, |t| &mut t.download)?;
                 continue;
             }
+            part.resize(band_len, T::default());
             gpu.read_into(&ybuf, &mut part)?;
             prof.mark(gpu, |t| &mut t.download)?;
         }

@@ -9,6 +9,8 @@ What is timed:
   data, so that the reduction costs next to nothing and no result travels to the client): each
   worker computes its chunks with their halos and keeps one float per chunk. Each chunk task runs
   sigconv with ``workers=1`` (one thread per worker).
+* floor: ``map_blocks`` of the in-memory filter on each chunk without halos (wrong next to the
+  chunk edges; timed only): what the cluster costs before any halo work;
 * warm-up: one untimed run of each peer on two chunks first (imports and first calls on the
   workers);
 * peak memory: each worker's RSS sampled every 5 ms by a thread on the worker during one more run
@@ -72,6 +74,19 @@ def chunk_sums(a):
                         chunks=tuple((1,) * len(c) for c in a.chunks), dtype=np.float64)
 
 
+def gather_without_replicas(client, x_dask):
+    """The persisted row-chunked input as one numpy array in the client, each chunk fetched from its
+    worker. ``x_dask.compute()`` would instead run a concatenation task on one worker, which copies
+    every chunk there and leaves the copies behind: the scheduler then runs every later chunk task
+    on that worker and the other one idles (measured: 0.9 s instead of 0.63 s)."""
+    futures = client.futures_of(x_dask)
+    blocks = dict(zip([f.key for f in futures], client.gather(futures)))
+    x = np.concatenate([blocks[(x_dask.name, i, 0)] for i in range(x_dask.numblocks[0])])
+    holders = client.who_has(x_dask)
+    assert all(len(h) == 1 for h in holders.values()), "an input chunk was copied to a second worker"
+    return x
+
+
 def run(x_dask, fn):
     """Seconds and per-chunk checksums of one timed run."""
     t0 = time.perf_counter()
@@ -120,7 +135,7 @@ def main():
         print(f"image {n} x {n} float32 ({n * n * 4 / 2**30:.2f} GiB), chunks {rows} x {n} "
               f"({chunk_bytes / 2**20:.0f} MiB), 2 workers x 1 thread; dask times: filter of the "
               "persisted input + per-chunk checksums of a 1/256 sample (nothing gathered)")
-        x = x_dask.compute()
+        x = gather_without_replicas(client, x_dask)
         results = []
         for sigma in args.sigma:
             mem_t = _harness.measure(lambda: ndimage.gaussian_filter(x, sigma, workers=2),
@@ -147,6 +162,12 @@ def main():
                 row[f"{label} peak MiB/worker"] = max(growth) / 2**20
                 row[f"{label} matches"] = bool(ok)
             del ref
+            # The floor of any chunked run on this cluster: each chunk filtered alone, no halos (its
+            # edge rows are wrong; timed only, to tell the halo's cost from the cluster's).
+            floor = lambda a: a.map_blocks(lambda b: ndimage.gaussian_filter(b, sigma, workers=1))
+            chunk_sums(floor(x_dask[: 2 * rows])).compute()
+            row["no-halo floor s"] = float(np.median([run(x_dask, floor)[0]
+                                                      for _ in range(args.repeats)]))
             results.append(row)
             limit = 3 * chunk_bytes / 2**20
             print(f"\nsigma={sigma:g}: in-memory {row['in-memory s']:.2f} s")
@@ -156,6 +177,9 @@ def main():
                       f"   dask/in-memory = {t / row['in-memory s']:.2f}x   peak growth per worker "
                       f"{row[f'{label} peak MiB/worker']:.0f} MiB (limit 3 x chunk = {limit:.0f} MiB)"
                       f"   result {'equal' if row[f'{label} matches'] else 'DIFFERS'}")
+            print(f"  floor: map_blocks without halos {row['no-halo floor s']:.2f} s "
+                  f"({row['no-halo floor s'] / row['in-memory s']:.2f}x in-memory; edge rows wrong, "
+                  "timed only: the cluster's own cost before any halo)")
             if "dask-image s" in row:
                 print(f"  sigconv dask vs dask-image: {row['dask-image s'] / row['sigconv dask s']:.2f}x "
                       "faster")

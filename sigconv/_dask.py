@@ -422,11 +422,14 @@ def savgol_filter(func, args):
 
 def wiener(func, args):
     """Wiener filter: the local mean and mean square are windowed (halo ``mysize // 2``, zero
-    padded); the default noise power is the mean of the local variances over the whole array, a
-    dask reduction over the chunks (it agrees with the in-memory ``np.mean`` to rounding, not bit
-    for bit); the rest is element-wise, by the same code as in memory."""
-    from sigconv import signal
+    padded); the default noise power is the mean of the local variances over the whole array,
+    from each chunk's exact sum (:mod:`sigconv._exact`), so it equals the in-memory value bit for
+    bit; the rest is element-wise, by the same code as in memory."""
+    import dask
 
+    from sigconv import _exact, signal
+
+    da = _da()
     im = _as_dask(args["im"], "im")
     args = _task_workers(args)
     sizes = signal._wiener_sizes(im, args["mysize"])
@@ -437,7 +440,8 @@ def wiener(func, args):
     l_var = l_sq - l_mean**2
     noise = args["noise"]
     if noise is None:
-        noise = l_var.mean()
+        sums = [dask.delayed(_exact.ExactSum.of)(b, workers) for b in l_var.to_delayed().ravel()]
+        noise = da.from_delayed(dask.delayed(_exact.mean_of_sums)(sums), (), np.float64)
     return signal._wiener_combine(im, l_mean, l_var, noise)
 
 

@@ -27,7 +27,7 @@ import warnings
 
 import numpy as np
 
-from sigconv import _core, _dask
+from sigconv import _core, _dask, _exact
 
 __all__ = [
     "convolve",
@@ -988,7 +988,8 @@ def wiener(im, mysize=None, noise=None, *, workers=None, device="cpu"):
     mysize : int or sequence of int, optional
         Window length per axis (default 3).
     noise : float, optional
-        Noise power (default: estimated as the mean local variance).
+        Noise power (default: estimated as the mean local variance, summed exactly and rounded
+        once, so that a dask array's chunks give the same value as the whole array).
     workers : int, optional
         Threads (None: all cores).
     device : {'cpu', 'gpu', 'auto'}, optional
@@ -1012,7 +1013,7 @@ def wiener(im, mysize=None, noise=None, *, workers=None, device="cpu"):
     l_mean = _wiener_mean(im, sizes, workers, device)
     l_var = _wiener_mean(im**2, sizes, workers, device) - l_mean**2
     if noise is None:
-        noise = np.mean(np.ravel(l_var), axis=0)
+        noise = _exact.mean(l_var, workers)
     return _wiener_combine(im, l_mean, l_var, noise)
 
 

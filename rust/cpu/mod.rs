@@ -3,6 +3,7 @@
 pub mod conv;
 pub mod conv_reference;
 pub mod direct;
+pub mod exact_sum;
 pub mod fft;
 pub mod fill;
 pub mod gemm;

@@ -121,9 +121,10 @@ macro_rules! float_pass {
             ) {
                 match op {
                     Op::Correlate(w) => correlate_rows(out, width, width, nrows, rows, w, 1, false),
-                    Op::Mean(k) if direct_mean::<Self>(k) => {
-                        let taps = vec![1.0 / k as $t; k];
-                        correlate_rows(out, width, width, nrows, rows, &taps, 1, false)
+                    Op::Mean(k) if k <= DIRECT_MAX => {
+                        let taps = short_mean_taps::<$t>(k);
+                        correlate_rows(out, width, width, nrows, rows, &taps, 1, false);
+                        short_mean_divide(&mut out[..width * nrows], k);
                     }
                     Op::Mean(k) => mean_rows(out, width, nrows, rows, k),
                     Op::Min(k) => extreme_rows_op(k, false, rows, out, width, nrows),
@@ -137,10 +138,11 @@ macro_rules! float_pass {
                         let shifted: Vec<&[Self]> = (0..w.len()).map(|m| &line[m..m + n]).collect();
                         correlate_rows(out, n, n, 1, &shifted, w, 1, false)
                     }
-                    Op::Mean(k) if direct_mean::<Self>(k) => {
-                        let taps = vec![1.0 / k as $t; k];
+                    Op::Mean(k) if k <= DIRECT_MAX => {
+                        let taps = short_mean_taps::<$t>(k);
                         let shifted: Vec<&[Self]> = (0..k).map(|m| &line[m..m + n]).collect();
-                        correlate_rows(out, n, n, 1, &shifted, &taps, 1, false)
+                        correlate_rows(out, n, n, 1, &shifted, &taps, 1, false);
+                        short_mean_divide(out, k);
                     }
                     Op::Mean(k) => mean_line(out, line, k),
                     Op::Min(k) => extreme_line_op(k, false, line, out),
@@ -170,10 +172,27 @@ impl PassElement for i64 {
     }
 }
 
-/// float32 short box windows take direct taps of `1 / k`; float64 (the type integers are
-/// filtered in) sums exactly and divides, as scipy does, so that integer results truncate alike.
-fn direct_mean<T>(k: usize) -> bool {
-    k <= DIRECT_MAX && size_of::<T>() == 4
+/// Box windows up to [`DIRECT_MAX`] run as direct taps. float32 multiplies by `1 / k`; float64
+/// (the type integers are filtered in) sums the window in order with taps of one and then divides
+/// ([`short_mean_divide`]), as scipy does, so that integer results truncate alike. Either way an
+/// output depends on its window alone, not on where the line starts, as a running sum's would (it
+/// carries the rounding of every sample before it): a chunk of a line with its halo gives the
+/// line's values bit for bit, which the dask path relies on.
+fn short_mean_taps<T: num_traits::Float>(k: usize) -> Vec<T> {
+    let tap = if size_of::<T>() == 4 {
+        T::one() / T::from(k).expect("window length")
+    } else {
+        T::one()
+    };
+    vec![tap; k]
+}
+
+/// The float64 half of [`short_mean_taps`]: the window sums in `out` divided by `k`.
+fn short_mean_divide<T: num_traits::Float>(out: &mut [T], k: usize) {
+    if size_of::<T>() != 4 {
+        let k = T::from(k).expect("window length");
+        out.iter_mut().for_each(|o| *o = *o / k);
+    }
 }
 
 /// One pass along `axis` of the C-ordered array `x` of `shape` into `out`.

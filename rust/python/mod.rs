@@ -510,6 +510,28 @@ fn simd_level() -> &'static str {
     Isa::detect().name()
 }
 
+/// The exact sum of a float64 array (see `cpu::exact_sum`): its nonzero terms `(shift, sum)`,
+/// the total being `sum(sum << shift) * 2**-1074`, and whether it met NaN, +inf and -inf.
+#[pyfunction]
+#[pyo3(signature = (x, workers=None))]
+fn exact_sum_terms(
+    py: Python<'_>,
+    x: PyReadonlyArrayDyn<'_, f64>,
+    workers: Option<usize>,
+) -> ExactSumTerms {
+    let view = x.as_array();
+    let s = match view.as_slice_memory_order() {
+        Some(values) => py.detach(|| crate::cpu::exact_sum::exact_sum(values, workers)),
+        None => {
+            let values: Vec<f64> = view.iter().copied().collect();
+            py.detach(|| crate::cpu::exact_sum::exact_sum(&values, workers))
+        }
+    };
+    (s.terms(), s.nan, s.pos_inf, s.neg_inf)
+}
+
+type ExactSumTerms = (Vec<(u32, i128)>, bool, bool, bool);
+
 /// Threads a call with `workers=None` uses.
 #[pyfunction]
 fn default_threads() -> usize {
@@ -533,6 +555,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(correlation_lags, m)?)?;
     m.add_function(wrap_pyfunction!(simd_level, m)?)?;
     m.add_function(wrap_pyfunction!(default_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(exact_sum_terms, m)?)?;
     pool::register(m)?;
     nn::register(m)?;
     gpu::register(m)?;

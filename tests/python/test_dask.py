@@ -1,8 +1,8 @@
 """Dask arrays through sigconv.signal, sigconv.ndimage and sigconv.denoise on a 2-process
 LocalCluster: every function and mode against the in-memory call on the same data, with uneven
 chunks smaller than and comparable to the halo. Direct kernels must agree bit for bit; the FFT
-functions, float64 box filters (running sums) and wiener's default noise (a global mean) to
-rounding. One test kills a worker process mid-computation."""
+functions and float64 box windows longer than 12 (running sums) to rounding. One test kills a
+worker process mid-computation."""
 
 import os
 import signal as os_signal
@@ -110,12 +110,15 @@ def test_ndimage_integer_input_and_output_dtype(client, data):
     ])
 
 
-def test_float64_box_filters_agree_to_running_sum_rounding(client, data):
-    # float64 box filters run on running sums from the start of each line, so a chunk's sums
-    # round differently from the whole line's: equal to ~1e-15, not bit for bit.
+def test_float64_box_filters(client, data):
+    # Windows up to 12 sum each window in order: bit for bit. Longer ones run on running sums
+    # from the start of each line, so a chunk's sums round differently from the whole line's:
+    # equal to ~1e-15, not bit for bit.
     x64 = data[0].astype(np.float64)
     dx = da.from_array(x64, chunks=CHUNKS)
-    pairs = [(ndimage.uniform_filter(dx, 5, mode=m), ndimage.uniform_filter(x64, 5, mode=m))
+    check_all([(ndimage.uniform_filter(dx, (5, 12), mode=m),
+                ndimage.uniform_filter(x64, (5, 12), mode=m)) for m in ND_MODES])
+    pairs = [(ndimage.uniform_filter(dx, 15, mode=m), ndimage.uniform_filter(x64, 15, mode=m))
              for m in ND_MODES]
     check_all(pairs, exact=False, rtol=1e-13)
     # the other float64 filters are exact
@@ -183,11 +186,10 @@ def test_signal_smoothing_filters(client, data):
                       signal.savgol_filter(x, 11, 3, mode=m, cval=0.5)))
         pairs.append((signal.savgol_filter(dx, 8, 2, deriv=1, axis=0, mode=m),
                       signal.savgol_filter(x, 8, 2, deriv=1, axis=0, mode=m)))
-    # wiener's mean passes are float64 box filters (running sums): equal to rounding
-    check_all(pairs[3:] + pairs[:2])
-    check_all(pairs[2:3], exact=False, rtol=1e-13)
-    # the default noise is a global mean: dask's tree of chunk sums against numpy's pairwise sum
-    check_all([(signal.wiener(dx), signal.wiener(x))], exact=False, rtol=1e-12)
+    # the default noise is a global mean, summed exactly in both: equal bit for bit too
+    pairs += [(signal.wiener(dx), signal.wiener(x)),
+              (signal.wiener(dx, 5), signal.wiener(x, 5))]
+    check_all(pairs)
 
 
 def test_denoise(client, data):

@@ -200,12 +200,12 @@ def _stitched(block_fn, arrays, axis, depth, wrap, dtype):
     array's result there bit for bit. `arrays` are x and the extra arrays chunked alike (a mask);
     with `wrap` the end chunks take their halos from the other end.
 
-    The graph has two tasks per chunk (a hand-built layer, as dask's own overlap builds): one copies
-    the chunk's first and last `depth` samples (its neighbours' halos: small, so they are ready
-    early and travel cheaply), one filters the chunk with its neighbours' halos. One slicing task
-    per halo and dask's concatenations before made five tasks per chunk; on 2 single-thread
+    The graph has three tasks per chunk (a hand-built layer, as dask's own overlap builds): two
+    take the chunk's first and last `depth` samples (views: the halos its neighbours need, ready
+    at once, cheap to send), one filters the chunk and repairs its edges with its neighbours'
+    halos. Slicing tasks and dask's concatenations before made five per chunk; on 2 single-thread
     workers the 16384² Gaussian of ``benches/bench_dask.py`` took a median 0.89 s that way and
-    0.79 s this way, in the same run."""
+    0.79 s with fewer tasks, in the same run."""
     from dask.base import tokenize
     from dask.highlevelgraph import HighLevelGraph
 
@@ -213,37 +213,42 @@ def _stitched(block_fn, arrays, axis, depth, wrap, dtype):
     x = arrays[0]
     nb = x.numblocks[axis]
     token = tokenize(block_fn, axis, depth, wrap, *arrays)
-    edges, name = f"sigconv-halos-{token}", f"sigconv-stitched-{token}"
+    firsts, lasts = f"sigconv-first-{token}", f"sigconv-last-{token}"
+    name = f"sigconv-stitched-{token}"
     dsk = {}
     for idx in np.ndindex(*x.numblocks):
-        dsk[(edges, *idx)] = (_chunk_edges, axis, depth, *[(a.name, *idx) for a in arrays])
+        cores = [(a.name, *idx) for a in arrays]
+        dsk[(firsts, *idx)] = (_chunk_edge, axis, depth, True, *cores)
+        dsk[(lasts, *idx)] = (_chunk_edge, axis, depth, False, *cores)
     for idx in np.ndindex(*x.numblocks):
         i = idx[axis]
 
-        def neighbour(j):
+        def neighbour(edges, j):
             return (edges, *idx[:axis], j % nb, *idx[axis + 1:])
 
-        before = neighbour(i - 1) if wrap or i > 0 else None
-        after = neighbour(i + 1) if wrap or i < nb - 1 else None
+        before = neighbour(lasts, i - 1) if wrap or i > 0 else None
+        after = neighbour(firsts, i + 1) if wrap or i < nb - 1 else None
         dsk[(name, *idx)] = (_stitch_chunk, block_fn, axis, depth, before, after,
                              *[(a.name, *idx) for a in arrays])
     graph = HighLevelGraph.from_collections(name, dsk, dependencies=arrays)
     return da.Array(graph, name, chunks=x.chunks, dtype=dtype, meta=np.empty((0,) * x.ndim, dtype))
 
 
-def _chunk_edges(axis, depth, *blocks):
-    """Copies of each block's first and last `depth` samples along `axis`: the halos it gives the
-    chunks after and before it."""
+def _chunk_edge(axis, depth, first, *blocks):
+    """Each block's first (or last) `depth` samples along `axis`: the halo it gives the chunk
+    before (after) it. Views, not copies: on the block's own worker they cost no memory, and only
+    their samples travel to the neighbour's."""
     n = blocks[0].shape[axis]
-    return [(_take(b, axis, 0, depth).copy(), _take(b, axis, n - depth, n).copy()) for b in blocks]
+    lo = 0 if first else n - depth
+    return [_take(b, axis, lo, lo + depth) for b in blocks]
 
 
 def _stitch_chunk(block_fn, axis, depth, before_edges, after_edges, *cores):
     """One chunk of :func:`_stitched`: `block_fn` on the chunks `cores` in place, the samples next
     to an inner edge recomputed from the neighbours' edges (None at an array edge without wrap)."""
     top, bottom = before_edges is not None, after_edges is not None
-    before = [e[1] for e in before_edges] if top else [_take(c, axis, 0, 0) for c in cores]
-    after = [e[0] for e in after_edges] if bottom else [_take(c, axis, 0, 0) for c in cores]
+    before = before_edges if top else [_take(c, axis, 0, 0) for c in cores]
+    after = after_edges if bottom else [_take(c, axis, 0, 0) for c in cores]
     size = cores[0].shape[axis]
     if size < 2 * depth:  # a short chunk: the strips would overlap, filter it whole
         lo = before[0].shape[axis]

@@ -2,7 +2,11 @@
 the in-memory call with workers=2 and against dask-image on the same cluster, with the peak memory
 of each worker.
 
-What is timed:
+What is timed (in rounds of in-memory, sigconv dask and floor in turn, so that all three meet the
+same state of the shared machine; medians, and the median of the rounds' ratios). Each timed call
+comes right after an untimed one of its own: on this VM a call that follows another kind of work
+or a pause pays for memory the host took back (an in-memory call allocating its 1 GiB output
+took 0.33 s warm, 1.0-1.5 s after a dask run or a 1 s pause).
 * in-memory: ``sigconv.ndimage.gaussian_filter(x, sigma, workers=2)`` on a numpy array;
 * dask (sigconv, dask-image): the filter of the input, already persisted on the workers (made
   there, untimed), followed by a per-chunk checksum of every 16th row and column (1/256 of the
@@ -95,7 +99,9 @@ def run(x_dask, fn):
 
 
 def peak_growth(client, x_dask, fn):
-    """Each worker's peak RSS growth during one run, sampled on the workers."""
+    """Each worker's peak RSS growth during one run, sampled on the workers, right after an
+    unsampled run (the base then holds what the workers keep between runs)."""
+    chunk_sums(fn(x_dask)).compute()
     client.run(_start_sampler)
     chunk_sums(fn(x_dask)).compute()
     mem = client.run(_stop_sampler)
@@ -109,7 +115,7 @@ def main():
     parser.add_argument("--sigma", type=float, nargs="+", default=[2.0, 8.0])
     parser.add_argument("--chunk-rows", type=int, default=None,
                         help="rows per chunk (default: size // 16; chunks span whole rows)")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     n = args.size or (4096 if args.quick else 16384)
     rows = args.chunk_rows or max(n // 16, 64)
@@ -138,51 +144,62 @@ def main():
         x = gather_without_replicas(client, x_dask)
         results = []
         for sigma in args.sigma:
-            mem_t = _harness.measure(lambda: ndimage.gaussian_filter(x, sigma, workers=2),
-                                     repeats=args.repeats, budget_s=60)
-            ref = mem_t.result
+            in_memory = lambda: ndimage.gaussian_filter(x, sigma, workers=2)
+            ref = in_memory()  # untimed: the checksums to compare with, and a warm-up
             ref_sums = np.array([_sample_sum(ref[i:i + rows])
                                  for i in range(0, n, rows)]).reshape(-1, 1)
-            del mem_t.result
-            row = {"sigma": sigma, "in-memory s": mem_t.ms / 1e3}
-            peers = {"sigconv dask": lambda a: ndimage.gaussian_filter(a, sigma, workers=1)}
-            if dask_image is not None:
-                peers["dask-image"] = lambda a: dask_image.gaussian_filter(a, sigma)
-            for label, fn in peers.items():
-                # untimed warm-up on two chunks: imports and first calls on both workers
-                chunk_sums(fn(x_dask[: 2 * rows])).compute()
-                times = []
-                for _ in range(args.repeats if label == "sigconv dask" else 1):
-                    s, sums = run(x_dask, fn)
-                    times.append(s)
-                growth = peak_growth(client, x_dask, fn)
-                ok = (np.array_equal(sums, ref_sums) if label == "sigconv dask"
-                      else np.allclose(sums, ref_sums, rtol=1e-4, atol=1e-2 * n))
-                row[f"{label} s"] = float(np.median(times))
-                row[f"{label} peak MiB/worker"] = max(growth) / 2**20
-                row[f"{label} matches"] = bool(ok)
             del ref
+            sigconv_dask = lambda a: ndimage.gaussian_filter(a, sigma, workers=1)
             # The floor of any chunked run on this cluster: each chunk filtered alone, no halos (its
             # edge rows are wrong; timed only, to tell the halo's cost from the cluster's).
             floor = lambda a: a.map_blocks(lambda b: ndimage.gaussian_filter(b, sigma, workers=1))
-            chunk_sums(floor(x_dask[: 2 * rows])).compute()
-            row["no-halo floor s"] = float(np.median([run(x_dask, floor)[0]
-                                                      for _ in range(args.repeats)]))
+            for fn in (sigconv_dask, floor):
+                # untimed warm-up on two chunks: imports and first calls on both workers
+                chunk_sums(fn(x_dask[: 2 * rows])).compute()
+            # Rounds of in-memory, dask and floor in turn, so that all three meet the same state of
+            # the shared machine; the ratio is the median of the rounds' ratios.
+            rounds = []
+            for _ in range(args.repeats):
+                in_memory()
+                t0 = time.perf_counter()
+                in_memory()
+                t_mem = time.perf_counter() - t0
+                run(x_dask, sigconv_dask)
+                t_dask, sums = run(x_dask, sigconv_dask)
+                run(x_dask, floor)
+                rounds.append((t_mem, t_dask, run(x_dask, floor)[0]))
+            t_mem, t_dask, t_floor = np.median(np.array(rounds), axis=0)
+            ratios = np.median([(d / m, f / m) for m, d, f in rounds], axis=0)
+            row = {"sigma": sigma, "in-memory s": float(t_mem), "sigconv dask s": float(t_dask),
+                   "no-halo floor s": float(t_floor), "dask/in-memory": float(ratios[0]),
+                   "floor/in-memory": float(ratios[1]),
+                   "sigconv dask matches": bool(np.array_equal(sums, ref_sums)),
+                   "sigconv dask peak MiB/worker":
+                       max(peak_growth(client, x_dask, sigconv_dask)) / 2**20}
+            if dask_image is not None:
+                image = lambda a: dask_image.gaussian_filter(a, sigma)
+                chunk_sums(image(x_dask[: 2 * rows])).compute()
+                t_image, sums = run(x_dask, image)
+                row["dask-image s"] = t_image
+                row["dask-image matches"] = bool(np.allclose(sums, ref_sums, rtol=1e-4,
+                                                             atol=1e-2 * n))
+                row["dask-image peak MiB/worker"] = max(peak_growth(client, x_dask, image)) / 2**20
             results.append(row)
             limit = 3 * chunk_bytes / 2**20
-            print(f"\nsigma={sigma:g}: in-memory {row['in-memory s']:.2f} s")
-            for label in peers:
-                t = row[f"{label} s"]
-                print(f"  {label:13s} {t:7.2f} s   in-memory/dask = {row['in-memory s'] / t:.2f}x"
-                      f"   dask/in-memory = {t / row['in-memory s']:.2f}x   peak growth per worker "
-                      f"{row[f'{label} peak MiB/worker']:.0f} MiB (limit 3 x chunk = {limit:.0f} MiB)"
-                      f"   result {'equal' if row[f'{label} matches'] else 'DIFFERS'}")
-            print(f"  floor: map_blocks without halos {row['no-halo floor s']:.2f} s "
-                  f"({row['no-halo floor s'] / row['in-memory s']:.2f}x in-memory; edge rows wrong, "
-                  "timed only: the cluster's own cost before any halo)")
+            print(f"\nsigma={sigma:g} (median of {args.repeats} rounds): in-memory "
+                  f"{row['in-memory s']:.2f} s")
+            print(f"  sigconv dask {row['sigconv dask s']:6.2f} s   dask/in-memory = "
+                  f"{row['dask/in-memory']:.2f}x (target 1.3x)   peak growth per worker "
+                  f"{row['sigconv dask peak MiB/worker']:.0f} MiB (limit 3 x chunk = {limit:.0f} MiB)"
+                  f"   result {'equal' if row['sigconv dask matches'] else 'DIFFERS'}")
+            print(f"  floor        {row['no-halo floor s']:6.2f} s   floor/in-memory = "
+                  f"{row['floor/in-memory']:.2f}x (map_blocks without halos; edge rows wrong, timed "
+                  "only: the cluster's own cost before any halo)")
             if "dask-image s" in row:
-                print(f"  sigconv dask vs dask-image: {row['dask-image s'] / row['sigconv dask s']:.2f}x "
-                      "faster")
+                print(f"  dask-image   {row['dask-image s']:6.2f} s   sigconv dask "
+                      f"{row['dask-image s'] / row['sigconv dask s']:.2f}x faster   peak growth "
+                      f"{row['dask-image peak MiB/worker']:.0f} MiB   result "
+                      f"{'equal to rounding' if row['dask-image matches'] else 'DIFFERS'}")
         out = _harness.save_json(Path("bench-results") / "bench_dask.json",
                                  {"environment": env, "size": n, "chunk_rows": rows,
                                   "results": results})

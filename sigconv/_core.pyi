@@ -67,6 +67,7 @@ def filter_axes(
     cval: float = 0.0,
     workers: int | None = None,
     device: str = "cpu",
+    out: npt.NDArray[np.generic] | None = None,
 ) -> npt.NDArray[np.generic]: ...
 def rank_filter(
     x: npt.NDArray[np.generic],

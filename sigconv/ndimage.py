@@ -158,7 +158,13 @@ def _linear_passes(arr, passes, cval, output, workers, device):
     if not passes:
         return _done(np.array(arr, copy=True), output, arr)
     if dtype == compute:
-        res = _core.filter_axes(_float_input(arr), passes, cval, workers, device)
+        src = _float_input(arr)
+        _, out = _nd.output_for(output, arr)
+        if (out is not None and out.flags.c_contiguous and out.flags.writeable
+                and not np.may_share_memory(out, src)):
+            # the passes write the caller's array directly (no result array, no copy)
+            return _core.filter_axes(src, passes, cval, workers, device, out=out)
+        res = _core.filter_axes(src, passes, cval, workers, device)
         return _done(res, output, arr)
     cur = arr
     for p in passes:

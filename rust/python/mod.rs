@@ -214,8 +214,11 @@ macro_rules! nd_dispatch {
 /// `op` one of `'correlate'` (uses `weights`), `'mean'`, `'min'`, `'max'` (use `size`), output
 /// sample `i` reading `ext(x)[i + start ..]` along `axis`. float32/float64 (int64 for min/max).
 #[pyfunction]
-#[pyo3(signature = (x, passes, cval=0.0, workers=None, device="cpu"))]
-#[allow(clippy::type_complexity)]
+///
+/// `out`, when given, is written instead of a new array: C-contiguous, of `x`'s shape and dtype,
+/// sharing no memory with `x` (the caller checks the overlap; numpy's borrow checker refuses it).
+#[pyo3(signature = (x, passes, cval=0.0, workers=None, device="cpu", out=None))]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn filter_axes<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
@@ -223,6 +226,7 @@ fn filter_axes<'py>(
     cval: f64,
     workers: Option<usize>,
     device: &str,
+    out: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     use crate::ops::ndfilter::{self, Pass, PassOp};
     let request = device::check(device)?;
@@ -253,11 +257,29 @@ fn filter_axes<'py>(
         let xs = xa.as_array();
         let shape = xs.shape().to_vec();
         let src = xs.as_standard_layout();
-        // SAFETY: a new C-ordered array; filter_passes writes every element before any read.
-        let out = unsafe { PyArrayDyn::<T>::new(py, shape.clone(), false) };
+        let out = match out {
+            // SAFETY: a new C-ordered array; filter_passes writes every element before any read.
+            None => unsafe { PyArrayDyn::<T>::new(py, shape.clone(), false) },
+            Some(o) => {
+                let o = o.cast::<PyArrayDyn<T>>().map_err(|_| {
+                    PyTypeError::new_err("out must be an ndarray of the input's dtype")
+                })?;
+                if o.shape() != shape.as_slice() || !o.is_c_contiguous() {
+                    return Err(PyValueError::new_err(format!(
+                        "out must be C-contiguous of shape {shape:?}; got shape {:?}",
+                        o.shape()
+                    )));
+                }
+                o.clone()
+            }
+        };
         {
-            let mut out_rw = out.readwrite();
-            let buf = out_rw.as_slice_mut().expect("new arrays are contiguous");
+            let mut out_rw = out.try_readwrite().map_err(|e| {
+                PyValueError::new_err(format!(
+                    "out cannot be written (read-only or shares x's memory): {e}"
+                ))
+            })?;
+            let buf = out_rw.as_slice_mut().expect("checked C-contiguous");
             let xs = src.as_slice().expect("standard layout");
             py.detach(|| ndfilter::filter_passes_on(request, xs, &shape, &list, buf, workers))?;
         }

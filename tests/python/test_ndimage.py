@@ -190,6 +190,29 @@ def test_output_argument(rng):
     np.testing.assert_array_equal(y, nd.maximum_filter(x, 3))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_output_array_of_the_compute_dtype_is_written_directly(rng, dtype):
+    # C-contiguous, writeable, not overlapping: the passes write it (no copy); the other layouts
+    # take the copying path; all equal the result without output=
+    x = rng.standard_normal((30, 41)).astype(dtype)
+    ref = sn.gaussian_filter(x, 2.0, mode="mirror")
+    out = np.full(x.shape, np.nan, dtype)
+    assert sn.gaussian_filter(x, 2.0, mode="mirror", output=out) is out
+    np.testing.assert_array_equal(out, ref)
+    wide = np.zeros((30, 82), dtype)
+    strided = wide[:, ::2]
+    assert sn.gaussian_filter(x, 2.0, mode="mirror", output=strided) is strided
+    np.testing.assert_array_equal(strided, ref)
+    assert not wide[:, 1::2].any()
+    y = x.copy()  # in place
+    assert sn.uniform_filter(y, 5, output=y) is y
+    np.testing.assert_array_equal(y, sn.uniform_filter(x, 5))
+    frozen = np.zeros_like(x)
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError):
+        sn.gaussian_filter(x, 2.0, output=frozen)
+
+
 def test_sigma_zero_axes_are_skipped_as_in_scipy(rng):
     x = rng.standard_normal((6, 7))
     check(sn.gaussian_filter(x, [0, 1.5]), nd.gaussian_filter(x, [0, 1.5]), "float64")

@@ -50,6 +50,8 @@ pub struct Gpu {
     /// The limits the device was created with (the adapter's own).
     pub limits: wgpu::Limits,
     pipelines: Mutex<HashMap<PipelineKey, Arc<Pipeline>>>,
+    /// Commands recorded but not yet submitted (see launch.rs).
+    pub(crate) pending: Mutex<crate::gpu::launch::Pending>,
 }
 
 static CONTEXT: OnceLock<std::result::Result<Gpu, String>> = OnceLock::new();
@@ -152,6 +154,7 @@ fn create() -> std::result::Result<Gpu, String> {
         summary,
         limits,
         pipelines: Mutex::new(HashMap::new()),
+        pending: Mutex::new(Default::default()),
     })
 }
 

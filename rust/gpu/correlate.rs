@@ -286,7 +286,7 @@ impl<T: GpuElement> Problem<'_, T> {
                         None => block.extend(std::iter::repeat_n(fill, src_cols.len())),
                     }
                 }
-                gpu.write(&xbuf, &block);
+                gpu.write(&xbuf, &block)?;
                 prof.mark(gpu, |t| &mut t.upload)?;
                 let params = self.params(
                     (rows + kh - 1, cols + kw - 1),

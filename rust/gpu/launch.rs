@@ -1,5 +1,11 @@
 //! Buffers, uploads, dispatches and readback, with wgpu's errors mapped onto [`Error`].
 //!
+//! Kernels are recorded into one pending command encoder and submitted together ([`Gpu::flush`]):
+//! when [`MAX_PENDING`] are waiting, before results are read back, before a buffer that may be in
+//! use is overwritten ([`Gpu::write`]), and when the caller waits. A submission costs the host tens
+//! of microseconds, as much as a small kernel's whole recording; new buffers are filled when they
+//! are created (mapped at creation), so parameters and uploads need no flush.
+//!
 //! A launcher for a new kernel needs only: its uniform parameters (a `#[repr(C)]` Pod struct), the
 //! storage buffers it reads ([`Gpu::upload`]) and writes ([`Gpu::output`]), one [`Gpu::dispatch`]
 //! with those buffers bound in order at bindings 0, 1, 2, ... of group 0, and [`Gpu::read_into`].
@@ -43,7 +49,6 @@ impl<'a> Profiler<'a> {
     /// Waits for the device (when profiling) and adds the time since the last mark to `phase`.
     pub(crate) fn mark(&mut self, gpu: &Gpu, phase: fn(&mut Timings) -> &mut f64) -> Result<()> {
         if let Some(t) = self.timings.as_deref_mut() {
-            gpu.queue.submit([]);
             gpu.wait()?;
             let now = Instant::now();
             *phase(t) += (now - self.since).as_secs_f64();
@@ -63,6 +68,18 @@ const RESIDENT: BufferUsages = BufferUsages::STORAGE
 fn padded(bytes: usize) -> u64 {
     (bytes.max(4) as u64).div_ceil(wgpu::COPY_BUFFER_ALIGNMENT) * wgpu::COPY_BUFFER_ALIGNMENT
 }
+
+/// Commands recorded since the last submission.
+#[derive(Default)]
+pub(crate) struct Pending {
+    encoder: Option<wgpu::CommandEncoder>,
+    commands: usize,
+}
+
+/// Recorded commands are submitted once this many wait (sooner when results are read or a buffer
+/// in use is overwritten): small kernels share a submission, and what the waiting ones hold (bind
+/// groups, parameters, buffers dropped by the host) stays bounded.
+pub const MAX_PENDING: usize = 64;
 
 impl Gpu {
     /// The largest buffer binding, in bytes, that launches may use: the adapter's limits, lowered by
@@ -97,8 +114,47 @@ impl Gpu {
         }
     }
 
-    /// Blocks until the device has finished all submitted work.
+    /// Records commands into the pending submission (submitted by [`Gpu::flush`]); errors in
+    /// them surface at that flush.
+    pub fn record(&self, f: impl FnOnce(&mut wgpu::CommandEncoder)) -> Result<()> {
+        let full = {
+            let mut pending = self.pending()?;
+            let encoder = pending.encoder.get_or_insert_with(|| {
+                self.device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None })
+            });
+            f(encoder);
+            pending.commands += 1;
+            pending.commands >= MAX_PENDING
+        };
+        if full {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Submits the recorded commands, if any. The lock is held until they are submitted: another
+    /// thread's later commands (a readback of these results) must not be submitted before them.
+    pub fn flush(&self) -> Result<()> {
+        let mut pending = self.pending()?;
+        pending.commands = 0;
+        match pending.encoder.take() {
+            Some(encoder) => self.checked("running GPU commands", || {
+                self.queue.submit([encoder.finish()]);
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn pending(&self) -> Result<std::sync::MutexGuard<'_, Pending>> {
+        self.pending
+            .lock()
+            .map_err(|_| Error::Gpu("a GPU command recording panicked".into()))
+    }
+
+    /// Submits what is recorded and blocks until the device has finished all submitted work.
     pub fn wait(&self) -> Result<()> {
+        self.flush()?;
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map(|_| ())
@@ -117,21 +173,57 @@ impl Gpu {
         })
     }
 
+    /// A new buffer of `bytes` (rounded up) with `usage`, its start filled with `data` as it is
+    /// created (mapped at creation: no queue write, so nothing recorded needs flushing first).
+    fn buffer_holding<T: Pod>(
+        &self,
+        label: &str,
+        data: &[T],
+        bytes: usize,
+        usage: BufferUsages,
+    ) -> Result<wgpu::Buffer> {
+        let data: &[u8] = bytemuck::cast_slice(data);
+        let size = padded(bytes.max(data.len()));
+        self.checked("allocating a buffer", || {
+            let buf = self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size,
+                usage,
+                mapped_at_creation: true,
+            });
+            if !data.is_empty() {
+                let fill = padded(data.len());
+                let mut view = buf
+                    .get_mapped_range_mut(..fill)
+                    .expect("a buffer mapped at creation");
+                if data.len() as u64 == fill {
+                    view.copy_from_slice(data);
+                } else {
+                    let mut v = data.to_vec();
+                    v.resize(fill as usize, 0);
+                    view.copy_from_slice(&v);
+                }
+            }
+            buf.unmap();
+            buf
+        })
+    }
+
     /// A storage buffer holding `data` (`capacity` elements at least, for reuse); it can be copied
     /// from and to, so that a GPU-resident tensor may live in it.
     pub fn upload<T: Pod>(&self, label: &str, data: &[T], capacity: usize) -> Result<wgpu::Buffer> {
         let bytes = capacity.max(data.len()) * std::mem::size_of::<T>();
-        let buf = self.buffer(label, bytes, RESIDENT)?;
-        self.write(&buf, data);
-        Ok(buf)
+        self.buffer_holding(label, data, bytes, RESIDENT)
     }
 
-    /// Writes `data` at the start of `buf` (staged; it happens before the next submission).
-    pub fn write<T: Pod>(&self, buf: &wgpu::Buffer, data: &[T]) {
+    /// Overwrites the start of `buf`, which recorded commands may use, with `data`: they are
+    /// submitted first (a queue write runs before the commands of the next submission).
+    pub fn write<T: Pod>(&self, buf: &wgpu::Buffer, data: &[T]) -> Result<()> {
         let bytes: &[u8] = bytemuck::cast_slice(data);
         if bytes.is_empty() {
-            return;
+            return Ok(());
         }
+        self.flush()?;
         if bytes.len().is_multiple_of(4) {
             self.queue.write_buffer(buf, 0, bytes);
         } else {
@@ -139,18 +231,17 @@ impl Gpu {
             v.resize(padded(bytes.len()) as usize, 0);
             self.queue.write_buffer(buf, 0, &v);
         }
+        Ok(())
     }
 
     /// A uniform buffer holding `params`.
     pub fn uniform<P: Pod>(&self, params: &P) -> Result<wgpu::Buffer> {
-        let bytes = std::mem::size_of::<P>();
-        let buf = self.buffer(
+        self.buffer_holding(
             "params",
-            bytes,
-            BufferUsages::UNIFORM | BufferUsages::COPY_DST,
-        )?;
-        self.write(&buf, std::slice::from_ref(params));
-        Ok(buf)
+            std::slice::from_ref(params),
+            std::mem::size_of::<P>(),
+            BufferUsages::UNIFORM,
+        )
     }
 
     /// A storage buffer the kernel writes, of `len` elements of `T` (usable as a GPU-resident
@@ -185,7 +276,7 @@ impl Gpu {
         if groups.contains(&0) {
             return Ok(());
         }
-        self.checked("running a kernel", || {
+        let bind = self.checked("binding a kernel's buffers", || {
             let entries: Vec<wgpu::BindGroupEntry> = buffers
                 .iter()
                 .enumerate()
@@ -194,24 +285,20 @@ impl Gpu {
                     resource: b.as_entire_binding(),
                 })
                 .collect();
-            let bind = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            self.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: None,
                 layout: &pipeline.layout,
                 entries: &entries,
+            })
+        })?;
+        self.record(|enc| {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: None,
+                timestamp_writes: None,
             });
-            let mut enc = self
-                .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-            {
-                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: None,
-                    timestamp_writes: None,
-                });
-                pass.set_pipeline(&pipeline.pipeline);
-                pass.set_bind_group(0, &bind, &[]);
-                pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
-            }
-            self.queue.submit([enc.finish()]);
+            pass.set_pipeline(&pipeline.pipeline);
+            pass.set_bind_group(0, &bind, &[]);
+            pass.dispatch_workgroups(groups[0], groups[1], groups[2]);
         })
     }
 
@@ -227,13 +314,8 @@ impl Gpu {
             bytes,
             BufferUsages::MAP_READ | BufferUsages::COPY_DST,
         )?;
-        self.checked("copying results back", || {
-            let mut enc = self
-                .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-            enc.copy_buffer_to_buffer(buf, 0, &staging, 0, size);
-            self.queue.submit([enc.finish()]);
-        })?;
+        self.record(|enc| enc.copy_buffer_to_buffer(buf, 0, &staging, 0, size))?;
+        self.flush()?;
         let (tx, rx) = std::sync::mpsc::channel();
         staging.map_async(wgpu::MapMode::Read, .., move |r| {
             let _ = tx.send(r);

@@ -106,13 +106,7 @@ impl DeviceArray {
     pub fn zeros(gpu: &Gpu, len: usize, dtype: Dtype) -> Result<Self> {
         let out = Self::output(gpu, len, dtype)?;
         if len > 0 {
-            gpu.checked("clearing a buffer", || {
-                let mut enc = gpu
-                    .device
-                    .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-                enc.clear_buffer(&out.buf, 0, None);
-                gpu.queue.submit([enc.finish()]);
-            })?;
+            gpu.record(|enc| enc.clear_buffer(&out.buf, 0, None))?;
         }
         Ok(out)
     }
@@ -141,12 +135,8 @@ impl DeviceArray {
         if bytes == 0 {
             return Ok(());
         }
-        gpu.checked("copying a tensor", || {
-            let mut enc = gpu
-                .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-            enc.copy_buffer_to_buffer(&src.buf, 0, &self.buf, 0, bytes.next_multiple_of(4));
-            gpu.queue.submit([enc.finish()]);
+        gpu.record(|enc| {
+            enc.copy_buffer_to_buffer(&src.buf, 0, &self.buf, 0, bytes.next_multiple_of(4))
         })
     }
 
@@ -171,17 +161,13 @@ impl DeviceArray {
                 );
             }
         }
-        gpu.checked("copying blocks of tensors", || {
-            let mut enc = gpu
-                .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        gpu.record(|enc| {
             for &(src, from, to, count) in blocks {
                 if count > 0 {
                     let (a, b, n) = (from as u64 * size, to as u64 * size, count as u64 * size);
                     enc.copy_buffer_to_buffer(&src.buf, a, &out.buf, b, n);
                 }
             }
-            gpu.queue.submit([enc.finish()]);
         })?;
         Ok(out)
     }

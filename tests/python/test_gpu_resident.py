@@ -552,3 +552,30 @@ def test_tensor_bookkeeping_on_the_gpu(tmp_path):
     assert all(p.device == "cpu" for p in model.parameters()) and model(x).device == "cpu"
     with pytest.raises(TypeError, match="float32 to float64"):
         nn.Linear(2, 2).to("gpu").double()
+
+
+# ---- submission -----------------------------------------------------------------------------------
+def test_commands_from_many_threads_and_long_chains_keep_their_order():
+    # Kernels are recorded into one pending submission shared by all threads and flushed by
+    # readbacks: a thread's readback must never run before its own kernels, whoever submits them,
+    # and chains longer than one submission (64 commands) must keep their order.
+    from concurrent.futures import ThreadPoolExecutor
+
+    def chain(seed):
+        rng = np.random.default_rng(seed)
+        a = rng.standard_normal(5000).astype(np.float32)
+        b = rng.standard_normal(5000).astype(np.float32)
+        ga, gb = gpu(a), gpu(b)
+        want = a.copy()
+        for i in range(150):
+            if i % 3 == 0:
+                ga, want = ga + gb, want + b
+            elif i % 3 == 1:
+                ga, want = ga * 0.5, want * np.float32(0.5)
+            else:
+                ga, want = ga - gb, want - b
+        return ga.numpy(), want
+
+    with ThreadPoolExecutor(4) as pool:
+        for got, want in pool.map(chain, range(8)):
+            np.testing.assert_array_equal(got, want)

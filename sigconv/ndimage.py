@@ -159,10 +159,8 @@ def _linear_passes(arr, passes, cval, output, workers, device):
         return _done(np.array(arr, copy=True), output, arr)
     if dtype == compute:
         src = _float_input(arr)
-        _, out = _nd.output_for(output, arr)
-        if (out is not None and out.flags.c_contiguous and out.flags.writeable
-                and not np.may_share_memory(out, src)):
-            # the passes write the caller's array directly (no result array, no copy)
+        out = _writable_output(output, arr, src)
+        if out is not None:
             return _core.filter_axes(src, passes, cval, workers, device, out=out)
         res = _core.filter_axes(src, passes, cval, workers, device)
         return _done(res, output, arr)
@@ -173,10 +171,24 @@ def _linear_passes(arr, passes, cval, output, workers, device):
     return _done(cur, output, arr)
 
 
+def _writable_output(output, arr, src):
+    """`output` when it is an array the passes can write directly (no result array, no copy):
+    of `src`'s dtype (the one computed in), C-contiguous, writeable, sharing no memory with
+    `src`; else None."""
+    _, out = _nd.output_for(output, arr)
+    if (out is not None and out.dtype == src.dtype and out.flags.c_contiguous
+            and out.flags.writeable and not np.may_share_memory(out, src)):
+        return out
+    return None
+
+
 def _extreme_passes(arr, passes, cval, output, workers, device):
     work, back = _ordered_input(arr)
     if not passes:
         return _ordered_done(work.copy(), back, output, arr)
+    out = _writable_output(output, arr, work) if work.dtype == arr.dtype else None
+    if out is not None:
+        return _core.filter_axes(work, passes, _ordered_cval(cval, arr), workers, device, out=out)
     res = _core.filter_axes(work, passes, _ordered_cval(cval, arr), workers, device)
     return _ordered_done(res, back, output, arr)
 

@@ -207,6 +207,14 @@ def test_output_array_of_the_compute_dtype_is_written_directly(rng, dtype):
     y = x.copy()  # in place
     assert sn.uniform_filter(y, 5, output=y) is y
     np.testing.assert_array_equal(y, sn.uniform_filter(x, 5))
+    for fn in (sn.maximum_filter, sn.minimum_filter1d):
+        out = np.full(x.shape, np.nan, dtype)
+        assert fn(x, 4, output=out) is out
+        np.testing.assert_array_equal(out, fn(x, 4))
+    xi = (x * 100).astype(np.int64)
+    out = np.zeros(x.shape, np.int64)
+    assert sn.maximum_filter(xi, 3, output=out) is out
+    np.testing.assert_array_equal(out, nd.maximum_filter(xi, 3))
     frozen = np.zeros_like(x)
     frozen.flags.writeable = False
     with pytest.raises(ValueError):

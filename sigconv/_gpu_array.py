@@ -303,6 +303,24 @@ class GpuArray:
             raise ValueError("zero-size array to reduction operation maximum which has no identity")
         return self._reduce("max", axis, keepdims)
 
+    def argmax(self, axis=None, keepdims=False):
+        """The index (int64) of the largest element, over all (``axis`` None) or along ``axis``:
+        the first largest, or the first NaN, as numpy's."""
+        if self.dtype.kind != "f":
+            raise no_kernel(f"argmax of {self.dtype} GPU tensors")
+        if axis is None:
+            outer, n, inner = 1, self.size, 1
+            shape = (1,) * self.ndim if keepdims else ()
+        else:
+            if not isinstance(axis, numbers.Integral) or not -self.ndim <= axis < max(self.ndim, 1):
+                raise ValueError(f"axis {axis!r} is out of bounds for an array of dimension {self.ndim}")
+            a = axis % self.ndim
+            outer, n, inner = _size(self.shape[:a]), self.shape[a], _size(self.shape[a + 1:])
+            shape = self.shape[:a] + ((1,) if keepdims else ()) + self.shape[a + 1:]
+        if n == 0:
+            raise ValueError("attempt to get argmax of an empty sequence")
+        return GpuArray(_core.dev_argmax(self._h, outer, n, inner), shape, np.int64)
+
     def _reduce(self, op, axis, keepdims):
         if self.dtype.kind != "f":
             raise no_kernel(f"{op} of {self.dtype} GPU tensors")
@@ -491,6 +509,12 @@ def _clip(a, a_min=None, a_max=None, out=None, **kwargs):
     return a
 
 
+def _argmax(a, axis=None, out=None, *, keepdims=False):
+    if out is not None:
+        raise no_kernel("numpy.argmax with out=")
+    return a.argmax(axis, keepdims)
+
+
 _FUNCTIONS = {
     "transpose": lambda a, axes=None: a.transpose(() if axes is None else axes),
     "swapaxes": lambda a, axis1, axis2: a.swapaxes(axis1, axis2),
@@ -507,6 +531,7 @@ _FUNCTIONS = {
     "sum": lambda a, axis=None, dtype=None, keepdims=False: a.sum(axis, keepdims, dtype),
     "mean": lambda a, axis=None, dtype=None, keepdims=False: a.mean(axis, keepdims, dtype),
     "amax": lambda a, axis=None, keepdims=False: a.max(axis, keepdims),
+    "argmax": _argmax,
     "max": lambda a, axis=None, keepdims=False: a.max(axis, keepdims),
     "copy": lambda a, order="K": a.copy(),
     "shape": lambda a: a.shape,

@@ -647,6 +647,10 @@ class Tensor:
         return self._extreme(dim, keepdim, np.min, np.argmin)
 
     def argmax(self, dim=None, keepdim=False):
+        """The index (int64) of the largest element, over all or along ``dim`` (as torch; on
+        the device the tensor is on)."""
+        if isinstance(self._data, GpuArray):
+            return _wrap(self._data.argmax(dim, keepdim))
         if dim is None:
             return _wrap(np.asarray(np.argmax(self._data), dtype=np.int64))
         return _wrap(np.argmax(self._data, axis=dim, keepdims=keepdim).astype(np.int64))

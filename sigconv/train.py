@@ -164,8 +164,8 @@ def fit(model, train_data, loss, optimizer, epochs=1, val_data=None, batch_size=
             b = len(idx)
             total_loss += float(lval) * b
             seen += b
-            if classify:  # the logits come back to host memory for the accuracy
-                correct += int((out.numpy().argmax(axis=1) == yb).sum())
+            if classify:  # the predicted classes (argmax on the model's device) come back
+                correct += int((out.argmax(1).numpy() == yb).sum())
             bar.update(seen, total_loss / seen, correct / seen if classify else None)
         if scheduler is not None:
             scheduler.step()

@@ -1,6 +1,7 @@
 //! Sums and maxima of GPU-resident tensors over leading and trailing axes
 //! (`shaders/sum_axes.wgsl`): the bias gradients (over the batch and the plane), a loss's mean,
-//! `Tensor.sum`, the maximum of a softmax.
+//! `Tensor.sum`, the maximum of a softmax; and the indices of the maxima along one axis
+//! (`shaders/argmax_axis.wgsl`: predicted classes).
 //!
 //! The array is viewed as `(outer, mid, inner)` and summed over `outer` and `inner`. A deep sum
 //! with few outputs is split into chunks, each one workgroup, whose partial sums a second pass adds
@@ -16,6 +17,21 @@ const SUM_AXES: Shader = Shader {
     name: "sum_axes",
     source: include_str!("shaders/sum_axes.wgsl"),
 };
+
+const ARGMAX_AXIS: Shader = Shader {
+    name: "argmax_axis",
+    source: include_str!("shaders/argmax_axis.wgsl"),
+};
+
+/// `argmax_axis.wgsl`'s `Params`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+struct ArgmaxUniform {
+    outer: u32,
+    n: u32,
+    inner: u32,
+    groups_x: u32,
+}
 
 /// Samples one workgroup sums before the sum is split (its 256 invocations add 64 each).
 const CHUNK: usize = 256 * 64;
@@ -109,6 +125,52 @@ fn pass(
         pad: 0,
     };
     let pipeline = gpu.pipeline(SUM_AXES, "main", wgsl(x.dtype()), &[])?;
+    gpu.dispatch(
+        &pipeline,
+        &[&gpu.uniform(&u)?, x.buffer(), out.buffer()],
+        [gx, gy, 1],
+    )?;
+    Ok(out)
+}
+
+/// The index (int32) of the maximum along the middle axis of `x` viewed as `(outer, n, inner)`,
+/// for each of the `outer * inner` others: the first largest, or the first NaN, as numpy's argmax.
+pub fn argmax_axis(x: &DeviceArray, outer: usize, n: usize, inner: usize) -> Result<DeviceArray> {
+    if outer * n * inner != x.len() {
+        return value_error!(
+            "cannot view {} elements as ({outer}, {n}, {inner}) for an argmax",
+            x.len()
+        );
+    }
+    if x.dtype() == Dtype::I32 {
+        return Err(crate::error::Error::Type(
+            "argmax on the GPU takes float32 or float64 tensors; got int".into(),
+        ));
+    }
+    if n == 0 {
+        return value_error!("attempt to get argmax of an empty sequence");
+    }
+    let gpu = gpu_for_dtype(x.dtype())?;
+    let count = outer * inner;
+    let out = DeviceArray::output(gpu, count, Dtype::I32)?;
+    if count == 0 {
+        return Ok(out);
+    }
+    let int = |v: usize| {
+        u32::try_from(v).map_err(|_| {
+            crate::error::Error::Value(format!(
+                "an argmax over {v} elements is too large for the GPU"
+            ))
+        })
+    };
+    let [gx, gy, _] = gpu.flat_grid(count, 256);
+    let u = ArgmaxUniform {
+        outer: int(outer)?,
+        n: int(n)?,
+        inner: int(inner)?,
+        groups_x: gx,
+    };
+    let pipeline = gpu.pipeline(ARGMAX_AXIS, "main", wgsl(x.dtype()), &[])?;
     gpu.dispatch(
         &pipeline,
         &[&gpu.uniform(&u)?, x.buffer(), out.buffer()],

@@ -277,6 +277,21 @@ fn dev_sum(
     })?))
 }
 
+/// The indices (int32) of the maxima along the middle axis of `a` viewed as `(outer, n, inner)`.
+#[pyfunction]
+fn dev_argmax(
+    py: Python<'_>,
+    a: &DeviceArray,
+    outer: usize,
+    n: usize,
+    inner: usize,
+) -> PyResult<DeviceArray> {
+    let a = a.0.clone();
+    Ok(wrap(
+        py.detach(|| reduce::argmax_axis(&a, outer, n, inner))?,
+    ))
+}
+
 macro_rules! by_float {
     ($dtype:expr, $t:ident => $body:expr) => {
         match $dtype {
@@ -648,6 +663,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dev_select, m)?)?;
     m.add_function(wrap_pyfunction!(dev_dropout_mask, m)?)?;
     m.add_function(wrap_pyfunction!(dev_sum, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_argmax, m)?)?;
     m.add_function(wrap_pyfunction!(dev_conv2d, m)?)?;
     m.add_function(wrap_pyfunction!(dev_conv2d_backward, m)?)?;
     m.add_function(wrap_pyfunction!(dev_conv_transpose2d, m)?)?;

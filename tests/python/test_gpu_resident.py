@@ -108,8 +108,8 @@ def test_what_has_no_gpu_kernel_raises_clearly():
     with pytest.raises(ValueError, match="int32"):
         gpu(np.array([2**40]))
     t = sigconv.tensor(np.ones((2, 3), np.float32)).to("gpu")
-    with pytest.raises(TypeError, match="numpy.argmax has no GPU kernel"):
-        t.argmax()
+    with pytest.raises(TypeError, match="numpy.argmin has no GPU kernel"):
+        t.argmin()
     with pytest.raises(TypeError, match="padding with mode='reflect'"):
         F.conv2d(t.reshape(1, 1, 2, 3), t.reshape(1, 1, 2, 3), padding=1, padding_mode="reflect")
     with pytest.raises(ValueError, match="host memory"):
@@ -579,3 +579,28 @@ def test_commands_from_many_threads_and_long_chains_keep_their_order():
     with ThreadPoolExecutor(4) as pool:
         for got, want in pool.map(chain, range(8)):
             np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, pytest.param(np.float64, marks=needs_f64)])
+def test_argmax_equals_numpy_with_ties_and_nan(dtype):
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((6, 9, 5)).astype(dtype)
+    a[2, :, 1] = 1.5  # ties: the first index wins
+    a[3, 4, 2] = a[3, 7, 2] = np.nan  # the first NaN wins
+    a[0, :, 0] = -np.inf
+    g = gpu(a)
+    for axis in (None, 0, 1, 2, -2):
+        for keepdims in (False, True):
+            got = g.argmax(axis, keepdims)
+            want = np.argmax(a, axis=axis, keepdims=keepdims)
+            assert got.dtype == np.int64 and got.shape == np.shape(want)
+            np.testing.assert_array_equal(got.numpy(), want)
+    t = sigconv.tensor(a).to("gpu")
+    assert t.argmax(1, keepdim=True).device == "gpu"
+    np.testing.assert_array_equal(t.argmax(1).numpy(), sigconv.tensor(a).argmax(1).numpy())
+    with pytest.raises(ValueError, match="empty sequence"):
+        gpu(np.zeros((3, 0), dtype)).argmax(1)
+    with pytest.raises(ValueError, match="out of bounds"):
+        g.argmax(3)
+    with pytest.raises(TypeError, match="argmax of int64"):
+        gpu(np.arange(4)).argmax()

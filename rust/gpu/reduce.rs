@@ -72,17 +72,7 @@ pub fn reduce_axes(
     mid: usize,
     inner: usize,
 ) -> Result<DeviceArray> {
-    if outer * mid * inner != x.len() {
-        return value_error!(
-            "cannot view {} elements as ({outer}, {mid}, {inner}) for a sum",
-            x.len()
-        );
-    }
-    if x.dtype() == Dtype::I32 {
-        return Err(crate::error::Error::Type(
-            "sums on the GPU take float32 or float64 tensors; got int".into(),
-        ));
-    }
+    check_view(x, [outer, mid, inner], "sum")?;
     let total = outer * inner;
     let splits = total.div_ceil(CHUNK).max(1);
     let chunk = if splits == 1 { total.max(1) } else { CHUNK };
@@ -108,11 +98,7 @@ fn pass(
     if mid == 0 {
         return Ok(out);
     }
-    let int = |v: usize| {
-        u32::try_from(v).map_err(|_| {
-            crate::error::Error::Value(format!("a sum over {v} elements is too large for the GPU"))
-        })
-    };
+    let int = |v| to_u32(v, "sum");
     let [gx, gy, _] = gpu.flat_grid(splits * mid * 256, 256);
     let u = Uniform {
         outer: int(outer)?,
@@ -136,17 +122,7 @@ fn pass(
 /// The index (int32) of the maximum along the middle axis of `x` viewed as `(outer, n, inner)`,
 /// for each of the `outer * inner` others: the first largest, or the first NaN, as numpy's argmax.
 pub fn argmax_axis(x: &DeviceArray, outer: usize, n: usize, inner: usize) -> Result<DeviceArray> {
-    if outer * n * inner != x.len() {
-        return value_error!(
-            "cannot view {} elements as ({outer}, {n}, {inner}) for an argmax",
-            x.len()
-        );
-    }
-    if x.dtype() == Dtype::I32 {
-        return Err(crate::error::Error::Type(
-            "argmax on the GPU takes float32 or float64 tensors; got int".into(),
-        ));
-    }
+    check_view(x, [outer, n, inner], "argmax")?;
     if n == 0 {
         return value_error!("attempt to get argmax of an empty sequence");
     }
@@ -156,13 +132,7 @@ pub fn argmax_axis(x: &DeviceArray, outer: usize, n: usize, inner: usize) -> Res
     if count == 0 {
         return Ok(out);
     }
-    let int = |v: usize| {
-        u32::try_from(v).map_err(|_| {
-            crate::error::Error::Value(format!(
-                "an argmax over {v} elements is too large for the GPU"
-            ))
-        })
-    };
+    let int = |v| to_u32(v, "argmax");
     let [gx, gy, _] = gpu.flat_grid(count, 256);
     let u = ArgmaxUniform {
         outer: int(outer)?,
@@ -177,4 +147,28 @@ pub fn argmax_axis(x: &DeviceArray, outer: usize, n: usize, inner: usize) -> Res
         [gx, gy, 1],
     )?;
     Ok(out)
+}
+
+/// Checks that `x` views as `shape` (its element count) and holds floats, for the reduction `what`.
+fn check_view(x: &DeviceArray, shape: [usize; 3], what: &str) -> Result<()> {
+    let [outer, mid, inner] = shape;
+    if outer * mid * inner != x.len() {
+        return value_error!(
+            "cannot view {} elements as ({outer}, {mid}, {inner}) for a GPU {what}",
+            x.len()
+        );
+    }
+    if x.dtype() == Dtype::I32 {
+        return Err(crate::error::Error::Type(format!(
+            "a GPU {what} takes float32 or float64 tensors; got int"
+        )));
+    }
+    Ok(())
+}
+
+/// `v` as a shader's u32, or a ValueError naming the reduction `what`.
+fn to_u32(v: usize, what: &str) -> Result<u32> {
+    u32::try_from(v).map_err(|_| {
+        crate::error::Error::Value(format!("a GPU {what} over {v} elements is too large"))
+    })
 }

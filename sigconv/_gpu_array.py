@@ -1,16 +1,15 @@
 """GPU-resident arrays: the storage of tensors on the GPU (``Tensor.to('gpu')``, ``Module.to('gpu')``).
 
 A :class:`GpuArray` is a shape and a dtype over a flat buffer in device memory
-(``sigconv._core.DeviceArray``). It offers the small part of numpy's surface that the autograd
-ops, layers and optimisers use, so that their code runs unchanged on either storage: ``shape``,
-``dtype``, ``reshape``, ``+ - * /`` and comparisons with a scalar or a GPU array that broadcasts
-over a block of consecutive axes (equal shapes, one element, a ``(1, C, 1, 1)`` per-channel
-vector), ``np.maximum``/``np.minimum`` and the other ufuncs of :data:`_UFUNCS` and
-:data:`_UNARY`, ``sum``/``mean``/``max`` over
-leading and trailing axes, ``np.ones_like``/``np.zeros_like``/``np.broadcast_to`` (of one
-element), ``np.where`` (operands of one shape or one element), ``np.clip``,
-``np.concatenate``/``np.split`` (block copies on the device), ``copy`` and ``astype``
-(to its own dtype). Every operation runs a GPU kernel and
+(``sigconv._core.DeviceArray``). It offers the part of numpy's surface that the autograd ops,
+layers and optimisers use, so that their code runs unchanged on either storage: ``shape``,
+``dtype``, ``reshape``, ``+ - * / **`` (a number as exponent) and comparisons with numpy's
+broadcasting, ``np.maximum``/``np.minimum`` and the other ufuncs of :data:`_UFUNCS` and
+:data:`_UNARY`, ``sum``/``mean``/``max`` over any axes, ``argmax``/``argmin``, basic indexing and
+assignment (integers, slices, ``None``, ``...``: strided copies on the device), ``transpose``,
+``np.broadcast_to``, ``np.where`` (operands of one shape or one element), ``np.clip``,
+``np.concatenate``/``np.split``/``np.stack``, ``np.take_along_axis``/``np.put_along_axis`` (one
+index per line), ``copy`` and ``astype`` (to its own dtype). Every operation runs a GPU kernel and
 returns a new GPU array; nothing is copied to host memory except by :meth:`numpy` (and ``item``).
 Anything else raises ``TypeError`` saying which operation has no GPU kernel and that ``.to('cpu')``
 moves the tensor back: there is no silent fallback to the CPU.
@@ -28,7 +27,7 @@ import numpy as np
 
 from sigconv import _core
 
-__all__ = ["GpuArray", "is_gpu", "no_kernel", "synchronize"]
+__all__ = ["GpuArray", "add_rows_at", "is_gpu", "no_kernel", "synchronize", "take_rows"]
 
 #: numpy ufuncs with a GPU kernel (``sigconv._core.dev_binary``'s op names).
 _UFUNCS = frozenset({
@@ -168,10 +167,17 @@ class GpuArray:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         axes = tuple(range(self.ndim))[::-1] if not axes else tuple(int(a) % max(self.ndim, 1) for a in axes)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"axes {axes} are not a permutation of {self.ndim} axes")
         if axes == tuple(range(self.ndim)):
             return self
-        shape = tuple(self.shape[a] for a in axes)
-        return GpuArray(self._h.permute(list(self.shape), list(axes)), shape, self.dtype)
+        strides = _c_strides(self.shape)
+        return self._gather([self.shape[a] for a in axes], [strides[a] for a in axes], 0)
+
+    def _gather(self, shape, strides, offset):
+        """The strided view ``offset + sum(i_d * strides[d])`` (in elements) as a new GPU array."""
+        shape = tuple(int(n) for n in shape)
+        return GpuArray(self._h.gather(list(shape), [int(s) for s in strides], int(offset)), shape, self.dtype)
 
     @property
     def T(self):
@@ -183,7 +189,16 @@ class GpuArray:
         return self.transpose(axes)
 
     def copy(self):
-        return GpuArray(_core.dev_binary("assign", self._h, self._h, 1), self.shape, self.dtype)
+        h = _core.dev_assemble(_stored(self.dtype), self.size, [(self._h, 0, 0, self.size)])
+        return GpuArray(h, self.shape, self.dtype)
+
+    def squeeze(self, axis=None):
+        if axis is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        axes = {a % self.ndim for a in ((axis,) if isinstance(axis, numbers.Integral) else axis)}
+        if any(self.shape[a] != 1 for a in axes):
+            raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+        return self.reshape(tuple(n for a, n in enumerate(self.shape) if a not in axes))
 
     def astype(self, dtype, copy=True):
         if np.dtype(dtype) != self.dtype:
@@ -196,16 +211,33 @@ class GpuArray:
         shape = tuple(shape)
         z = _core.dev_zeros(_size(shape), _stored(dtype))
         out = cls(z, shape, dtype)
-        return out if value == 0 else out._apply("assign", value)
+        if value == 0:
+            return out
+        if out.dtype.kind != "f":  # one element uploaded, then broadcast (a strided copy)
+            return _broadcast_to(cls.from_numpy(np.array(value, dtype)), shape)
+        return out._apply("assign", value)
 
     def __setitem__(self, idx, value):
-        """Only ``a[...] = value`` (a scalar or a GPU array of the same size), in place."""
-        if idx is not Ellipsis and idx != slice(None):
-            raise no_kernel("indexed assignment into a GPU tensor")
-        self._h.assign(self._apply("assign", value)._h)
+        """``a[index] = value`` in place, for a basic index (integers, slices, ``None``,
+        ``...``); ``value`` a number or a GPU array that broadcasts to the indexed shape."""
+        shape, strides, offset = _basic_index(self.shape, idx)
+        if _scalar(value) is not None:
+            value = GpuArray.full(shape, _scalar(value), self.dtype)
+        elif not isinstance(value, GpuArray):
+            raise ValueError(f"assigning a host array of shape {np.shape(value)} into a GPU tensor: "
+                             "move it with .to('gpu') first")
+        if value.dtype != self.dtype:
+            raise TypeError(f"assigning {value.dtype} values into a {self.dtype} GPU tensor")
+        value = _broadcast_to(value, shape)
+        if value._h.same_buffer(self._h):  # a view of this array: read from a copy
+            value = value.copy()
+        self._h.scatter(value._h, list(shape), strides, offset)
 
     def __getitem__(self, idx):
-        raise no_kernel("indexing a GPU tensor")
+        """``a[index]`` for a basic index (integers, slices with any step, ``None``, ``...``), as
+        a new GPU array; advanced (integer-array or boolean) indexing has no GPU kernel."""
+        shape, strides, offset = _basic_index(self.shape, idx)
+        return self._gather(shape, strides, offset)
 
     def __getattr__(self, name):
         # the rest of ndarray's surface (transpose, argmax, ...): named, not an AttributeError
@@ -237,13 +269,47 @@ class GpuArray:
         if inner is not None:
             shape = np.broadcast_shapes(self.shape, other.shape)
             return GpuArray(_core.dev_binary(op, other._h, self._h, inner, not swap), shape, self.dtype)
-        raise ValueError(
-            f"{op}: GPU tensors of shapes {self.shape} and {other.shape} do not broadcast on the GPU "
-            "(one operand must span a block of consecutive axes of the other)"
-        )
+        try:
+            shape = np.broadcast_shapes(self.shape, other.shape)
+        except ValueError:
+            raise ValueError(f"{op}: GPU tensors of shapes {self.shape} and {other.shape} do not "
+                             "broadcast") from None
+        # any other broadcast: both operands materialised at the common shape (strided copies)
+        a, b = _broadcast_to(self, shape), _broadcast_to(other, shape)
+        return GpuArray(_core.dev_binary(op, a._h, b._h, 1, swap), shape, self.dtype)
 
     def __neg__(self):
         return self._apply("multiply", -1.0)
+
+    def __rpow__(self, base):
+        raise no_kernel("a power with a GPU tensor as exponent")
+
+    def __pow__(self, exponent):
+        """``a ** exponent`` for a number: numpy's exact results for the exponents 0, 0.5, 1, -1
+        and 2 (square root, reciprocal, square); otherwise ``exp(exponent * log|a|)`` with the sign
+        of an odd integer power (float32 only, a few ulp from numpy's), NaN for a negative base
+        and a fractional exponent, as numpy."""
+        e = _scalar(exponent)
+        if e is None:
+            raise no_kernel("a power of GPU tensors with a tensor exponent")
+        if self.dtype.kind != "f":
+            raise no_kernel(f"a power of {self.dtype} GPU tensors")
+        if e == 2:
+            return self * self
+        if e == 1:
+            return self.copy()
+        if e == 0:
+            return _like(self, 1)
+        if e == 0.5:
+            return np.sqrt(self)
+        if e == -1:
+            return 1.0 / self
+        magnitude = np.exp(np.log(np.absolute(self)) * e)
+        if float(e).is_integer():
+            # |a|**e with the sign an odd power keeps; 0 ** e (e > 0) is 0 through exp(-inf)
+            return magnitude * np.sign(self) if int(e) % 2 else magnitude
+        # a negative base has no real fractional power (NaN), but -inf's is inf or 0, as IEEE's
+        return np.where((self < 0) & (self > float("-inf")), float("nan"), magnitude)
 
     # masks are 1 or 0: `and` is their product, `or` their maximum
     def __and__(self, other):
@@ -269,10 +335,13 @@ class GpuArray:
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         name = ufunc.__name__
-        if method != "__call__" or kwargs.get("out") is not None or name not in _UFUNCS | _UNARY | {"negative"}:
+        if method != "__call__" or kwargs.get("out") is not None or \
+                name not in _UFUNCS | _UNARY | {"negative", "power"}:
             raise no_kernel(f"numpy.{name}" + ("" if method == "__call__" else f".{method}"))
         if name == "negative":
             return -inputs[0]
+        if name == "power":
+            return inputs[0] ** inputs[1] if isinstance(inputs[0], GpuArray) else inputs[1].__rpow__(inputs[0])
         if name in _UNARY:
             a = inputs[0]
             if a.dtype.kind != "f":
@@ -321,6 +390,13 @@ class GpuArray:
             raise ValueError("attempt to get argmax of an empty sequence")
         return GpuArray(_core.dev_argmax(self._h, outer, n, inner), shape, np.int64)
 
+    def argmin(self, axis=None, keepdims=False):
+        """The index of the smallest element, as :meth:`argmax` (the argmax of the negation: the
+        first smallest, or the first NaN, as numpy's)."""
+        if self.dtype.kind != "f":
+            raise no_kernel(f"argmin of {self.dtype} GPU tensors")
+        return (-self).argmax(axis, keepdims)
+
     def _reduce(self, op, axis, keepdims):
         if self.dtype.kind != "f":
             raise no_kernel(f"{op} of {self.dtype} GPU tensors")
@@ -332,8 +408,11 @@ class GpuArray:
         kept = [a for a in range(nd) if a not in axes]
         lo, hi = (kept[0], kept[-1] + 1) if kept else (nd, nd)
         if kept != list(range(lo, hi)):
-            raise no_kernel(f"a {op} over axes {sorted(axes)} of shape {self.shape} (only leading and "
-                            "trailing axes)")
+            # the reduced axes moved to the front: a leading reduction of a permuted copy
+            moved = self.transpose(sorted(axes) + kept)._reduce(op, tuple(range(len(axes))), False)
+            if keepdims:
+                moved = moved.reshape(tuple(1 if a in axes else s for a, s in enumerate(self.shape)))
+            return moved
         outer, mid, inner = _size(self.shape[:lo]), _size(self.shape[lo:hi]), _size(self.shape[hi:])
         out_shape = tuple(1 if a in axes else s for a, s in enumerate(self.shape)) if keepdims \
             else tuple(self.shape[lo:hi])
@@ -379,24 +458,92 @@ def _like(a, value, dtype=None, shape=None):
 
 
 def _broadcast_to(a, shape, subok=False):
-    """numpy's ``broadcast_to``, materialised: one element to any shape, or repeats along leading
-    axes (``(1, m, k)`` to ``(B, m, k)``) as block copies."""
-    shape = tuple(shape)
+    """numpy's ``broadcast_to``, materialised: a strided copy with stride 0 along the repeated
+    axes."""
+    shape = tuple(int(n) for n in shape)
     if a.shape == shape:
         return a
-    if a.size == 1:
-        return GpuArray.full(shape, 0, a.dtype)._apply("assign", a)
     lead = len(shape) - a.ndim
-    src = (1,) * lead + a.shape
-    tail = next((i for i, s in enumerate(src) if s != 1), len(src))
-    if lead < 0 or src[tail:] != shape[tail:]:
-        raise no_kernel(f"broadcasting a GPU tensor of shape {a.shape} to {shape} (only one element, "
-                        "or repeats along leading axes)")
-    count, n = _size(shape[:tail]), a.size
-    if count > _MAX_BLOCKS:
-        raise no_kernel(f"a broadcast of {count} blocks")
-    blocks = [(a._h, 0, i * n, n) for i in range(count)]
-    return GpuArray(_core.dev_assemble(_stored(a.dtype), count * n, blocks), shape, a.dtype)
+    if lead < 0 or any(s not in (1, n) for s, n in zip(a.shape, shape[lead:])):
+        raise ValueError(f"operands could not be broadcast together with remapped shapes "
+                         f"[original->remapped]: {a.shape} and requested shape {shape}")
+    strides = [0] * lead + [st if s == n else 0
+                            for s, n, st in zip(a.shape, shape[lead:], _c_strides(a.shape))]
+    return a._gather(shape, strides, 0)
+
+
+def _c_strides(shape):
+    """The element strides of a C-contiguous array of ``shape``."""
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= n
+    return strides[::-1]
+
+
+def _basic_index(shape, idx):
+    """The shape, element strides and offset of numpy's basic index ``idx`` (integers, slices,
+    ``None``, ``...``) into a C-contiguous array of ``shape``; ``TypeError`` for advanced
+    indexing (arrays, booleans), ``IndexError`` out of bounds, as numpy."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    for i in items:
+        if not (i is None or i is Ellipsis or isinstance(i, slice)
+                or (isinstance(i, numbers.Integral) and not isinstance(i, bool))):
+            raise no_kernel(f"indexing a GPU tensor with {type(i).__name__} (advanced indexing; "
+                            "integers, slices, None and ... are supported)")
+    if sum(i is Ellipsis for i in items) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    named = sum(i is not None and i is not Ellipsis for i in items)
+    if named > len(shape):
+        raise IndexError(f"too many indices for array: array is {len(shape)}-dimensional, but "
+                         f"{named} were indexed")
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        items = items[:at] + (slice(None),) * (len(shape) - named) + items[at + 1:]
+    else:
+        items = items + (slice(None),) * (len(shape) - named)
+    src = _c_strides(shape)
+    out_shape, strides, offset, axis = [], [], 0, 0
+    for i in items:
+        if i is None:
+            out_shape.append(1)
+            strides.append(0)
+            continue
+        n, st = shape[axis], src[axis]
+        if isinstance(i, slice):
+            start, stop, step = i.indices(n)
+            count = len(range(start, stop, step))
+            out_shape.append(count)
+            strides.append(st * step)
+            offset += start * st if count else 0
+        else:
+            if not -n <= i < n:
+                raise IndexError(f"index {i} is out of bounds for axis {axis} with size {n}")
+            offset += (i % n) * st
+        axis += 1
+    return tuple(out_shape), strides, offset
+
+
+def _stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("need at least one array to stack")
+    shapes = {a.shape for a in arrays}
+    if len(shapes) > 1:
+        raise ValueError(f"all input arrays must have the same shape; got {sorted(shapes)}")
+    axis = axis % (arrays[0].ndim + 1)
+    return _concatenate([_expand_dims(a, axis) for a in arrays], axis, out, dtype, casting)
+
+
+def _take(a, indices, axis=None, out=None, mode="raise"):
+    """numpy's ``take`` of one integer index (``take(g, i, axis)``); index arrays have no GPU
+    kernel."""
+    if out is not None or not isinstance(indices, numbers.Integral):
+        raise no_kernel("numpy.take of an index array (or with out=)")
+    if axis is None:
+        return a.reshape(-1)[indices]
+    axis = axis % a.ndim
+    return a[(slice(None),) * axis + (indices,)]
 
 
 def _expand_dims(a, axis):
@@ -409,8 +556,9 @@ def _expand_dims(a, axis):
     return a.reshape(shape)
 
 
-#: At most this many block copies in one concatenation or split (one per leading index and part).
-_MAX_BLOCKS = 1 << 16
+#: Concatenations and splits of at most this many contiguous blocks (one per leading index and
+#: part) run as buffer copies; more (joins along inner axes) as one strided kernel per part.
+_MAX_BLOCKS = 64
 
 
 def _blocks_along(shape, axis):
@@ -433,7 +581,11 @@ def _concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     total = sum(a.shape[axis] for a in arrays)
     shape = first.shape[:axis] + (total,) + first.shape[axis + 1:]
     if outer * len(arrays) > _MAX_BLOCKS:
-        raise no_kernel(f"a concatenation of {outer * len(arrays)} blocks")
+        out, at, lead = GpuArray.full(shape, 0, first.dtype), 0, (slice(None),) * axis
+        for a in arrays:
+            out[lead + (slice(at, at + a.shape[axis]),)] = a
+            at += a.shape[axis]
+        return out
     blocks, row = [], total * inner
     for o in range(outer):
         at = o * row
@@ -457,7 +609,8 @@ def _split(a, indices_or_sections, axis=0):
     edges = [0] + [min(max(c, 0), n) for c in cuts] + [n]
     outer, inner = _blocks_along(a.shape, axis)
     if outer * (len(edges) - 1) > _MAX_BLOCKS:
-        raise no_kernel(f"a split into {outer * (len(edges) - 1)} blocks")
+        lead = (slice(None),) * axis
+        return [a[lead + (slice(lo, max(lo, hi)),)] for lo, hi in zip(edges[:-1], edges[1:])]
     parts = []
     for lo, hi in zip(edges[:-1], edges[1:]):
         width = max(hi - lo, 0) * inner
@@ -515,6 +668,77 @@ def _argmax(a, axis=None, out=None, *, keepdims=False):
     return a.argmax(axis, keepdims)
 
 
+def _argmin(a, axis=None, out=None, *, keepdims=False):
+    if out is not None:
+        raise no_kernel("numpy.argmin with out=")
+    return a.argmin(axis, keepdims)
+
+
+def _lines(shape, axis):
+    """``shape`` viewed as ``(outer, n, inner)`` around ``axis`` (checked, normalised)."""
+    if not isinstance(axis, numbers.Integral) or not -len(shape) <= axis < max(len(shape), 1):
+        raise ValueError(f"axis {axis!r} is out of bounds for an array of dimension {len(shape)}")
+    axis %= len(shape)
+    return axis, (_size(shape[:axis]), shape[axis], _size(shape[axis + 1:]))
+
+
+def _gpu_indices(arr, indices, name):
+    """``indices`` as a GPU integer array for an indexing of the GPU array ``arr``."""
+    if not isinstance(indices, GpuArray):
+        raise ValueError(f"{name}: a GPU tensor indexed by a host array of shape "
+                         f"{np.shape(indices)}; move the indices with .to('gpu') first")
+    if indices.dtype.kind not in "iu":
+        raise IndexError(f"{name}: indices must be integers; got {indices.dtype}")
+    return indices
+
+
+def _take_along_axis(arr, indices, axis):
+    """numpy's ``take_along_axis`` for GPU arrays of one shape but along ``axis``."""
+    indices = _gpu_indices(arr, indices, "take_along_axis")
+    axis, (outer, n, inner) = _lines(arr.shape, axis)
+    if indices.ndim != arr.ndim or indices.shape[:axis] + indices.shape[axis + 1:] != \
+            arr.shape[:axis] + arr.shape[axis + 1:]:
+        raise ValueError(f"take_along_axis: indices of shape {indices.shape} for an array of shape "
+                         f"{arr.shape} along axis {axis} (equal shapes but along the axis on the GPU)")
+    count = indices.shape[axis]
+    h = _core.dev_take_axis(arr._h, indices._h, outer, n, count, inner, (count * inner, inner, 1))
+    return GpuArray(h, indices.shape, arr.dtype)
+
+
+def _put_along_axis(arr, indices, values, axis):
+    """numpy's ``put_along_axis`` in place, for one index per line along ``axis`` (so that no
+    two values land on one element)."""
+    indices = _gpu_indices(arr, indices, "put_along_axis")
+    axis, (outer, n, inner) = _lines(arr.shape, axis)
+    want = arr.shape[:axis] + (1,) + arr.shape[axis + 1:]
+    if indices.shape != want:
+        raise no_kernel(f"put_along_axis with indices of shape {indices.shape} (on the GPU: {want}, "
+                        "one index per line)")
+    values = _broadcast_to(_operand(values, arr), want)
+    _core.dev_put_axis(arr._h, indices._h, values._h, outer, n, inner)
+
+
+def take_rows(table, indices):
+    """``table[indices]`` for a 2-D GPU ``table`` and GPU integer ``indices`` (checked by the
+    caller to lie in ``[0, len(table))``): the embedding lookup, of shape
+    ``indices.shape + (table.shape[1],)``."""
+    n, dim = table.shape
+    h = _core.dev_take_axis(table._h, indices._h, 1, n, indices.size, dim, (0, 1, 0))
+    return GpuArray(h, indices.shape + (dim,), table.dtype)
+
+
+def add_rows_at(rows, indices, values):
+    """numpy's ``add.at(zeros((rows, d)), indices, values)`` for host ``indices`` (in
+    ``[0, rows)``) and GPU ``values`` of shape ``indices.shape + (d,)``, in numpy's order of
+    addition: each row adds its values in the order they occur (a stable sort groups them)."""
+    flat = np.asarray(indices).reshape(-1)
+    dim = values.shape[-1]
+    order = np.argsort(flat, kind="stable").astype(np.int32)
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(flat, minlength=rows))]).astype(np.int32)
+    h = _core.dev_segment_sum(values._h, order, offsets, rows, dim)
+    return GpuArray(h, (rows, dim), values.dtype)
+
+
 _FUNCTIONS = {
     "transpose": lambda a, axes=None: a.transpose(() if axes is None else axes),
     "swapaxes": lambda a, axis1, axis2: a.swapaxes(axis1, axis2),
@@ -526,12 +750,18 @@ _FUNCTIONS = {
     "ones_like": lambda a, dtype=None, shape=None: _like(a, 1, dtype, shape),
     "zeros_like": lambda a, dtype=None, shape=None: _like(a, 0, dtype, shape),
     "broadcast_to": _broadcast_to,
+    "stack": _stack,
+    "take": _take,
     "expand_dims": _expand_dims,
+    "squeeze": lambda a, axis=None: a.squeeze(axis),
     "reshape": lambda a, shape, order="C": a.reshape(shape),
     "sum": lambda a, axis=None, dtype=None, keepdims=False: a.sum(axis, keepdims, dtype),
     "mean": lambda a, axis=None, dtype=None, keepdims=False: a.mean(axis, keepdims, dtype),
     "amax": lambda a, axis=None, keepdims=False: a.max(axis, keepdims),
     "argmax": _argmax,
+    "argmin": _argmin,
+    "take_along_axis": _take_along_axis,
+    "put_along_axis": _put_along_axis,
     "max": lambda a, axis=None, keepdims=False: a.max(axis, keepdims),
     "copy": lambda a, order="K": a.copy(),
     "shape": lambda a: a.shape,

@@ -609,30 +609,23 @@ class Tensor:
         n = self._data.size // max(m._data.size, 1)
         return (d * d).sum(dim, keepdim=keepdim) / max(n - (1 if unbiased else 0), 1)
 
-    def _extreme(self, dim, keepdim, fn, argfn):
+    def _extreme(self, dim, keepdim, argfn):
+        """The largest (``argfn`` argmax) or smallest value over all or along ``dim``; with
+        ``dim``, and its indices. One gather at the indices and, backward, one write back there,
+        on the device the tensor is on."""
         a = self._data
-        if dim is None:
-            flat = argfn(a.reshape(-1))
-            out = a.reshape(-1)[flat]
-            shape = a.shape
-
-            def backward(g):
-                z = np.zeros(a.size, dtype=g.dtype)
-                z[flat] = g
-                return (z.reshape(shape),)
-
-            return _result(np.asarray(out), (self,), backward)
-        d = dim % a.ndim
-        idx = np.expand_dims(argfn(a, axis=d), d)
-        vals = np.take_along_axis(a, idx, axis=d)
+        src = a.reshape(-1) if dim is None else a
+        d = 0 if dim is None else dim % a.ndim
+        idx = np.expand_dims(argfn(src, axis=d), d)
+        vals = np.take_along_axis(src, idx, axis=d)
 
         def backward(g):
-            if not keepdim:
-                g = np.expand_dims(g, d)
-            z = np.zeros(a.shape, dtype=g.dtype)
-            np.put_along_axis(z, idx, g, axis=d)
-            return (z,)
+            z = np.zeros_like(src, dtype=g.dtype)
+            np.put_along_axis(z, idx, g.reshape(idx.shape), axis=d)
+            return (z.reshape(a.shape),)
 
+        if dim is None:
+            return _result(vals.reshape(()), (self,), backward)
         ind = idx
         if not keepdim:
             vals, ind = vals.squeeze(d), idx.squeeze(d)
@@ -640,11 +633,11 @@ class Tensor:
 
     def max(self, dim=None, keepdim=False):
         """The largest value; with ``dim``, the pair ``(values, indices)`` along it (as torch)."""
-        return self._extreme(dim, keepdim, np.max, np.argmax)
+        return self._extreme(dim, keepdim, np.argmax)
 
     def min(self, dim=None, keepdim=False):
         """The smallest value; with ``dim``, the pair ``(values, indices)`` along it (as torch)."""
-        return self._extreme(dim, keepdim, np.min, np.argmin)
+        return self._extreme(dim, keepdim, np.argmin)
 
     def argmax(self, dim=None, keepdim=False):
         """The index (int64) of the largest element, over all or along ``dim`` (as torch; on
@@ -656,6 +649,9 @@ class Tensor:
         return _wrap(np.argmax(self._data, axis=dim, keepdims=keepdim).astype(np.int64))
 
     def argmin(self, dim=None, keepdim=False):
+        """The index (int64) of the smallest element, as :meth:`argmax`."""
+        if isinstance(self._data, GpuArray):
+            return _wrap(self._data.argmin(dim, keepdim))
         if dim is None:
             return _wrap(np.asarray(np.argmin(self._data), dtype=np.int64))
         return _wrap(np.argmin(self._data, axis=dim, keepdims=keepdim).astype(np.int64))
@@ -729,14 +725,14 @@ class Tensor:
         basic = _is_basic_index(idx)
 
         def backward(g):
-            z = np.zeros(a.shape, dtype=g.dtype)
+            z = np.zeros_like(a, dtype=g.dtype)
             if basic:
                 z[idx] = g
             else:
                 np.add.at(z, idx, g)
             return (z,)
 
-        return _result(np.asarray(out), (self,), backward)
+        return _result(_as_array(out, a.dtype), (self,), backward)
 
     def __setitem__(self, idx, value):
         # In-place writes are not recorded: allowed under no_grad() or on tensors without gradients.

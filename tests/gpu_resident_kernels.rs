@@ -1,4 +1,4 @@
-//! The kernels of GPU-resident tensors (`rust/gpu/{resident,elementwise,reduce,loss,optim}.rs`
+//! The kernels of GPU-resident tensors (`rust/gpu/{resident,elementwise,reduce,index,loss,optim}.rs`
 //! and the resident conv and pooling launchers) against reference loops, over seeded shapes:
 //! elementwise results equal (NaN included), sums within 1e-6 of the sum of magnitudes, the
 //! cross-entropy and optimiser steps within float32 rounding of the same formulas, the resident
@@ -511,4 +511,158 @@ fn broadcasts_functions_blocks_and_dropout_masks() {
     assert!(mask.iter().all(|&m| m == 0.0 || m == (1.0 / 0.75) as f32));
     assert_eq!(down(&dropout_mask(n, Dtype::F32, 0.25, 42).unwrap()), mask);
     assert_ne!(down(&dropout_mask(n, Dtype::F32, 0.25, 43).unwrap()), mask);
+}
+
+/// Positions of a strided view: `offset + sum of i_d * strides[d]` for every index, row-major.
+fn strided_positions(shape: &[usize], strides: &[isize], offset: usize) -> Vec<usize> {
+    let len: usize = shape.iter().product();
+    (0..len)
+        .map(|i| {
+            let (mut rest, mut at) = (i, offset as isize);
+            for d in (0..shape.len()).rev() {
+                at += (rest % shape[d]) as isize * strides[d];
+                rest /= shape[d];
+            }
+            at as usize
+        })
+        .collect()
+}
+
+#[test]
+fn strided_gathers_and_scatters_equal_the_reference() {
+    if !common::gpu_or_skip("strided_gathers_and_scatters_equal_the_reference") {
+        return;
+    }
+    let f64_ok = sigconv::gpu::get().is_ok_and(|g| g.summary.f64);
+    // views of a (4, 5, 6) array: a slice with steps, a reversal, a broadcast, a transpose
+    let cases: [(&[usize], &[isize], usize); 5] = [
+        (&[2, 3, 2], &[60, 10, 3], 1),
+        (&[4, 5], &[30, -6], 24),
+        (&[3, 4, 6], &[0, 30, 1], 5),
+        (&[6, 5, 4], &[1, 6, 30], 0),
+        (&[0, 3], &[1, 1], 0),
+    ];
+    let mut rng = SmallRng::seed_from_u64(21);
+    let base = values(&mut rng, 120);
+    for (shape, strides, offset) in cases {
+        let at = strided_positions(shape, strides, offset);
+        let want: Vec<f32> = at.iter().map(|&p| base[p]).collect();
+        let got = up(&base).gather(shape, strides, offset).unwrap();
+        assert_eq!(down(&got), want, "gather {shape:?} {strides:?}");
+        let ints: Vec<i32> = base.iter().map(|&v| (v * 1000.0) as i32).collect();
+        let gi = DeviceArray::upload(&ints)
+            .unwrap()
+            .gather(shape, strides, offset);
+        let want_i: Vec<i32> = at.iter().map(|&p| ints[p]).collect();
+        assert_eq!(gi.unwrap().download::<i32>().unwrap(), want_i);
+        if f64_ok {
+            let wide: Vec<f64> = base.iter().map(|&v| v as f64 / 3.0).collect();
+            let g64 = DeviceArray::upload(&wide)
+                .unwrap()
+                .gather(shape, strides, offset);
+            let want64: Vec<f64> = at.iter().map(|&p| wide[p]).collect();
+            assert_eq!(g64.unwrap().download::<f64>().unwrap(), want64);
+        }
+        if strides.contains(&0) {
+            continue; // a broadcast's positions repeat: no scatter
+        }
+        let dst = up(&base);
+        let src = values(&mut rng, at.len());
+        dst.scatter(&up(&src), shape, strides, offset).unwrap();
+        let mut want = base.clone();
+        for (v, &p) in src.iter().zip(&at) {
+            want[p] = *v;
+        }
+        assert_eq!(down(&dst), want, "scatter {shape:?} {strides:?}");
+    }
+    let a = up(&base);
+    assert!(a.gather(&[2], &[120], 0).is_err(), "past the end");
+    assert!(a.gather(&[3], &[-1], 1).is_err(), "before the start");
+    assert!(
+        a.scatter(&up(&[0.0; 4]), &[2, 2], &[1, 1], 0).is_err(),
+        "overlapping positions"
+    );
+    assert!(
+        a.scatter(&up(&[0.0; 3]), &[4], &[1], 0).is_err(),
+        "too few values"
+    );
+}
+
+#[test]
+fn takes_puts_and_segment_sums_equal_the_reference() {
+    use sigconv::gpu::index::{put_axis, segment_sum, take_axis, IndexStrides};
+    if !common::gpu_or_skip("takes_puts_and_segment_sums_equal_the_reference") {
+        return;
+    }
+    let mut rng = SmallRng::seed_from_u64(22);
+    let (outer, n, inner) = (3, 7, 4);
+    let src = values(&mut rng, outer * n * inner);
+    // take along the middle axis: one index list for every line (numpy's take), then one index
+    // array shaped like the output (take_along_axis)
+    let count = 5;
+    let list: Vec<i32> = (0..count).map(|_| rng.random_range(0..n as i32)).collect();
+    let strides = IndexStrides {
+        outer: 0,
+        count: 1,
+        inner: 0,
+    };
+    let got = take_axis(
+        &up(&src),
+        &DeviceArray::upload(&list).unwrap(),
+        [outer, n, count, inner],
+        strides,
+    )
+    .unwrap();
+    let mut want = Vec::new();
+    for o in 0..outer {
+        for &k in &list {
+            for i in 0..inner {
+                want.push(src[(o * n + k as usize) * inner + i]);
+            }
+        }
+    }
+    assert_eq!(down(&got), want);
+    let along: Vec<i32> = (0..outer * inner)
+        .map(|_| rng.random_range(0..n as i32))
+        .collect();
+    let one = IndexStrides {
+        outer: inner,
+        count: inner,
+        inner: 1,
+    };
+    let idx = DeviceArray::upload(&along).unwrap();
+    let picked = down(&take_axis(&up(&src), &idx, [outer, n, 1, inner], one).unwrap());
+    for (t, &k) in along.iter().enumerate() {
+        let (o, i) = (t / inner, t % inner);
+        assert_eq!(picked[t], src[(o * n + k as usize) * inner + i]);
+    }
+    // put back into zeros: exactly the picked values at the picked places
+    let dst = up(&vec![0.0; src.len()]);
+    put_axis(&dst, &idx, &up(&picked), [outer, n, inner]).unwrap();
+    let mut want = vec![0.0; src.len()];
+    for (t, &k) in along.iter().enumerate() {
+        want[(t / inner * n + k as usize) * inner + t % inner] = picked[t];
+    }
+    assert_eq!(down(&dst), want);
+    assert!(
+        take_axis(&up(&src), &idx, [outer, n, 2, inner], one).is_err(),
+        "too few indices"
+    );
+    assert!(put_axis(&dst, &up(&[0.0; 12]), &up(&picked), [outer, n, inner]).is_err());
+    // segment sums in a fixed order equal add.at's: rows 0 and 2 get two and three values
+    let vals = values(&mut rng, 6 * 2);
+    let order = [1, 4, 0, 2, 5, 3];
+    let offsets = [0, 2, 2, 5, 6];
+    let sums = down(&segment_sum(&up(&vals), &order, &offsets, 4, 2).unwrap());
+    for (r, w) in offsets.windows(2).enumerate() {
+        for i in 0..2 {
+            let mut acc = 0.0f32;
+            for &j in &order[w[0] as usize..w[1] as usize] {
+                acc += vals[j as usize * 2 + i];
+            }
+            assert_eq!(sums[r * 2 + i], acc, "row {r}");
+        }
+    }
+    assert!(segment_sum(&up(&vals), &order, &[0, 2, 7, 5, 6], 4, 2).is_err());
+    assert!(segment_sum(&up(&vals), &[0, 9, 1, 2, 3, 4], &offsets, 4, 2).is_err());
 }

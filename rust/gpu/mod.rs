@@ -8,7 +8,7 @@
 //! * [`launch`] — buffers, uploads, dispatches, readback, wgpu errors mapped onto [`crate::Error`].
 //! * [`resident`] — arrays that stay in device memory (GPU-resident tensors), and the kernels
 //!   their autograd ops and optimisers need besides the layers': [`elementwise`] arithmetic,
-//!   [`reduce`] (sums over axes), [`loss`] (cross-entropy), [`optim`] (SGD and Adam steps).
+//!   [`reduce`] (sums over axes), [`index`] (gathers and scatters by integer indices), [`loss`] (cross-entropy), [`optim`] (SGD and Adam steps).
 //! * [`correlate`] — the launcher of the 1-D and 2-D correlation kernels (convolution is a
 //!   correlation with the kernel flipped), with tiling for inputs larger than a buffer binding.
 //! * `shaders/*.wgsl` — one kernel per file, computing in `T` (`alias T = f32;`, rewritten to f64
@@ -23,6 +23,7 @@ pub mod context;
 pub mod conv;
 pub mod correlate;
 pub mod elementwise;
+pub mod index;
 pub mod launch;
 pub mod loss;
 pub mod optim;

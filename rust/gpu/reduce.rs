@@ -166,8 +166,8 @@ fn check_view(x: &DeviceArray, shape: [usize; 3], what: &str) -> Result<()> {
     Ok(())
 }
 
-/// `v` as a shader's u32, or a ValueError naming the reduction `what`.
-fn to_u32(v: usize, what: &str) -> Result<u32> {
+/// `v` as a shader's u32, or a ValueError naming the operation `what`.
+pub(crate) fn to_u32(v: usize, what: &str) -> Result<u32> {
     u32::try_from(v).map_err(|_| {
         crate::error::Error::Value(format!("a GPU {what} over {v} elements is too large"))
     })

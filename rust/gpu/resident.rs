@@ -4,18 +4,22 @@
 //! A [`DeviceArray`] is a flat buffer of `len` elements of one [`Dtype`]; shapes live with the
 //! caller (several arrays of different shapes may share one buffer, as numpy views do). Kernels
 //! read device arrays and return new ones; the only writes into an existing array are the
-//! optimiser steps and [`DeviceArray::assign`]. Every array fits one storage-buffer binding, so
+//! optimiser steps, [`DeviceArray::assign`] and [`DeviceArray::scatter`]. Every array fits one storage-buffer binding, so
 //! that any kernel can bind it whole; a larger upload is refused.
 
 use crate::error::{value_error, Error, Result};
-use crate::gpu::context::Gpu;
+use crate::gpu::context::{Gpu, Shader};
 use crate::gpu::correlate::gpu_for;
 use bytemuck::Pod;
 use std::sync::Arc;
 
-const PERMUTE: crate::gpu::context::Shader = crate::gpu::context::Shader {
-    name: "permute",
-    source: include_str!("shaders/permute.wgsl"),
+const GATHER: Shader = Shader {
+    name: "strided_gather",
+    source: include_str!("shaders/strided_gather.wgsl"),
+};
+const SCATTER: Shader = Shader {
+    name: "strided_scatter",
+    source: include_str!("shaders/strided_scatter.wgsl"),
 };
 
 /// The element types a device array holds. Integer tensors (class targets, pooling indices) are
@@ -187,41 +191,146 @@ impl DeviceArray {
         if shape.iter().product::<usize>() != self.len {
             return value_error!("shape {shape:?} does not hold {} elements", self.len);
         }
-        // in 32-bit words: a float64 element is a trailing axis of two words
-        let words = self.elem_size() / 4;
-        let (mut dims, mut order) = (shape.to_vec(), axes.to_vec());
-        if words == 2 {
-            dims.push(2);
-            order.push(nd);
+        let mut strides = vec![1isize; nd];
+        for d in (0..nd.saturating_sub(1)).rev() {
+            strides[d] = strides[d + 1] * shape[d + 1] as isize;
         }
-        let mut strides = vec![1usize; dims.len()];
-        for d in (0..dims.len().saturating_sub(1)).rev() {
-            strides[d] = strides[d + 1] * dims[d + 1];
-        }
-        let out_shape: Vec<usize> = order.iter().map(|&a| dims[a]).collect();
-        let out_strides: Vec<usize> = order.iter().map(|&a| strides[a]).collect();
+        let out_shape: Vec<usize> = axes.iter().map(|&a| shape[a]).collect();
+        let out_strides: Vec<isize> = axes.iter().map(|&a| strides[a]).collect();
+        self.gather(&out_shape, &out_strides, 0)
+    }
+
+    /// A strided view of this array materialised as a new contiguous array of `shape`: its
+    /// element at index `(i_0, i_1, ...)` is element `offset + sum of i_d * strides[d]` of this one
+    /// (numpy's `as_strided`, then a copy). Strides, in elements, may be 0 (a broadcast) or
+    /// negative (a reversal); every position must lie inside the array.
+    pub fn gather(&self, shape: &[usize], strides: &[isize], offset: usize) -> Result<Self> {
+        let len = self.check_strided(shape, strides, offset)?;
         let gpu = gpu_for_dtype(self.dtype)?;
-        let out = Self::output(gpu, self.len, self.dtype)?;
-        let len = self.len * words;
-        if len == 0 {
-            return Ok(out);
-        }
-        let meta: Vec<u32> = out_shape
-            .iter()
-            .chain(&out_strides)
-            .map(|&v| u32::try_from(v))
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|_| Error::Value("a tensor too large for the GPU permutation".into()))?;
-        let grid = gpu.flat_grid(len, 256);
-        let u = [len as u32, dims.len() as u32, grid[0], 0];
-        let pipeline = gpu.pipeline(PERMUTE, "main", "f32", &[])?;
-        let mbuf = gpu.upload("permutation", &meta, 0)?;
-        gpu.dispatch(
-            &pipeline,
-            &[&gpu.uniform(&u)?, &mbuf, &self.buf, &out.buf],
-            grid,
+        let out = Self::output(gpu, len, self.dtype)?;
+        self.strided(
+            gpu, GATHER, &self.buf, &out.buf, len, shape, strides, offset,
         )?;
         Ok(out)
+    }
+
+    /// Writes `src` (contiguous, of `shape`) into this array at the strided positions of
+    /// [`DeviceArray::gather`], in place: numpy's `self[index] = src` for a basic index. The
+    /// positions must be distinct (no stride 0 over an axis longer than 1, no overlaps).
+    pub fn scatter(
+        &self,
+        src: &DeviceArray,
+        shape: &[usize],
+        strides: &[isize],
+        offset: usize,
+    ) -> Result<()> {
+        src.expect_dtype(self.dtype, "the values")?;
+        let len = self.check_strided(shape, strides, offset)?;
+        if src.len != len {
+            return value_error!("{} values cannot fill {len} positions", src.len);
+        }
+        // Distinct when each axis steps past the reach of all shorter-strided axes together.
+        let mut axes: Vec<(usize, usize)> = shape
+            .iter()
+            .zip(strides)
+            .filter(|(&n, _)| n > 1)
+            .map(|(&n, &s)| (n, s.unsigned_abs()))
+            .collect();
+        axes.sort_by_key(|&(_, s)| s);
+        let mut reach = 0usize;
+        for (n, s) in axes {
+            if s <= reach {
+                return value_error!(
+                    "the strided positions {strides:?} over {shape:?} overlap: a scatter \
+                     needs distinct positions"
+                );
+            }
+            reach += (n - 1) * s;
+        }
+        let gpu = gpu_for_dtype(self.dtype)?;
+        self.strided(
+            gpu, SCATTER, &src.buf, &self.buf, len, shape, strides, offset,
+        )
+    }
+
+    /// The element count of `shape`, checked: one stride per axis and every position inside this
+    /// array (ValueError otherwise).
+    fn check_strided(&self, shape: &[usize], strides: &[isize], offset: usize) -> Result<usize> {
+        if shape.len() != strides.len() {
+            return value_error!(
+                "{} strides for a shape of {} axes",
+                strides.len(),
+                shape.len()
+            );
+        }
+        let len: usize = shape.iter().product();
+        if len == 0 {
+            return Ok(0);
+        }
+        let (mut lo, mut hi) = (offset as i128, offset as i128);
+        for (&n, &s) in shape.iter().zip(strides) {
+            let span = (n as i128 - 1) * s as i128;
+            if span < 0 {
+                lo += span;
+            } else {
+                hi += span;
+            }
+        }
+        if lo < 0 || hi >= self.len as i128 {
+            return value_error!(
+                "the strided positions from {offset} by {strides:?} over {shape:?} reach \
+                 [{lo}, {hi}], outside an array of {} elements",
+                self.len
+            );
+        }
+        Ok(len)
+    }
+
+    /// Runs the strided gather or scatter kernel over `len` elements (checked by the caller), in
+    /// 32-bit words: a float64 element is a trailing axis of two words.
+    #[allow(clippy::too_many_arguments)]
+    fn strided(
+        &self,
+        gpu: &Gpu,
+        shader: Shader,
+        src: &wgpu::Buffer,
+        dst: &wgpu::Buffer,
+        len: usize,
+        shape: &[usize],
+        strides: &[isize],
+        offset: usize,
+    ) -> Result<()> {
+        if len == 0 {
+            return Ok(());
+        }
+        let words = self.elem_size() / 4;
+        let mut dims: Vec<isize> = shape.iter().map(|&n| n as isize).collect();
+        let mut steps: Vec<isize> = strides.iter().map(|&s| s * words as isize).collect();
+        if words == 2 {
+            dims.push(2);
+            steps.push(1);
+        }
+        let too_large = || Error::Value("a tensor too large for the GPU's strided copy".into());
+        let geometry: Vec<i32> = dims
+            .iter()
+            .chain(&steps)
+            .map(|&v| i32::try_from(v))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| too_large())?;
+        let total = len * words;
+        let u = [
+            u32::try_from(total).map_err(|_| too_large())?,
+            dims.len() as u32,
+            gpu.flat_grid(total, 256)[0],
+            u32::try_from(offset * words).map_err(|_| too_large())?,
+        ];
+        let pipeline = gpu.pipeline(shader, "main", "f32", &[])?;
+        let gbuf = gpu.upload("strides", &geometry, 0)?;
+        gpu.dispatch(
+            &pipeline,
+            &[&gpu.uniform(&u)?, &gbuf, src, dst],
+            gpu.flat_grid(total, 256),
+        )
     }
 
     /// The buffer, for binding.

@@ -1,12 +1,13 @@
 //! Bindings of GPU-resident arrays (`sigconv._gpu_array` builds its `GpuArray` on them): the
 //! `DeviceArray` handle (a flat buffer; shapes live in Python) and the `dev_*` kernels on handles.
-//! Every function returns new handles except the optimiser steps and `DeviceArray.assign`, which
-//! write into the handle they are given.
+//! Every function returns new handles except the optimiser steps, `DeviceArray.assign` and
+//! `DeviceArray.scatter`, which write into the handle they are given.
 
 use super::pool::{params, planes_of};
 use crate::cpu::pool::Extreme;
 use crate::error::{Error, Result};
 use crate::gpu::elementwise::{self, BinaryOp, UnaryOp};
+use crate::gpu::index::{self as gindex, IndexStrides};
 use crate::gpu::optim::{self, AdamStep, SgdStep};
 use crate::gpu::pool::{self as gpool, Average};
 use crate::gpu::resident::{self, DeviceArray as Inner, Dtype};
@@ -69,15 +70,32 @@ impl DeviceArray {
         Ok(py.detach(|| a.assign(&s))?)
     }
 
-    /// The array of `shape` with its axes permuted (numpy's `transpose(axes)`), a new array.
-    fn permute(
+    /// A strided view materialised as a new contiguous array of `shape`: element `(i_0, i_1, ...)`
+    /// is element `offset + sum of i_d * strides[d]` of this one (strides in elements; 0
+    /// broadcasts, negative reverses). Transposes, broadcasts and basic indexing.
+    fn gather(
         &self,
         py: Python<'_>,
         shape: Vec<usize>,
-        axes: Vec<usize>,
+        strides: Vec<isize>,
+        offset: usize,
     ) -> PyResult<DeviceArray> {
         let a = self.0.clone();
-        Ok(wrap(py.detach(|| a.permute(&shape, &axes))?))
+        Ok(wrap(py.detach(|| a.gather(&shape, &strides, offset))?))
+    }
+
+    /// Writes `src` into this array at the strided positions of `gather` (distinct ones), in
+    /// place: `self[index] = src` for a basic index.
+    fn scatter(
+        &self,
+        py: Python<'_>,
+        src: &DeviceArray,
+        shape: Vec<usize>,
+        strides: Vec<isize>,
+        offset: usize,
+    ) -> PyResult<()> {
+        let (a, s) = (self.0.clone(), src.0.clone());
+        Ok(py.detach(|| a.scatter(&s, &shape, &strides, offset))?)
     }
 
     /// Whether `other` is (a view of) the same buffer.
@@ -290,6 +308,68 @@ fn dev_argmax(
     Ok(wrap(
         py.detach(|| reduce::argmax_axis(&a, outer, n, inner))?,
     ))
+}
+
+/// `src` viewed as `(outer, n, inner)` gathered along its middle axis into `(outer, count, inner)`
+/// by the int32 `idx`, read at `o * strides[0] + k * strides[1] + i * strides[2]`.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn dev_take_axis(
+    py: Python<'_>,
+    src: &DeviceArray,
+    idx: &DeviceArray,
+    outer: usize,
+    n: usize,
+    count: usize,
+    inner: usize,
+    strides: (usize, usize, usize),
+) -> PyResult<DeviceArray> {
+    let (s, i) = (src.0.clone(), idx.0.clone());
+    let strides = IndexStrides {
+        outer: strides.0,
+        count: strides.1,
+        inner: strides.2,
+    };
+    Ok(wrap(py.detach(|| {
+        gindex::take_axis(&s, &i, [outer, n, count, inner], strides)
+    })?))
+}
+
+/// Writes `values` into `dst` viewed as `(outer, n, inner)` at `idx` along the middle axis, one
+/// index per `(outer, inner)` line, in place.
+#[pyfunction]
+fn dev_put_axis(
+    py: Python<'_>,
+    dst: &DeviceArray,
+    idx: &DeviceArray,
+    values: &DeviceArray,
+    outer: usize,
+    n: usize,
+    inner: usize,
+) -> PyResult<()> {
+    let (d, i, v) = (dst.0.clone(), idx.0.clone(), values.0.clone());
+    Ok(py.detach(|| gindex::put_axis(&d, &i, &v, [outer, n, inner]))?)
+}
+
+/// The rows of `values` (rows of `inner`) summed by group: row `r` of the result adds rows
+/// `order[offsets[r]..offsets[r + 1]]` in order (numpy's `add.at` for `order` a stable sort).
+#[pyfunction]
+fn dev_segment_sum(
+    py: Python<'_>,
+    values: &DeviceArray,
+    order: PyReadonlyArrayDyn<'_, i32>,
+    offsets: PyReadonlyArrayDyn<'_, i32>,
+    rows: usize,
+    inner: usize,
+) -> PyResult<DeviceArray> {
+    let v = values.0.clone();
+    let (order, offsets) = (
+        order.as_array().iter().copied().collect::<Vec<_>>(),
+        offsets.as_array().iter().copied().collect::<Vec<_>>(),
+    );
+    Ok(wrap(py.detach(|| {
+        gindex::segment_sum(&v, &order, &offsets, rows, inner)
+    })?))
 }
 
 macro_rules! by_float {
@@ -664,6 +744,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dev_dropout_mask, m)?)?;
     m.add_function(wrap_pyfunction!(dev_sum, m)?)?;
     m.add_function(wrap_pyfunction!(dev_argmax, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_take_axis, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_put_axis, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_segment_sum, m)?)?;
     m.add_function(wrap_pyfunction!(dev_conv2d, m)?)?;
     m.add_function(wrap_pyfunction!(dev_conv2d_backward, m)?)?;
     m.add_function(wrap_pyfunction!(dev_conv_transpose2d, m)?)?;

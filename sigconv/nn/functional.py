@@ -607,18 +607,29 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 @_tensor_aware
 def embedding(input, weight):
-    """Rows of ``weight`` picked by the integer ``input``, as ``torch.nn.functional.embedding``."""
+    """Rows of ``weight`` picked by the integer ``input``, as ``torch.nn.functional.embedding``.
+
+    On GPU tensors (both on the GPU) the lookup and its gradient run on the device; the indices
+    are read back to host memory once per call, for the range check and to group the gradient's
+    rows (a stable sort), so that each row adds its gradients in numpy's order."""
     idx = _as_t(input, "input")
     if idx._data.dtype.kind not in "iu":
         raise TypeError(f"input must hold integer indices, got dtype {idx._data.dtype}")
     w = _as_t(weight, "weight")
+    wd, ii = w._data, idx._data
+    if is_gpu(wd) != is_gpu(ii):
+        raise ValueError(f"embedding: input is on the {'GPU' if is_gpu(ii) else 'CPU'} and weight on "
+                         f"the {'GPU' if is_gpu(wd) else 'CPU'}; move both with .to(...)")
+    host = ii.numpy() if is_gpu(ii) else ii
     n = w.shape[0]
-    if idx._data.size and (idx._data.min() < 0 or idx._data.max() >= n):
-        raise ValueError(f"input indices must lie in [0, {n}), got values in [{idx._data.min()}, {idx._data.max()}]")
-    ii = idx._data
-    wd = w._data
-    if is_gpu(wd) or is_gpu(ii):
-        raise no_kernel("embedding")
+    if host.size and (host.min() < 0 or host.max() >= n):
+        raise ValueError(f"input indices must lie in [0, {n}), got values in [{host.min()}, {host.max()}]")
+    if w._data.ndim != 2:
+        raise ValueError(f"weight must be 2-D (num_embeddings, embedding_dim), got shape {w.shape}")
+    if is_gpu(wd):
+        from sigconv._gpu_array import add_rows_at, take_rows
+
+        return _result(take_rows(wd, ii), (w,), lambda g: (add_rows_at(n, host, g),))
 
     def backward(g):
         z = np.zeros_like(wd)

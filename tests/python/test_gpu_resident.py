@@ -99,8 +99,8 @@ def test_what_has_no_gpu_kernel_raises_clearly():
         g + gpu(np.ones(2, np.float32))
     with pytest.raises(ValueError, match="different devices"):
         g + np.ones((2, 3), np.float32)
-    with pytest.raises(TypeError, match="no GPU kernel"):
-        g.sum(axis=(0,)).reshape(3)[0]
+    with pytest.raises(TypeError, match="advanced indexing.*no GPU kernel"):
+        g[gpu(np.array([1, 0]))]
     with pytest.raises(TypeError, match="ndarray.cumsum has no GPU kernel"):
         g.cumsum()
     with pytest.raises(TypeError, match="float32 to float64"):
@@ -108,8 +108,8 @@ def test_what_has_no_gpu_kernel_raises_clearly():
     with pytest.raises(ValueError, match="int32"):
         gpu(np.array([2**40]))
     t = sigconv.tensor(np.ones((2, 3), np.float32)).to("gpu")
-    with pytest.raises(TypeError, match="numpy.argmin has no GPU kernel"):
-        t.argmin()
+    with pytest.raises(TypeError, match="numpy.cumsum has no GPU kernel"):
+        np.cumsum(t._data)
     with pytest.raises(TypeError, match="padding with mode='reflect'"):
         F.conv2d(t.reshape(1, 1, 2, 3), t.reshape(1, 1, 2, 3), padding=1, padding_mode="reflect")
     with pytest.raises(ValueError, match="host memory"):
@@ -334,7 +334,7 @@ def test_broadcasting_over_a_block_of_axes():
     for sa, sb in [((3,), (1, 3)), ((1, 1, 3), (3,)), ((2, 3), (1, 1, 3))]:
         assert (gpu(np.ones(sa, np.float32)) + gpu(np.ones(sb, np.float32))).shape == np.broadcast_shapes(sa, sb)
     with pytest.raises(ValueError, match="do not broadcast"):
-        gpu(np.ones((3, 1), np.float32)) + gpu(np.ones((1, 4), np.float32))
+        gpu(np.ones((3, 2), np.float32)) + gpu(np.ones((1, 4), np.float32))
     x = sigconv.tensor(a, requires_grad=True)
     bias = sigconv.tensor(np.ones((1, 3, 1, 1), np.float32), requires_grad=True)
     xg = x.to("gpu")
@@ -463,8 +463,9 @@ def test_maxima_softmax_and_sigmoid_match_the_cpu():
         yc.backward(sigconv.tensor(up))
         yg.backward(sigconv.tensor(up).to("gpu"))
         np.testing.assert_allclose(xg.grad.numpy(), xc.grad.numpy(), rtol=1e-4, atol=1e-6)
-    with pytest.raises(TypeError, match="leading and trailing"):
-        F.softmax(sigconv.tensor(np.ones((2, 3, 4), np.float32)).to("gpu"), dim=1)
+    middle = rng.standard_normal((2, 3, 4)).astype(np.float32)  # a middle axis: a permuted reduction
+    np.testing.assert_allclose(F.softmax(sigconv.tensor(middle).to("gpu"), dim=1).numpy(),
+                               F.softmax(sigconv.tensor(middle), dim=1).numpy(), rtol=1e-6, atol=1e-7)
 
 
 def test_where_clip_sign_and_the_activations_built_on_them():

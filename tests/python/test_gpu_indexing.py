@@ -1,0 +1,301 @@
+"""Indexing, broadcasting, powers and the index-driven ops on GPU-resident tensors: basic indexing
+and assignment (strided copies on the device), numpy's broadcasting, reductions over any axes,
+stack/take, take_along_axis/put_along_axis (max and min along an axis with their indices),
+argmin and the embedding lookup with its gradient. Each against numpy or the same operation in
+host memory; on CI the adapter is Mesa's lavapipe."""
+
+import numpy as np
+import pytest
+
+import sigconv
+from sigconv import _core, nn
+from sigconv._gpu_array import GpuArray
+from sigconv.nn import functional as F
+
+ADAPTER = _core.gpu_adapter()
+pytestmark = pytest.mark.skipif(ADAPTER is None, reason=f"no GPU adapter: {_core.gpu_unavailable_reason()}")
+needs_f64 = pytest.mark.skipif(ADAPTER is None or not ADAPTER["f64"], reason="no SHADER_F64")
+DTYPES = [np.float32, np.int64, pytest.param(np.float64, marks=needs_f64)]
+
+
+def gpu(a):
+    return GpuArray.from_numpy(np.asarray(a))
+
+
+BASIC_INDICES = [
+    0, -1, 2, (1, 2), (slice(None), 1), (Ellipsis, 0), (0, Ellipsis, 1), slice(1, 3), slice(None, None, 2),
+    slice(None, None, -1), (slice(None), slice(4, 0, -2)), (None, 1), (slice(None), None, slice(1, 2)),
+    (Ellipsis, None), (1, slice(2, 2)), (slice(5, 9),), (-2, slice(None), slice(-3, None, 3)), (),
+    Ellipsis,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("idx", BASIC_INDICES, ids=repr)
+def test_basic_indexing_equals_numpy(dtype, idx):
+    a = (np.arange(3 * 4 * 5).reshape(3, 4, 5) - 20).astype(dtype)
+    got = gpu(a)[idx]
+    want = a[idx]
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_array_equal(got.numpy(), want)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("idx", BASIC_INDICES, ids=repr)
+def test_basic_assignment_equals_numpy(dtype, idx):
+    a = np.arange(3 * 4 * 5).reshape(3, 4, 5).astype(dtype)
+    g = gpu(a)
+    shape = a[idx].shape
+    values = (np.arange(int(np.prod(shape))).reshape(shape) * 3 + 1).astype(dtype)
+    g[idx] = gpu(values)
+    a[idx] = values
+    np.testing.assert_array_equal(g.numpy(), a)
+    g[idx] = 7
+    a[idx] = 7
+    np.testing.assert_array_equal(g.numpy(), a)
+
+
+def test_assignment_broadcasts_and_reads_a_view_of_itself_safely():
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    g = gpu(a)
+    g[:, 1:3] = gpu(np.array([10, 20], np.float32))
+    a[:, 1:3] = np.array([10, 20], np.float32)
+    np.testing.assert_array_equal(g.numpy(), a)
+    g[...] = g.reshape(4, 3).reshape(3, 4)  # the same buffer
+    np.testing.assert_array_equal(g.numpy(), a)
+
+
+def test_indexing_errors_are_numpys():
+    g = gpu(np.zeros((3, 4), np.float32))
+    with pytest.raises(IndexError, match="out of bounds"):
+        g[3]
+    with pytest.raises(IndexError, match="too many indices"):
+        g[0, 0, 0]
+    with pytest.raises(IndexError, match="single ellipsis"):
+        g[..., ...]
+    with pytest.raises(TypeError, match="advanced indexing.*no GPU kernel"):
+        g[gpu(np.array([0, 1]))]
+    with pytest.raises(TypeError, match="advanced indexing"):
+        g[[0, 1]]
+    with pytest.raises(ValueError, match="host array"):
+        g[0] = np.zeros(4, np.float32)
+    with pytest.raises(ValueError, match="broadcast"):
+        g[0] = gpu(np.zeros(3, np.float32))
+
+
+def test_strided_copies_check_their_positions():
+    h = gpu(np.zeros(10, np.float32))._h
+    with pytest.raises(ValueError, match="outside an array of 10"):
+        h.gather([3], [5], 0)
+    with pytest.raises(ValueError, match="outside"):
+        h.gather([3], [-1], 1)
+    with pytest.raises(ValueError, match="strides for a shape"):
+        h.gather([3], [1, 1], 0)
+    src = gpu(np.ones(4, np.float32))._h
+    with pytest.raises(ValueError, match="overlap"):
+        h.scatter(src, [2, 2], [1, 1], 0)
+    with pytest.raises(ValueError, match="overlap"):
+        h.scatter(src, [4], [0], 0)
+    with pytest.raises(ValueError, match="cannot fill"):
+        h.scatter(src, [3], [1], 0)
+    assert np.array_equal(GpuArray(h.gather([2, 3], [0, 2], 1), (2, 3), np.float32).numpy(), np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_broadcasting_of_any_axes_equals_numpy(dtype):
+    rng = np.random.default_rng(1)
+    a = rng.integers(-9, 9, (3, 1, 5)).astype(dtype)
+    for shape in [(3, 4, 5), (2, 3, 4, 5), (3, 1, 5), (1, 3, 7, 5)]:
+        if shape == (1, 3, 7, 5):
+            a2 = a.reshape(1, 3, 1, 5)
+            np.testing.assert_array_equal(np.broadcast_to(gpu(a2), shape).numpy(), np.broadcast_to(a2, shape))
+            continue
+        np.testing.assert_array_equal(np.broadcast_to(gpu(a), shape).numpy(), np.broadcast_to(a, shape))
+    with pytest.raises(ValueError, match="broadcast"):
+        np.broadcast_to(gpu(a), (3, 4, 4))
+    if dtype != np.int64:
+        b = rng.standard_normal((1, 4, 1)).astype(dtype)
+        for got, want in [(gpu(a) + gpu(b), a + b), (gpu(b) - gpu(a), b - a), (gpu(a) > gpu(b), (a > b).astype(dtype))]:
+            assert got.shape == want.shape
+            np.testing.assert_array_equal(got.numpy(), want)
+
+
+@pytest.mark.parametrize("axis", [1, (0, 2), (1, 3), (0, 1, 3), -2])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reductions_over_any_axes_equal_numpy(axis, keepdims):
+    a = np.random.default_rng(2).standard_normal((3, 4, 5, 6)).astype(np.float32)
+    g = gpu(a)
+    for got, want in [(g.sum(axis, keepdims), a.sum(axis, keepdims=keepdims)),
+                      (g.max(axis, keepdims), a.max(axis, keepdims=keepdims)),
+                      (g.mean(axis, keepdims), a.mean(axis, keepdims=keepdims))]:
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+def test_stack_take_and_joins_along_inner_axes_equal_numpy():
+    rng = np.random.default_rng(3)
+    parts = [rng.standard_normal((70, 3)).astype(np.float32) for _ in range(3)]
+    gs = [gpu(p) for p in parts]
+    for axis in [0, 1, 2, -1]:
+        np.testing.assert_array_equal(np.stack(gs, axis).numpy(), np.stack(parts, axis))
+    # 70 leading rows x 3 parts: more blocks than buffer copies take, one strided kernel per part
+    np.testing.assert_array_equal(np.concatenate(gs, 1).numpy(), np.concatenate(parts, 1))
+    whole = np.concatenate(parts, 1)
+    for got, want in zip(np.split(gpu(whole), [2, 5, 9], 1), np.split(whole, [2, 5, 9], 1)):
+        assert got.shape == want.shape
+        np.testing.assert_array_equal(got.numpy(), want)
+    np.testing.assert_array_equal(np.take(gpu(whole), 4, axis=1).numpy(), np.take(whole, 4, axis=1))
+    with pytest.raises(TypeError, match="index array"):
+        np.take(gpu(whole), [1, 2], axis=1)
+
+
+@pytest.mark.parametrize("exponent", [2, 1, 0, 0.5, -1, 3, -2, 1.5, 0.25, 4])
+def test_powers_equal_numpy(exponent):
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal(500).astype(np.float32) * 3
+    a[:4] = [0.0, -0.0, np.inf, -np.inf]
+    a[4] = np.nan
+    with np.errstate(all="ignore"):
+        want = a ** np.float32(exponent)
+        got = (gpu(a) ** exponent).numpy()
+    if exponent in (2, 1, 0, 0.5, -1):  # numpy's exact shortcuts: the same arithmetic
+        np.testing.assert_array_equal(got, want)
+    else:
+        np.testing.assert_allclose(got, want, rtol=2e-6, atol=0)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(np.power(gpu(a), 2).numpy(), a * a)
+    with pytest.raises(TypeError, match="exponent"):
+        gpu(a) ** gpu(a)
+    with pytest.raises(TypeError, match="exponent"):
+        2 ** gpu(a)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, pytest.param(np.float64, marks=needs_f64)])
+def test_argmin_equals_numpy_with_ties_and_nan(dtype):
+    a = np.array([[3, 1, 1, 2], [np.nan, 0, np.nan, -1], [2, 2, 2, 2], [-0.0, 0.0, -np.inf, -np.inf]], dtype)
+    for axis in [None, 0, 1, -1]:
+        np.testing.assert_array_equal(gpu(a).argmin(axis).numpy(), np.argmin(a, axis))
+    np.testing.assert_array_equal(np.argmin(gpu(a), axis=1, keepdims=True).numpy(), np.argmin(a, 1, keepdims=True))
+
+
+def _both(a, fn, seed=0):
+    """``fn`` of a tensor of ``a`` in host memory and on the GPU, backward through a fixed random
+    weighting: the two outputs and the two gradients."""
+    outs, grads = [], []
+    for dev in ("cpu", "gpu"):
+        t = sigconv.tensor(a).to(dev).requires_grad_()
+        out = fn(t)
+        out = out[0] if isinstance(out, tuple) else out
+        w = np.random.default_rng(seed).standard_normal(out.shape).astype(a.dtype)
+        (out * sigconv.tensor(w).to(dev)).sum().backward()
+        outs.append(out.numpy())
+        grads.append(t.grad.numpy())
+    return outs, grads
+
+
+AUTOGRAD_CASES = {
+    "getitem": lambda t: t[1:, ::2, -1],
+    "getitem_none": lambda t: t[None, 0, ..., 1:3],
+    "pow2": lambda t: t ** 2,
+    "pow3": lambda t: t ** 3,
+    "sqrt_of_square": lambda t: (t * t + 1.0).sqrt(),
+    "sum_middle": lambda t: t.sum(1),
+    "mean_keepdim": lambda t: t.mean(2, keepdim=True),
+    "var": lambda t: t.var(1),
+    "expand": lambda t: t[:, :1].expand(2, 3, 4),
+    "max_dim": lambda t: t.max(1),
+    "min_dim_keep": lambda t: t.min(2, keepdim=True),
+    "max_all": lambda t: t.max(),
+    "stack": lambda t: sigconv.stack([t, t * 2.0], 1),
+    "broadcast_col": lambda t: t * t[:, :, :1],
+    "softmax_middle": lambda t: F.softmax(t, dim=1),
+}
+
+
+@pytest.mark.parametrize("name", AUTOGRAD_CASES)
+def test_autograd_through_indexing_and_reductions_matches_the_cpu(name):
+    a = np.random.default_rng(5).standard_normal((2, 3, 4)).astype(np.float32)
+    (cpu_out, gpu_out), (cpu_grad, gpu_grad) = _both(a, AUTOGRAD_CASES[name])
+    np.testing.assert_allclose(gpu_out, cpu_out, rtol=2e-6, atol=1e-7)
+    np.testing.assert_allclose(gpu_grad, cpu_grad, rtol=2e-6, atol=1e-6)
+
+
+def test_max_and_min_along_an_axis_give_the_cpus_indices():
+    a = np.random.default_rng(6).integers(0, 3, (4, 5, 6)).astype(np.float32)  # many ties
+    t, g = sigconv.tensor(a), sigconv.tensor(a).to("gpu")
+    for dim in [0, 1, 2, -1]:
+        for keep in [False, True]:
+            for op in ("max", "min"):
+                (cv, ci), (gv, gi) = getattr(t, op)(dim, keep), getattr(g, op)(dim, keep)
+                np.testing.assert_array_equal(gv.numpy(), cv.numpy())
+                assert gi.dtype == np.int64
+                np.testing.assert_array_equal(gi.numpy(), ci.numpy())
+    np.testing.assert_array_equal(g.argmin(1).numpy(), t.argmin(1).numpy())
+
+
+@pytest.mark.parametrize("index_shape", [(7,), (3, 5), (2, 4, 3), (0,)])
+def test_embedding_and_its_gradient_equal_the_cpus(index_shape):
+    rng = np.random.default_rng(7)
+    emb = nn.Embedding(6, 5)
+    idx = rng.integers(0, 6, index_shape)  # repeated rows: their gradients add in numpy's order
+    w = rng.standard_normal(index_shape + (5,)).astype(np.float32)
+    results = []
+    for dev in ("cpu", "gpu"):
+        m = nn.Embedding(6, 5)
+        m.load_state_dict(emb.state_dict())
+        m.to(dev)
+        out = m(sigconv.tensor(idx).to(dev))
+        (out * sigconv.tensor(w).to(dev)).sum().backward()
+        results.append((out.numpy(), m.weight.grad.numpy()))
+    (co, cg), (go, gg) = results
+    np.testing.assert_array_equal(go, co)
+    np.testing.assert_array_equal(gg, cg)
+
+
+def test_embedding_errors_on_the_gpu():
+    m = nn.Embedding(4, 3).to("gpu")
+    with pytest.raises(ValueError, match=r"lie in \[0, 4\)"):
+        m(sigconv.tensor(np.array([1, 4])).to("gpu"))
+    with pytest.raises(ValueError, match="input is on the CPU and weight on the GPU"):
+        m(sigconv.tensor(np.array([1, 2])))
+    with pytest.raises(TypeError, match="integer indices"):
+        m(sigconv.tensor(np.array([1.0])).to("gpu"))
+
+
+def test_a_text_model_with_an_embedding_trains_on_the_gpu_as_on_the_cpu():
+    rng = np.random.default_rng(8)
+    tokens = rng.integers(0, 20, (16, 12))
+    labels = (tokens[:, 0] > 9).astype(np.int64)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(20, 8)
+            self.conv = nn.Conv1d(8, 6, 3, padding=1)
+            self.fc = nn.Linear(6, 2)
+
+        def forward(self, x):
+            h = self.emb(x).permute(0, 2, 1)
+            h = self.conv(h).relu().max(2)[0]
+            return self.fc(h)
+
+    from sigconv import optim
+    base = Net()
+    losses = {}
+    for dev in ("cpu", "gpu"):
+        net = Net()
+        net.load_state_dict(base.state_dict())
+        net.to(dev)
+        opt = optim.SGD(net.parameters(), lr=0.1)
+        x, y = sigconv.tensor(tokens).to(dev), sigconv.tensor(labels).to(dev)
+        seq = []
+        for _ in range(5):
+            opt.zero_grad()
+            loss = F.cross_entropy(net(x), y)
+            loss.backward()
+            opt.step()
+            seq.append(loss.item())
+        losses[dev] = seq
+    np.testing.assert_allclose(losses["gpu"], losses["cpu"], rtol=1e-4)
+    assert losses["gpu"][-1] < losses["gpu"][0]

@@ -10,8 +10,8 @@ use crate::ops::device;
 use crate::ops::pool as ops;
 use crate::params::{PoolAxis, PoolParams};
 use numpy::{
-    PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArray,
-    PyUntypedArrayMethods,
+    IntoPyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn,
+    PyUntypedArray, PyUntypedArrayMethods,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -464,6 +464,63 @@ fn interpolate_backward<'py>(
     })
 }
 
+/// One axis's source samples and weights, as the CPU kernels compute them (for the GPU's
+/// resampling, which gathers with them): `(i0, None, None, None)` for the nearest modes,
+/// `(i0, i1, w0, w1)` (weights in `dtype`) for linear.
+#[pyfunction]
+#[pyo3(signature = (n_in, n_out, scale, mode, align_corners, dtype))]
+fn resample_taps<'py>(
+    py: Python<'py>,
+    n_in: usize,
+    n_out: usize,
+    scale: Option<f64>,
+    mode: &str,
+    align_corners: bool,
+    dtype: &str,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let ax = ResampleAxis { n_in, n_out, scale };
+    let index = |v: Vec<usize>| {
+        v.into_iter()
+            .map(|i| i as i64)
+            .collect::<Vec<_>>()
+            .into_pyarray(py)
+    };
+    let none = || py.None().into_bound(py);
+    match interp_mode(mode, align_corners)? {
+        Interp::Nearest | Interp::NearestExact => {
+            let exact = mode == "nearest-exact";
+            let i0 = index(resample::nearest_table(&ax, exact)).into_any();
+            PyTuple::new(py, [i0, none(), none(), none()])
+        }
+        Interp::Linear { align_corners } => {
+            macro_rules! taps {
+                ($t:ty) => {{
+                    let t = resample::linear_table::<$t>(&ax, align_corners);
+                    PyTuple::new(
+                        py,
+                        [
+                            index(t.i0).into_any(),
+                            index(t.i1).into_any(),
+                            t.w0.into_pyarray(py).into_any(),
+                            t.w1.into_pyarray(py).into_any(),
+                        ],
+                    )
+                }};
+            }
+            match dtype {
+                "float32" => taps!(f32),
+                "float64" => taps!(f64),
+                other => Err(PyTypeError::new_err(format!(
+                    "resample_taps: dtype must be float32 or float64; got {other}"
+                ))),
+            }
+        }
+        Interp::BedOfNails => Err(PyValueError::new_err(
+            "resample_taps: bed_of_nails has no taps (a strided copy)",
+        )),
+    }
+}
+
 /// Adds this module's functions to `_core`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pool_extreme, m)?)?;
@@ -476,5 +533,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(adaptive_avg_pool_backward, m)?)?;
     m.add_function(wrap_pyfunction!(interpolate, m)?)?;
     m.add_function(wrap_pyfunction!(interpolate_backward, m)?)?;
+    m.add_function(wrap_pyfunction!(resample_taps, m)?)?;
     Ok(())
 }

@@ -26,7 +26,7 @@ import operator
 import numpy as np
 
 from sigconv import _core
-from sigconv._gpu_array import is_gpu, no_kernel
+from sigconv._gpu_array import is_gpu
 from sigconv.nn import _gpu_layers
 from sigconv.signal import _device
 
@@ -224,10 +224,17 @@ class _ConvArgs:
 
 def _pad_nd(x, pads, mode, value):
     """Pads the last ``len(pads)`` axes by ``pads`` (axis order) with a torch pad mode."""
-    if is_gpu(x):
-        raise no_kernel(f"padding with mode={mode!r}")
     _check_pad_mode(x.shape, pads, mode)
+    if is_gpu(x):
+        return _gpu_layers.pad(x, [tuple(p) for p in pads], mode, float(value))
     return _core.pad(x, [tuple(p) for p in pads], mode, float(value))
+
+
+def _pad_nd_backward(g, shape, pads, mode):
+    """The gradient of :func:`_pad_nd` for an input of ``shape``."""
+    if is_gpu(g):
+        return _gpu_layers.pad_backward(g, tuple(shape), [tuple(p) for p in pads], mode)
+    return _core.pad_backward(g, list(shape), [tuple(p) for p in pads], mode)
 
 
 def _check_pad_mode(shape, pads, mode):
@@ -281,8 +288,7 @@ def _conv_backward(fname, nd, grad_output, input, weight, stride, padding, dilat
     if gx is not None:
         gx = _from_2d(gx, nd)
         if a.pad_mode is not None:
-            gx = _core.pad_backward(gx, list(a.input_shape), [tuple(p) for p in a.mode_pads],
-                                    a.pad_mode)
+            gx = _pad_nd_backward(gx, a.input_shape, a.mode_pads, a.pad_mode)
         gx = gx.reshape(gx.shape[1:]) if a.unbatched else gx
     if gw is not None:
         gw = _from_2d(gw, nd)
@@ -694,7 +700,7 @@ def pad_backward(grad_output, input_shape, pad, mode="constant"):
     shape = tuple(_int("input_shape", n, 0) for n in input_shape)
     pairs = _pad_pairs(pad, len(shape), mode)
     _check_pad_mode(shape, pairs, mode)
-    return _core.pad_backward(g, list(shape), pairs, mode)
+    return _pad_nd_backward(g, shape, pairs, mode)
 
 
 # --------------------------------------------------------------------------- linear

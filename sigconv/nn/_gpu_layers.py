@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from sigconv import _core
-from sigconv._gpu_array import GpuArray, is_gpu, no_kernel
+from sigconv._gpu_array import GpuArray, add_rows_at, is_gpu, no_kernel
 
-__all__ = ["any_gpu", "operands"]
+__all__ = ["any_gpu", "interpolate", "interpolate_backward", "operands", "pad", "pad_backward"]
 
 
 def any_gpu(*arrays):
@@ -196,3 +196,151 @@ def cross_entropy(logits2, target, ignore_index, reduction):
         return total, lambda g: grad * g
     denom = _wrap(counted, (rows,), logits2.dtype).sum()
     return total / denom, lambda g: grad * (g / denom)
+
+
+# ---- padding (torch's modes), as strided copies and joins on the device ------------------------
+def _on(axis, index):
+    """The index selecting ``index`` along ``axis``."""
+    return (slice(None),) * axis + (index,)
+
+
+def _down(start, count):
+    """The slice of ``count`` samples from ``start`` downwards (a reversal)."""
+    stop = start - count
+    return slice(start, stop if stop >= 0 else None, -1)
+
+
+def pad(x, pairs, mode, value):
+    """``x`` padded along its last ``len(pairs)`` axes (``(lo, hi)`` per axis, in axis order; a
+    negative pad crops) by a torch pad mode, as ``_core.pad``: reflect (about the edge sample),
+    replicate, circular and constant."""
+    first = x.ndim - len(pairs)
+    for axis, (lo, hi) in enumerate(pairs, start=first):
+        n = x.shape[axis]
+        if lo < 0 or hi < 0:
+            x = x[_on(axis, slice(max(-lo, 0), n - max(-hi, 0)))]
+            lo, hi, n = max(lo, 0), max(hi, 0), x.shape[axis]
+        if not (lo or hi):
+            continue
+        if mode == "constant":
+            shape = x.shape[:axis] + (n + lo + hi,) + x.shape[axis + 1:]
+            out = GpuArray.full(shape, value, x.dtype)
+            out[_on(axis, slice(lo, lo + n))] = x
+            x = out
+            continue
+        if mode == "reflect":
+            left, right = x[_on(axis, _down(lo, lo))], x[_on(axis, _down(n - 2, hi))]
+        elif mode == "replicate":
+            edge = lambda s, count: np.broadcast_to(x[_on(axis, s)], x.shape[:axis] + (count,) + x.shape[axis + 1:])
+            left, right = edge(slice(0, 1), lo), edge(slice(n - 1, n), hi)
+        else:  # circular
+            left, right = x[_on(axis, slice(n - lo, n))], x[_on(axis, slice(0, hi))]
+        x = np.concatenate([p for p in (left, x, right) if p.shape[axis]], axis)
+    return x
+
+
+def pad_backward(g, shape, pairs, mode):
+    """The gradient of :func:`pad` for an input of ``shape``: each input sample gets the sum of the
+    gradients of the output samples that copy it (``_core.pad_backward``)."""
+    first = len(shape) - len(pairs)
+    for axis in reversed(range(first, len(shape))):
+        lo, hi = pairs[axis - first]
+        n = shape[axis]
+        cut_lo, cut_hi = max(-lo, 0), max(-hi, 0)
+        lo, hi = max(lo, 0), max(hi, 0)
+        m = n - cut_lo - cut_hi
+        mid = g[_on(axis, slice(lo, lo + m))]
+        part = lambda s: g[_on(axis, s)]
+
+        def add(index, values):
+            mid[_on(axis, index)] = mid[_on(axis, index)] + values
+
+        if mode == "reflect":
+            if lo:
+                add(_down(lo, lo), part(slice(0, lo)))
+            if hi:
+                add(_down(m - 2, hi), part(slice(lo + m, lo + m + hi)))
+        elif mode == "replicate":
+            if lo:
+                add(slice(0, 1), part(slice(0, lo)).sum(axis, keepdims=True))
+            if hi:
+                add(slice(m - 1, m), part(slice(lo + m, lo + m + hi)).sum(axis, keepdims=True))
+        elif mode == "circular":
+            if lo:
+                add(slice(m - lo, m), part(slice(0, lo)))
+            if hi:
+                add(slice(0, hi), part(slice(lo + m, lo + m + hi)))
+        if cut_lo or cut_hi:  # cropped samples: no gradient
+            full = GpuArray.full(mid.shape[:axis] + (n,) + mid.shape[axis + 1:], 0, mid.dtype)
+            full[_on(axis, slice(cut_lo, cut_lo + m))] = mid
+            mid = full
+        g = mid
+    return g
+
+
+# ---- resampling (interpolate's nearest, linear and bed-of-nails modes), one axis at a time -----
+def _take_along(x, index, axis):
+    """``np.take(x, index, axis)`` for host ``index`` (a small table, uploaded)."""
+    shape = x.shape
+    outer, n, inner = int(np.prod(shape[:axis])), shape[axis], int(np.prod(shape[axis + 1:]))
+    idx = GpuArray.from_numpy(np.asarray(index))
+    h = _core.dev_take_axis(x._h, idx._h, outer, n, len(index), inner, (0, 1, 0))
+    return GpuArray(h, shape[:axis] + (len(index),) + shape[axis + 1:], x.dtype)
+
+
+def _add_at_along(g, index, axis, n):
+    """``np.add.at`` into zeros of length ``n`` along ``axis``: sample ``index[k]`` gets
+    ``g[..., k, ...]``, each adding its samples in ``k``'s order (the axis moved to the front,
+    grouped rows summed)."""
+    moved = np.moveaxis(g, axis, 0)
+    rows = add_rows_at(n, index, moved.reshape(moved.shape[0], -1))
+    return np.moveaxis(rows.reshape((n,) + moved.shape[1:]), 0, axis)
+
+
+def _weights(w, axis, ndim, dtype):
+    """An axis's weights shaped to broadcast along ``axis`` of an ``ndim``-D array."""
+    return GpuArray.from_numpy(np.asarray(w, dtype).reshape((len(w),) + (1,) * (ndim - 1 - axis)))
+
+
+def _resample_axes(shape, sizes, scales):
+    """``(axis, n_in, n_out, scale)`` of the resampled (last) axes, the last axis first: the CPU
+    kernels interpolate along rows first, then blend rows."""
+    first = len(shape) - len(sizes)
+    return [(first + i, shape[first + i], sizes[i], scales[i]) for i in reversed(range(len(sizes)))]
+
+
+def interpolate(x, sizes, scales, mode, align_corners):
+    """``_core.interpolate`` on the GPU: the same tables of source samples and weights
+    (``_core.resample_taps``), applied one axis at a time as gathers and weighted sums, in the
+    CPU kernels' order of arithmetic."""
+    for axis, n_in, n_out, scale in _resample_axes(x.shape, sizes, scales):
+        if mode == "bed_of_nails":
+            out = GpuArray.full(x.shape[:axis] + (n_out,) + x.shape[axis + 1:], 0, x.dtype)
+            out[_on(axis, slice(None, None, n_out // n_in))] = x
+            x = out
+            continue
+        i0, i1, w0, w1 = _core.resample_taps(n_in, n_out, scale, mode, bool(align_corners), x.dtype.name)
+        if w0 is None:
+            x = _take_along(x, i0, axis)
+        else:
+            x = _take_along(x, i0, axis) * _weights(w0, axis, x.ndim, x.dtype) + \
+                _take_along(x, i1, axis) * _weights(w1, axis, x.ndim, x.dtype)
+    return x
+
+
+def interpolate_backward(g, shape, scales, mode, align_corners):
+    """The gradient of :func:`interpolate` for an input of ``shape``: each output gradient added
+    back to the samples it came from, with their weights (the axes in reverse order)."""
+    sizes = g.shape[len(shape) - len(scales):]
+    for axis, n_in, n_out, scale in reversed(_resample_axes(shape, sizes, scales)):
+        if mode == "bed_of_nails":
+            g = g[_on(axis, slice(None, None, n_out // n_in))]
+            continue
+        i0, i1, w0, w1 = _core.resample_taps(n_in, n_out, scale, mode, bool(align_corners), g.dtype.name)
+        if w0 is None:
+            g = _add_at_along(g, i0, axis, n_in)
+        else:
+            both = np.concatenate([g * _weights(w0, axis, g.ndim, g.dtype),
+                                   g * _weights(w1, axis, g.ndim, g.dtype)], axis)
+            g = _add_at_along(both, np.concatenate([i0, i1]), axis, n_in)
+    return g

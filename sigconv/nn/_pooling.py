@@ -997,9 +997,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     array([[[1., 0., 2., 0., 4., 0.]]])
     """
     fn = "interpolate"
-    x = _float_array(fn, "input", input)
+    x = _float_array(fn, "input", input, gpu=True)
     spatial, sizes, scales, mode, ac = _interp_args(
         fn, x.shape, size, scale_factor, mode, align_corners, recompute_scale_factor)
+    if is_gpu(x):
+        if mode == "area":
+            raise no_kernel(f"{fn} with mode='area' of GPU-resident tensors")
+        return _gpu_layers.interpolate(x, sizes, scales, _core_mode(mode), bool(ac))
     if mode == "area":
         return _core.adaptive_avg_pool(x if spatial == 2 else _row(x),
                                        sizes if spatial == 2 else (1,) + sizes,
@@ -1026,7 +1030,7 @@ def interpolate_backward(grad_output, input_shape, size=None, scale_factor=None,
     array([[[2., 2., 2.]]])
     """
     fn = "interpolate_backward"
-    g = _float_array(fn, "grad_output", grad_output)
+    g = _float_array(fn, "grad_output", grad_output, gpu=True)
     shape = _shape(fn, "input_shape", input_shape, (3, 4))
     spatial, sizes, scales, mode, ac = _interp_args(
         fn, shape, size, scale_factor, mode, align_corners, recompute_scale_factor)
@@ -1034,6 +1038,10 @@ def interpolate_backward(grad_output, input_shape, size=None, scale_factor=None,
         raise ValueError(
             f"{fn}: grad_output must have the output shape {shape[:2] + sizes}; got {g.shape}"
         )
+    if is_gpu(g):
+        if mode == "area":
+            raise no_kernel(f"{fn} with mode='area' of GPU-resident tensors")
+        return _gpu_layers.interpolate_backward(g, shape, scales, _core_mode(mode), bool(ac))
     if mode == "area":
         if spatial == 1:
             shape1 = shape[:-1] + (1,) + shape[-1:]

@@ -1,8 +1,9 @@
-"""Indexing, broadcasting, powers and the index-driven ops on GPU-resident tensors: basic indexing
+"""Indexing, broadcasting, powers and the ops built on them for GPU-resident tensors: basic indexing
 and assignment (strided copies on the device), numpy's broadcasting, reductions over any axes,
 stack/take, take_along_axis/put_along_axis (max and min along an axis with their indices),
-argmin and the embedding lookup with its gradient. Each against numpy or the same operation in
-host memory; on CI the adapter is Mesa's lavapipe."""
+argmin, the embedding lookup with its gradient, torch's pad modes (also as convolution padding
+modes) and interpolate. Each against numpy or the same operation in host memory; on CI the
+adapter is Mesa's lavapipe."""
 
 import numpy as np
 import pytest
@@ -299,3 +300,77 @@ def test_a_text_model_with_an_embedding_trains_on_the_gpu_as_on_the_cpu():
         losses[dev] = seq
     np.testing.assert_allclose(losses["gpu"], losses["cpu"], rtol=1e-4)
     assert losses["gpu"][-1] < losses["gpu"][0]
+
+
+def _forward_and_gradient(a, fn, devices=("cpu", "gpu")):
+    """``fn`` of ``a`` on each device and the gradient of a fixed random weighting of it."""
+    results = []
+    for dev in devices:
+        t = sigconv.tensor(a).to(dev).requires_grad_()
+        y = fn(t)
+        w = np.random.default_rng(1).standard_normal(y.shape).astype(a.dtype)
+        (y * sigconv.tensor(w).to(dev)).sum().backward()
+        results.append((y.numpy(), t.grad.numpy()))
+    return results
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("pad", [(1, 2, 0, 1), (2, 0, 1, 3), (0, 0, 3, 3), (4, 4, 4, 4), (5, 5, 0, 0)])
+def test_pad_modes_and_their_gradients_match_the_cpu(mode, pad):
+    if mode == "reflect" and max(pad) >= 5:
+        pytest.skip("reflect pads must be shorter than the axis (5)")
+    a = np.random.default_rng(9).standard_normal((2, 3, 5, 6)).astype(np.float32)
+    kw = {"value": 1.5} if mode == "constant" else {}
+    (cy, cg), (gy, gg) = _forward_and_gradient(a, lambda t: F.pad(t, pad, mode=mode, **kw))
+    np.testing.assert_array_equal(gy, cy)  # copies: the same samples
+    np.testing.assert_allclose(gg, cg, rtol=1e-6, atol=1e-6)  # sums, in another order
+
+
+def test_negative_constant_pads_crop_on_the_gpu():
+    a = np.random.default_rng(10).standard_normal((2, 3, 5, 6)).astype(np.float32)
+    for pad in [(-1, 2), (2, -2, -1, 1)]:
+        (cy, cg), (gy, gg) = _forward_and_gradient(a, lambda t: F.pad(t, pad))
+        np.testing.assert_array_equal(gy, cy)
+        np.testing.assert_array_equal(gg, cg)
+
+
+@pytest.mark.parametrize("padding_mode", ["reflect", "replicate", "circular"])
+def test_convolution_padding_modes_train_on_the_gpu(padding_mode):
+    a = np.random.default_rng(11).standard_normal((2, 3, 6, 7)).astype(np.float32)
+    base = nn.Conv2d(3, 4, 3, padding=2, padding_mode=padding_mode)
+    results = []
+    for dev in ("cpu", "gpu"):
+        m = nn.Conv2d(3, 4, 3, padding=2, padding_mode=padding_mode)
+        m.load_state_dict(base.state_dict())
+        m.to(dev)
+        t = sigconv.tensor(a).to(dev).requires_grad_()
+        (m(t) ** 2).sum().backward()
+        results.append((m(t).numpy(), t.grad.numpy(), m.weight.grad.numpy()))
+    for c, g in zip(*results):
+        np.testing.assert_allclose(g, c, rtol=1e-5, atol=1e-5)
+
+
+INTERPOLATE_CASES = [
+    ((2, 3, 5, 7), dict(scale_factor=2)), ((2, 3, 5, 7), dict(size=(8, 3))),
+    ((2, 3, 5, 7), dict(scale_factor=1.7, mode="nearest-exact")), ((2, 3, 5, 7), dict(size=(9, 11), mode="bilinear")),
+    ((2, 3, 5, 7), dict(size=(9, 4), mode="bilinear", align_corners=True)),
+    ((2, 3, 5, 7), dict(scale_factor=0.6, mode="bilinear")), ((2, 3, 5, 7), dict(scale_factor=(2, 3), mode="bed_of_nails")),
+    ((2, 3, 9), dict(size=4, mode="linear")), ((2, 3, 9), dict(scale_factor=2.5)),
+    ((2, 3, 9), dict(size=20, mode="linear", align_corners=True)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("shape, kw", INTERPOLATE_CASES, ids=lambda v: str(v))
+def test_interpolate_matches_the_cpu(shape, kw):
+    a = np.random.default_rng(12).standard_normal(shape).astype(np.float32)
+    (cy, cg), (gy, gg) = _forward_and_gradient(a, lambda t: F.interpolate(t, **kw))
+    np.testing.assert_array_equal(gy, cy)  # the CPU's taps, in the CPU's order of arithmetic
+    np.testing.assert_allclose(gg, cg, rtol=1e-6, atol=1e-6)
+
+
+def test_upsample_in_a_model_and_area_mode_on_the_gpu():
+    a = np.random.default_rng(13).standard_normal((1, 2, 4, 4)).astype(np.float32)
+    up = nn.Upsample(scale_factor=2, mode="bilinear")
+    np.testing.assert_array_equal(up(sigconv.tensor(a).to("gpu")).numpy(), up(sigconv.tensor(a)).numpy())
+    with pytest.raises(TypeError, match="mode='area'.*no GPU kernel"):
+        F.interpolate(sigconv.tensor(a).to("gpu"), size=3, mode="area")

@@ -8,7 +8,7 @@ use crate::cpu::resample::{self, Interp, ResampleAxis};
 use crate::cpu::threads;
 use crate::ops::device;
 use crate::ops::pool as ops;
-use crate::params::{PoolAxis, PoolParams};
+use crate::params::{adaptive_range, PoolAxis, PoolParams};
 use numpy::{
     IntoPyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn,
     PyUntypedArray, PyUntypedArrayMethods,
@@ -521,6 +521,18 @@ fn resample_taps<'py>(
     }
 }
 
+/// The windows of adaptive pooling along one axis, as the CPU kernels take them: the starts and
+/// ends of output `o`'s input range, `floor(o n_in / n_out)` to `ceil((o + 1) n_in / n_out)`.
+#[pyfunction]
+fn adaptive_windows(n_in: usize, n_out: usize) -> PyResult<(Vec<usize>, Vec<usize>)> {
+    if n_out == 0 || n_in == 0 {
+        return Err(PyValueError::new_err(format!(
+            "adaptive windows need non-empty input and output axes; got {n_in} -> {n_out}"
+        )));
+    }
+    Ok((0..n_out).map(|o| adaptive_range(o, n_in, n_out)).unzip())
+}
+
 /// Adds this module's functions to `_core`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pool_extreme, m)?)?;
@@ -534,5 +546,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(interpolate, m)?)?;
     m.add_function(wrap_pyfunction!(interpolate_backward, m)?)?;
     m.add_function(wrap_pyfunction!(resample_taps, m)?)?;
+    m.add_function(wrap_pyfunction!(adaptive_windows, m)?)?;
     Ok(())
 }

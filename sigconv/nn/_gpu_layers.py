@@ -14,7 +14,7 @@ import numpy as np
 from sigconv import _core
 from sigconv._gpu_array import GpuArray, add_rows_at, is_gpu, no_kernel
 
-__all__ = ["any_gpu", "interpolate", "interpolate_backward", "operands", "pad", "pad_backward"]
+__all__ = ["adaptive_avg_pool", "adaptive_avg_pool_backward", "any_gpu", "interpolate", "interpolate_backward", "operands", "pad", "pad_backward"]
 
 
 def any_gpu(*arrays):
@@ -343,4 +343,50 @@ def interpolate_backward(g, shape, scales, mode, align_corners):
             both = np.concatenate([g * _weights(w0, axis, g.ndim, g.dtype),
                                    g * _weights(w1, axis, g.ndim, g.dtype)], axis)
             g = _add_at_along(both, np.concatenate([i0, i1]), axis, n_in)
+    return g
+
+
+# ---- adaptive average pooling (any output size), one axis at a time ----------------------------
+def _window_sums(x, axis, starts, ends):
+    """The sums of ``x`` along ``axis`` over each window ``[starts[i], ends[i])``, each added in
+    order (windows may overlap): grouped sums of the axis moved to the front."""
+    moved = np.moveaxis(x, axis, 0)
+    rows = moved.reshape(moved.shape[0], -1)
+    members = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)]).astype(np.int32)
+    offsets = np.concatenate([[0], np.cumsum(np.subtract(ends, starts))]).astype(np.int32)
+    h = _core.dev_segment_sum(rows._h, members, offsets, len(starts), rows.shape[1])
+    summed = GpuArray(h, (len(starts),) + moved.shape[1:], x.dtype)
+    return np.moveaxis(summed, 0, axis)
+
+
+def _window_counts(shape, sizes, dtype):
+    """The product of the windows' lengths over the pooled (last) axes, shaped to broadcast."""
+    counts = np.ones((), dtype)
+    for n, o in zip(shape[len(shape) - len(sizes):], sizes):
+        starts, ends = _core.adaptive_windows(n, o)
+        counts = np.multiply.outer(counts, np.subtract(ends, starts).astype(dtype))
+    return GpuArray.from_numpy(counts.astype(dtype))
+
+
+def adaptive_avg_pool(x, sizes):
+    """Adaptive average pooling of the last ``len(sizes)`` axes to ``sizes`` (torch's windows,
+    ``_core.adaptive_windows``): each window's sum, over the last axis and then the others,
+    divided by its size once, as the CPU kernel divides (its sums run in row order)."""
+    shape, first = x.shape, x.ndim - len(sizes)
+    for axis in reversed(range(first, x.ndim)):
+        x = _window_sums(x, axis, *_core.adaptive_windows(shape[axis], sizes[axis - first]))
+    return x / _window_counts(shape, sizes, x.dtype)
+
+
+def adaptive_avg_pool_backward(g, shape, spatial):
+    """The gradient of :func:`adaptive_avg_pool` (over the last ``spatial`` axes) onto
+    ``shape``: each output's gradient divided by its window's size and added to every input
+    sample of the window, in output order."""
+    sizes = g.shape[len(shape) - spatial:]
+    g = g / _window_counts(shape, sizes, g.dtype)
+    for axis in range(len(shape) - spatial, len(shape)):
+        starts, ends = _core.adaptive_windows(shape[axis], g.shape[axis])
+        owners = np.concatenate([np.full(e - s, i) for i, (s, e) in enumerate(zip(starts, ends))])
+        members = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)])
+        g = _add_at_along(_take_along(g, owners, axis), members, axis, shape[axis])
     return g

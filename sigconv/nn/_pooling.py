@@ -216,14 +216,13 @@ def _avg_kernel(x, k, s, p, c, inc, div, workers, device):
     return _core.pool_avg(x, k, s, p, c, inc, div, workers=workers, device=_device(device))
 
 
-def _even_windows(fn, size, out):
+def _even_windows(size, out):
     """Adaptive average pooling of planes of ``size`` to ``out`` as average pooling, where each
-    output size divides its input size (the windows are then equal and disjoint): the
-    ``(kernel, stride, padding, ceil_mode, count_include_pad, divisor)`` of :func:`_avg_kernel`. The
-    GPU has no adaptive kernel for the other sizes."""
+    output size divides its input size (the windows are then equal and disjoint, one GPU kernel):
+    the ``(kernel, stride, padding, ceil_mode, count_include_pad, divisor)`` of
+    :func:`_avg_kernel`; None for other sizes."""
     if any(o == 0 or n % o for n, o in zip(size, out)):
-        raise no_kernel(f"{fn} of GPU-resident tensors from {tuple(size)} to {tuple(out)} (only "
-                        "output sizes that divide the input's)")
+        return None
     k = tuple(n // o for n, o in zip(size, out))
     return k, k, (0, 0), False, True, None
 
@@ -798,8 +797,10 @@ def adaptive_avg_pool1d(input, output_size, *, workers=None):
     array([[2., 4.]])
     """
     fn = "adaptive_avg_pool1d"
-    x = _pool_input(fn, input, 1)
+    x = _pool_input(fn, input, 1, gpu=True)
     (n,) = _adaptive_size(fn, output_size, x.shape[-1:])
+    if is_gpu(x):
+        return _gpu_layers.adaptive_avg_pool(x, (n,))
     return _core.adaptive_avg_pool(_row(x), (1, n), workers=workers)[..., 0, :]
 
 
@@ -826,7 +827,10 @@ def adaptive_avg_pool2d(input, output_size, *, workers=None):
     x = _pool_input(fn, input, 2, gpu=True)
     size = _adaptive_size(fn, output_size, x.shape[-2:])
     if is_gpu(x):
-        return _avg_kernel(x, *_even_windows(fn, x.shape[-2:], size), workers, "gpu")
+        even = _even_windows(x.shape[-2:], size)
+        if even is not None:
+            return _avg_kernel(x, *even, workers, "gpu")
+        return _gpu_layers.adaptive_avg_pool(x, size)
     return _core.adaptive_avg_pool(x, size, workers=workers)
 
 
@@ -842,7 +846,9 @@ def adaptive_avg_pool1d_backward(grad_output, input_shape, *, workers=None):
     array([[0.25, 0.25, 0.25, 0.25]])
     """
     fn = "adaptive_avg_pool1d_backward"
-    g, shape = _grad(fn, grad_output, input_shape, 1)
+    g, shape = _grad(fn, grad_output, input_shape, 1, gpu=True)
+    if is_gpu(g):
+        return _gpu_layers.adaptive_avg_pool_backward(g, shape, 1)
     shape1 = shape[:-1] + (1,) + shape[-1:]
     return _core.adaptive_avg_pool_backward(_row(g), shape1, workers=workers)[..., 0, :]
 
@@ -861,8 +867,10 @@ def adaptive_avg_pool2d_backward(grad_output, input_shape, *, workers=None):
     fn = "adaptive_avg_pool2d_backward"
     g, shape = _grad(fn, grad_output, input_shape, 2, gpu=True)
     if is_gpu(g):
-        windows = _even_windows(fn, shape[-2:], g.shape[-2:])
-        return _avg_backward_kernel(g, shape, *windows, workers, "gpu")
+        even = _even_windows(shape[-2:], g.shape[-2:])
+        if even is not None:
+            return _avg_backward_kernel(g, shape, *even, workers, "gpu")
+        return _gpu_layers.adaptive_avg_pool_backward(g, shape, 2)
     return _core.adaptive_avg_pool_backward(g, shape, workers=workers)
 
 
@@ -1002,7 +1010,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         fn, x.shape, size, scale_factor, mode, align_corners, recompute_scale_factor)
     if is_gpu(x):
         if mode == "area":
-            raise no_kernel(f"{fn} with mode='area' of GPU-resident tensors")
+            return _gpu_layers.adaptive_avg_pool(x, sizes)
         return _gpu_layers.interpolate(x, sizes, scales, _core_mode(mode), bool(ac))
     if mode == "area":
         return _core.adaptive_avg_pool(x if spatial == 2 else _row(x),
@@ -1040,7 +1048,7 @@ def interpolate_backward(grad_output, input_shape, size=None, scale_factor=None,
         )
     if is_gpu(g):
         if mode == "area":
-            raise no_kernel(f"{fn} with mode='area' of GPU-resident tensors")
+            return _gpu_layers.adaptive_avg_pool_backward(g, shape, spatial)
         return _gpu_layers.interpolate_backward(g, shape, scales, _core_mode(mode), bool(ac))
     if mode == "area":
         if spatial == 1:

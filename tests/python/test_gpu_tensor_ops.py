@@ -368,9 +368,30 @@ def test_interpolate_matches_the_cpu(shape, kw):
     np.testing.assert_allclose(gg, cg, rtol=1e-6, atol=1e-6)
 
 
-def test_upsample_in_a_model_and_area_mode_on_the_gpu():
+def test_upsample_in_a_model_on_the_gpu():
     a = np.random.default_rng(13).standard_normal((1, 2, 4, 4)).astype(np.float32)
     up = nn.Upsample(scale_factor=2, mode="bilinear")
     np.testing.assert_array_equal(up(sigconv.tensor(a).to("gpu")).numpy(), up(sigconv.tensor(a)).numpy())
-    with pytest.raises(TypeError, match="mode='area'.*no GPU kernel"):
-        F.interpolate(sigconv.tensor(a).to("gpu"), size=3, mode="area")
+
+
+ADAPTIVE_CASES = {
+    "2d uneven": ((2, 3, 7, 9), lambda t: F.adaptive_avg_pool2d(t, (3, 4))),
+    "2d global": ((2, 3, 7, 9), lambda t: F.adaptive_avg_pool2d(t, 1)),
+    "2d keep one axis": ((2, 3, 7, 9), lambda t: F.adaptive_avg_pool2d(t, (None, 5))),
+    "2d unbatched": ((3, 7, 9), lambda t: F.adaptive_avg_pool2d(t, (4, 4))),
+    "2d larger": ((2, 3, 7, 9), lambda t: F.adaptive_avg_pool2d(t, (14, 18))),
+    "2d even (one kernel)": ((2, 3, 8, 9), lambda t: F.adaptive_avg_pool2d(t, (4, 3))),
+    "1d": ((2, 3, 10), lambda t: F.adaptive_avg_pool1d(t, 4)),
+    "interpolate area": ((2, 3, 7, 9), lambda t: F.interpolate(t, size=(3, 5), mode="area")),
+    "interpolate area 1d": ((2, 3, 11), lambda t: F.interpolate(t, size=4, mode="area")),
+    "module": ((2, 3, 7, 9), lambda t: nn.AdaptiveAvgPool2d((2, 5))(t)),
+}
+
+
+@pytest.mark.parametrize("name", ADAPTIVE_CASES)
+def test_adaptive_average_pooling_to_any_size_matches_the_cpu(name):
+    shape, fn = ADAPTIVE_CASES[name]
+    a = np.random.default_rng(14).standard_normal(shape).astype(np.float32)
+    (cy, cg), (gy, gg) = _forward_and_gradient(a, fn)
+    np.testing.assert_allclose(gy, cy, rtol=1e-6, atol=1e-7)  # window sums, in another order
+    np.testing.assert_allclose(gg, cg, rtol=1e-6, atol=1e-7)

@@ -27,7 +27,8 @@ import numpy as np
 
 from sigconv import _core
 
-__all__ = ["GpuArray", "add_rows_at", "is_gpu", "no_kernel", "synchronize", "take_rows"]
+__all__ = ["GpuArray", "add_rows_at", "is_gpu", "no_kernel", "put_rows", "synchronize", "take_rows",
+           "take_rows_along"]
 
 #: numpy ufuncs with a GPU kernel (``sigconv._core.dev_binary``'s op names).
 _UFUNCS = frozenset({
@@ -715,7 +716,7 @@ def _put_along_axis(arr, indices, values, axis):
         raise no_kernel(f"put_along_axis with indices of shape {indices.shape} (on the GPU: {want}, "
                         "one index per line)")
     values = _broadcast_to(_operand(values, arr), want)
-    _core.dev_put_axis(arr._h, indices._h, values._h, outer, n, inner)
+    _core.dev_put_axis(arr._h, indices._h, values._h, outer, n, 1, inner)
 
 
 def take_rows(table, indices):
@@ -768,3 +769,22 @@ _FUNCTIONS = {
     "ndim": lambda a: a.ndim,
     "size": lambda a, axis=None: a.size if axis is None else a.shape[axis],
 }
+
+
+def put_rows(values, indices, size):
+    """Each line of ``values`` (``(..., k)``) written into zeros of ``(..., size)`` at its GPU
+    ``indices`` (same shape): max_unpool's output. An index outside ``[0, size)`` writes nothing;
+    where a line repeats an index either value lands (after overlapping pooling windows the
+    values at one index are the same input sample's)."""
+    lines, k = _size(values.shape[:-1]), values.shape[-1]
+    out = GpuArray.full(values.shape[:-1] + (size,), 0, values.dtype)
+    _core.dev_put_axis(out._h, indices._h, values._h, lines, size, k, 1)
+    return out
+
+
+def take_rows_along(table, indices):
+    """``take_along_axis(table, indices, -1)`` for GPU ``indices`` of ``table``'s leading shape:
+    max_unpool's gradient."""
+    lines, n, k = _size(table.shape[:-1]), table.shape[-1], indices.shape[-1]
+    h = _core.dev_take_axis(table._h, indices._h, lines, n, k, 1, (k, 1, 1))
+    return GpuArray(h, indices.shape, table.dtype)

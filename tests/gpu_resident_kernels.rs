@@ -638,7 +638,7 @@ fn takes_puts_and_segment_sums_equal_the_reference() {
     }
     // put back into zeros: exactly the picked values at the picked places
     let dst = up(&vec![0.0; src.len()]);
-    put_axis(&dst, &idx, &up(&picked), [outer, n, inner]).unwrap();
+    put_axis(&dst, &idx, &up(&picked), [outer, n, 1, inner]).unwrap();
     let mut want = vec![0.0; src.len()];
     for (t, &k) in along.iter().enumerate() {
         want[(t / inner * n + k as usize) * inner + t % inner] = picked[t];
@@ -648,7 +648,7 @@ fn takes_puts_and_segment_sums_equal_the_reference() {
         take_axis(&up(&src), &idx, [outer, n, 2, inner], one).is_err(),
         "too few indices"
     );
-    assert!(put_axis(&dst, &up(&[0.0; 12]), &up(&picked), [outer, n, inner]).is_err());
+    assert!(put_axis(&dst, &up(&[0.0; 12]), &up(&picked), [outer, n, 1, inner]).is_err());
     // segment sums in a fixed order equal add.at's: rows 0 and 2 get two and three values
     let vals = values(&mut rng, 6 * 2);
     let order = [1, 4, 0, 2, 5, 3];

@@ -1,7 +1,7 @@
 //! Indexing of GPU-resident tensors by integer arrays: gathers along one axis
 //! (`shaders/take_axis.wgsl`: numpy's `take` and `take_along_axis`, the embedding lookup, the
-//! values at the maxima), the inverse write of one index per line (`shaders/put_axis.wgsl`:
-//! `put_along_axis`, the gradient of a maximum) and sums of values grouped by index in a fixed
+//! values at the maxima), the inverse write (`shaders/put_axis.wgsl`: `put_along_axis`, the
+//! gradient of a maximum, max_unpool) and sums of values grouped by index in a fixed
 //! order (`shaders/segment_sum.wgsl`: the embedding's gradient, numpy's `add.at`).
 //!
 //! The kernels read indices as int32 and skip (or give 0 for) an index outside the axis, so
@@ -41,7 +41,19 @@ struct TakeUniform {
     groups_x: u32,
 }
 
-/// `put_axis.wgsl`'s and `segment_sum.wgsl`'s `Params` (four words).
+/// `put_axis.wgsl`'s `Params`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+struct PutUniform {
+    outer: u32,
+    n: u32,
+    count: u32,
+    inner: u32,
+    groups_x: u32,
+    pad: [u32; 3],
+}
+
+/// `segment_sum.wgsl`'s `Params` (four words).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable)]
 struct Uniform4 {
@@ -112,30 +124,33 @@ pub fn take_axis(
     Ok(out)
 }
 
-/// Writes `values` (`outer * inner` of them) into `dst` viewed as `(outer, n, inner)`, in place:
-/// `dst[o, idx[o * inner + i], i] = values[o * inner + i]` (numpy's `put_along_axis` with one
-/// index per line).
+/// Writes `values` into `dst` viewed as `(outer, n, inner)`, in place: with `idx` and `values`
+/// viewed as `(outer, count, inner)`, `dst[o, idx[o, k, i], i] = values[o, k, i]` (numpy's
+/// `put_along_axis`). Where two indices of one line are equal, either value lands: callers pass
+/// distinct indices or equal values for them (max_unpool after overlapping pooling windows).
 pub fn put_axis(
     dst: &DeviceArray,
     idx: &DeviceArray,
     values: &DeviceArray,
-    [outer, n, inner]: [usize; 3],
+    [outer, n, count, inner]: [usize; 4],
 ) -> Result<()> {
     check(dst, outer * n * inner, "put")?;
-    idx.expect(Dtype::I32, outer * inner, "the indices")?;
-    values.expect(dst.dtype(), outer * inner, "the values")?;
-    let count = outer * inner;
-    if count == 0 {
+    let len = outer * count * inner;
+    idx.expect(Dtype::I32, len, "the indices")?;
+    values.expect(dst.dtype(), len, "the values")?;
+    if len == 0 {
         return Ok(());
     }
     let gpu = gpu_for_dtype(dst.dtype())?;
     let int = |v| to_u32(v, "put");
-    let [gx, gy, _] = gpu.flat_grid(count, 256);
-    let u = Uniform4 {
-        a: int(outer)?,
-        b: int(n)?,
-        c: int(inner)?,
+    let [gx, gy, _] = gpu.flat_grid(len, 256);
+    let u = PutUniform {
+        outer: int(outer)?,
+        n: int(n)?,
+        count: int(count)?,
+        inner: int(inner)?,
         groups_x: gx,
+        pad: [0; 3],
     };
     let pipeline = gpu.pipeline(PUT_AXIS, "main", wgsl(dst.dtype()), &[])?;
     gpu.dispatch(

@@ -335,9 +335,10 @@ fn dev_take_axis(
     })?))
 }
 
-/// Writes `values` into `dst` viewed as `(outer, n, inner)` at `idx` along the middle axis, one
-/// index per `(outer, inner)` line, in place.
+/// Writes `values` into `dst` viewed as `(outer, n, inner)` at `idx` along the middle axis
+/// (`idx` and `values` viewed as `(outer, count, inner)`), in place.
 #[pyfunction]
+#[allow(clippy::too_many_arguments)]
 fn dev_put_axis(
     py: Python<'_>,
     dst: &DeviceArray,
@@ -345,10 +346,11 @@ fn dev_put_axis(
     values: &DeviceArray,
     outer: usize,
     n: usize,
+    count: usize,
     inner: usize,
 ) -> PyResult<()> {
     let (d, i, v) = (dst.0.clone(), idx.0.clone(), values.0.clone());
-    Ok(py.detach(|| gindex::put_axis(&d, &i, &v, [outer, n, inner]))?)
+    Ok(py.detach(|| gindex::put_axis(&d, &i, &v, [outer, n, count, inner]))?)
 }
 
 /// The rows of `values` (rows of `inner`) summed by group: row `r` of the result adds rows

@@ -30,7 +30,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from sigconv import _core
-from sigconv._gpu_array import is_gpu, no_kernel
+from sigconv._gpu_array import is_gpu, no_kernel, put_rows, take_rows_along
 from sigconv.nn import _gpu_layers
 from sigconv.signal import _device
 
@@ -652,8 +652,11 @@ def _unpool_size(fn, in_sizes, k, s, p, output_size):
 
 
 def _unpool(fn, input, indices, spatial, kernel_size, stride, padding, output_size, workers):
-    x = _pool_input(fn, input, spatial)
+    x = _pool_input(fn, input, spatial, gpu=True)
     idx = _index_array(fn, indices)
+    if is_gpu(x) != is_gpu(idx):
+        raise ValueError(f"{fn}: input and indices must be on one device (both GPU tensors or "
+                         "both in host memory)")
     if idx.shape != x.shape:
         raise ValueError(f"{fn}: indices must have input's shape {x.shape}; got {idx.shape}")
     k = _ints(fn, "kernel_size", kernel_size, spatial)
@@ -665,6 +668,12 @@ def _unpool(fn, input, indices, spatial, kernel_size, stride, padding, output_si
             f"kernel_size={kernel_size!r}, stride={stride!r}, padding={padding!r}"
         )
     size = _unpool_size(fn, x.shape[-spatial:], k, s, p, output_size)
+    if is_gpu(x):
+        # planes flattened: each plane's values put at its flat indices (an index outside the
+        # output plane writes nothing on the GPU; checked on the CPU)
+        lead, plane = x.shape[:-spatial], math.prod(size)
+        out = put_rows(x.reshape(lead + (-1,)), idx.reshape(lead + (-1,)), plane)
+        return out.reshape(lead + size)
     if spatial == 1:
         return _core.max_unpool(_row(x), _row(idx), (1,) + size, workers=workers)[..., 0, :]
     return _core.max_unpool(x, idx, size, workers=workers)
@@ -723,12 +732,17 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 
 def _unpool_backward(fn, grad_output, indices, spatial, workers):
-    g = _pool_input(fn, grad_output, spatial, "grad_output")
+    g = _pool_input(fn, grad_output, spatial, "grad_output", gpu=True)
     idx = _index_array(fn, indices)
     if idx.ndim != g.ndim or idx.shape[:-spatial] != g.shape[:-spatial]:
         raise ValueError(
             f"{fn}: indices of shape {idx.shape} do not fit grad_output of shape {g.shape}"
         )
+    if is_gpu(g) != is_gpu(idx):
+        raise ValueError(f"{fn}: grad_output and indices must be on one device")
+    if is_gpu(g):
+        lead = g.shape[:-spatial]
+        return take_rows_along(g.reshape(lead + (-1,)), idx.reshape(lead + (-1,))).reshape(idx.shape)
     if spatial == 1:
         return _core.max_unpool_backward(_row(g), _row(idx), workers=workers)[..., 0, :]
     return _core.max_unpool_backward(g, idx, workers=workers)

@@ -2,7 +2,7 @@
 and assignment (strided copies on the device), numpy's broadcasting, reductions over any axes,
 stack/take, take_along_axis/put_along_axis (max and min along an axis with their indices),
 argmin, the embedding lookup with its gradient, torch's pad modes (also as convolution padding
-modes) and interpolate. Each against numpy or the same operation in host memory; on CI the
+modes), interpolate, adaptive average pooling and max_unpool. Each against numpy or the same operation in host memory; on CI the
 adapter is Mesa's lavapipe."""
 
 import numpy as np
@@ -395,3 +395,24 @@ def test_adaptive_average_pooling_to_any_size_matches_the_cpu(name):
     (cy, cg), (gy, gg) = _forward_and_gradient(a, fn)
     np.testing.assert_allclose(gy, cy, rtol=1e-6, atol=1e-7)  # window sums, in another order
     np.testing.assert_allclose(gg, cg, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("nd, shape, k, s", [(2, (2, 3, 8, 9), 2, None), (2, (2, 3, 9, 9), 3, 2),
+                                             (1, (2, 3, 11), 3, 2), (1, (2, 3, 10), 2, None),
+                                             (2, (3, 8, 8), 2, None)])
+def test_max_unpool_after_max_pool_matches_the_cpu(nd, shape, k, s):
+    """Overlapping windows (3, stride 2) repeat indices, each time with the same input sample."""
+    pool, unpool = (F.max_pool2d, F.max_unpool2d) if nd == 2 else (F.max_pool1d, F.max_unpool1d)
+
+    def round_trip(t):
+        y, i = pool(t, k, s, return_indices=True)
+        return unpool(y, i, k, s, output_size=shape[-nd:])
+
+    a = np.random.default_rng(15).standard_normal(shape).astype(np.float32)
+    (cz, cg), (gz, gg) = _forward_and_gradient(a, round_trip)
+    np.testing.assert_array_equal(gz, cz)
+    np.testing.assert_array_equal(gg, cg)
+    m = nn.MaxUnpool2d(2) if nd == 2 else nn.MaxUnpool1d(2)
+    y, i = pool(sigconv.tensor(a).to("gpu"), 2, return_indices=True)
+    yc, ic = pool(sigconv.tensor(a), 2, return_indices=True)
+    np.testing.assert_array_equal(m(y, i, output_size=shape[-nd:]).numpy(), m(yc, ic, output_size=shape[-nd:]).numpy())

@@ -9,7 +9,8 @@ or a pause pays for memory the host took back (an in-memory call allocating its 
 took 0.33 s warm, 1.0-1.5 s after a dask run or a 1 s pause).
 * in-memory: ``sigconv.ndimage.gaussian_filter(x, sigma, workers=2)`` on a numpy array;
 * dask (sigconv, dask-image): the filter of the input, already persisted on the workers (made
-  there, untimed), followed by a per-chunk checksum of every 16th row and column (1/256 of the
+  there, untimed; by default each worker holds one contiguous band of chunks, ``--placement``
+  chooses another layout), followed by a per-chunk checksum of every 16th row and column (1/256 of the
   data, so that the reduction costs next to nothing and no result travels to the client): each
   worker computes its chunks with their halos and keeps one float per chunk. Each chunk task runs
   sigconv with ``workers=1`` (one thread per worker).
@@ -91,6 +92,38 @@ def gather_without_replicas(client, x_dask):
     return x
 
 
+def _random_chunk(i, rows, n):
+    return np.random.default_rng([0, i]).standard_normal((rows, n), dtype=np.float32)
+
+
+def placed_input(client, n, rows, placement):
+    """The ``n x n`` float32 input in chunks of ``rows`` rows, persisted on the workers:
+    ``halves`` puts neighbouring chunks on one worker (each worker holds one contiguous band, what
+    dask's co-assignment of neighbouring root tasks aims at), ``alternate`` puts every neighbour
+    on the other worker (every halo crosses), ``scheduler`` lets the scheduler place the chunks
+    (its placement varies from run to run: 8/8, 9/7 or interleaved pairs were seen)."""
+    import dask
+    import dask.array as da
+    import distributed
+
+    if placement == "scheduler":
+        rng = da.random.default_rng(0)
+        x = rng.standard_normal((n, n), dtype=np.float32, chunks=(rows, n)).persist()
+        distributed.wait(x)
+        return x
+    workers = sorted(client.scheduler_info()["workers"])
+    sizes = [min(rows, n - lo) for lo in range(0, n, rows)]
+    owner = (lambda i: workers[i * len(workers) // len(sizes)]) if placement == "halves" else \
+        (lambda i: workers[i % len(workers)])
+    futures = [client.submit(_random_chunk, i, r, n, workers=[owner(i)], pure=False)
+               for i, r in enumerate(sizes)]
+    x = da.concatenate([da.from_delayed(dask.delayed(f), (r, n), np.float32)
+                        for f, r in zip(futures, sizes)]).persist()
+    distributed.wait(x)
+    del futures
+    return x
+
+
 def run(x_dask, fn):
     """Seconds and per-chunk checksums of one timed run."""
     t0 = time.perf_counter()
@@ -116,12 +149,13 @@ def main():
     parser.add_argument("--chunk-rows", type=int, default=None,
                         help="rows per chunk (default: size // 16; chunks span whole rows)")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--placement", choices=["halves", "alternate", "scheduler"], default="halves",
+                        help="where the input chunks live (see placed_input)")
     args = parser.parse_args()
     n = args.size or (4096 if args.quick else 16384)
     rows = args.chunk_rows or max(n // 16, 64)
     rows = -(-rows // SAMPLE) * SAMPLE  # chunk edges on the checksum grid
 
-    import dask.array as da
     import distributed
 
     from sigconv import ndimage
@@ -134,13 +168,17 @@ def main():
                                        memory_limit="10GiB")
     client = distributed.Client(cluster)
     try:
-        rng = da.random.default_rng(0)
-        x_dask = rng.standard_normal((n, n), dtype=np.float32, chunks=(rows, n)).persist()
-        distributed.wait(x_dask)
+        x_dask = placed_input(client, n, rows, args.placement)
         chunk_bytes = rows * n * 4
+        owners = [sorted(client.who_has(x_dask)[f.key])[0] for f in
+                  sorted(client.futures_of(x_dask), key=lambda f: f.key[1])]
+        crossing = sum(a != b for a, b in zip(owners, owners[1:]))
         print(f"image {n} x {n} float32 ({n * n * 4 / 2**30:.2f} GiB), chunks {rows} x {n} "
               f"({chunk_bytes / 2**20:.0f} MiB), 2 workers x 1 thread; dask times: filter of the "
               "persisted input + per-chunk checksums of a 1/256 sample (nothing gathered)")
+        print(f"input placement {args.placement!r}: chunks per worker "
+              f"{sorted(owners.count(w) for w in set(owners))}, {crossing} of {len(owners) - 1} "
+              "chunk edges between workers")
         x = gather_without_replicas(client, x_dask)
         results = []
         for sigma in args.sigma:
@@ -202,6 +240,9 @@ def main():
                       f"{'equal to rounding' if row['dask-image matches'] else 'DIFFERS'}")
         out = _harness.save_json(Path("bench-results") / "bench_dask.json",
                                  {"environment": env, "size": n, "chunk_rows": rows,
+                                  "placement": args.placement, "chunks_per_worker":
+                                      sorted(owners.count(w) for w in set(owners)),
+                                  "edges_between_workers": crossing,
                                   "results": results})
         print(f"\nwrote {out}")
         if not all(r["sigconv dask matches"] for r in results):

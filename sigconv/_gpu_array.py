@@ -14,10 +14,11 @@ returns a new GPU array; nothing is copied to host memory except by :meth:`numpy
 Anything else raises ``TypeError`` saying which operation has no GPU kernel and that ``.to('cpu')``
 moves the tensor back: there is no silent fallback to the CPU.
 
-Comparisons give 1 or 0 in the operands' float dtype (not bool): multiplying by such a mask gives
+Comparisons give 1 or 0 in the operands' dtype (not bool): multiplying by such a mask gives
 what multiplying by a bool array gives. Integer arrays (class targets, pooling indices) are
-stored as int32 and read back as the dtype they were uploaded with (int64 by default).
-"""
+stored as int32 and read back as the dtype they were uploaded with (int64 by default); they take
+``+ - *``, the comparisons, ``sum`` (all in int32: results beyond 2**31 wrap) and ``astype`` to
+a float dtype, so that ``(logits.argmax(1) == y).sum()`` stays on the device."""
 
 from __future__ import annotations
 
@@ -202,9 +203,16 @@ class GpuArray:
         return self.reshape(tuple(n for a, n in enumerate(self.shape) if a not in axes))
 
     def astype(self, dtype, copy=True):
-        if np.dtype(dtype) != self.dtype:
-            raise no_kernel(f"converting a GPU tensor from {self.dtype} to {np.dtype(dtype)}")
-        return self.copy() if copy else self
+        """The array as ``dtype``: its own dtype, an integer one from an integer one (the storage
+        is int32 for both), or a float one from an integer one (a conversion kernel)."""
+        dtype = np.dtype(dtype)
+        if dtype == self.dtype:
+            return self.copy() if copy else self
+        if self.dtype.kind in "iu" and dtype.kind in "iu":
+            return GpuArray(self.copy()._h if copy else self._h, self.shape, dtype)
+        if self.dtype.kind in "iu" and dtype.kind == "f":
+            return GpuArray(_core.dev_int_to_float(self._h, dtype.name), self.shape, dtype)
+        raise no_kernel(f"converting a GPU tensor from {self.dtype} to {dtype}")
 
     @classmethod
     def full(cls, shape, value, dtype):
@@ -248,8 +256,9 @@ class GpuArray:
 
     # ---- elementwise --------------------------------------------------------------------------
     def _apply(self, op, other, swap=False):
-        """``self op other`` (``other op self`` with ``swap``) on the GPU."""
-        if self.dtype.kind != "f":
+        """``self op other`` (``other op self`` with ``swap``) on the GPU. Integer arrays compute in
+        int32 (their storage; numpy's int64 would not wrap at 2**31) and have no true division."""
+        if self.dtype.kind not in "fiu":
             raise no_kernel(f"{op} of {self.dtype} GPU tensors")
         s = _scalar(other)
         if s is not None:
@@ -399,7 +408,7 @@ class GpuArray:
         return (-self).argmax(axis, keepdims)
 
     def _reduce(self, op, axis, keepdims):
-        if self.dtype.kind != "f":
+        if self.dtype.kind != "f" and not (op == "sum" and self.dtype.kind in "iu"):
             raise no_kernel(f"{op} of {self.dtype} GPU tensors")
         nd = self.ndim
         if axis is None:
@@ -420,6 +429,9 @@ class GpuArray:
         return GpuArray(_core.dev_sum(self._h, outer, mid, inner, op), out_shape, self.dtype)
 
     def mean(self, axis=None, keepdims=False, dtype=None):
+        if self.dtype.kind != "f":
+            raise TypeError(f"mean of a {self.dtype} GPU tensor: convert it with .float() first "
+                            "(as torch, whose mean takes floating tensors)")
         s = self.sum(axis, keepdims, dtype)
         count = self.size // s.size if s.size else 1  # 0 for an empty reduction: NaN, as numpy
         return s / count

@@ -34,6 +34,9 @@ fn down(a: &DeviceArray) -> Vec<f32> {
 /// The host result of an elementwise operation.
 type Reference = fn(f32, f32) -> f32;
 
+/// The host result of an int32 elementwise operation.
+type IntReference = fn(i32, i32) -> i32;
+
 fn same(a: f32, b: f32) -> bool {
     a == b || (a.is_nan() && b.is_nan())
 }
@@ -665,4 +668,59 @@ fn takes_puts_and_segment_sums_equal_the_reference() {
     }
     assert!(segment_sum(&up(&vals), &order, &[0, 2, 7, 5, 6], 4, 2).is_err());
     assert!(segment_sum(&up(&vals), &[0, 9, 1, 2, 3, 4], &offsets, 4, 2).is_err());
+}
+
+#[test]
+fn int32_arithmetic_sums_and_conversions_equal_the_reference() {
+    use sigconv::gpu::elementwise::int_to_float;
+    if !common::gpu_or_skip("int32_arithmetic_sums_and_conversions_equal_the_reference") {
+        return;
+    }
+    let mut rng = SmallRng::seed_from_u64(23);
+    let a: Vec<i32> = (0..1000).map(|_| rng.random_range(-50..50)).collect();
+    let b: Vec<i32> = (0..1000).map(|_| rng.random_range(-50..50)).collect();
+    let (ga, gb) = (
+        DeviceArray::upload(&a).unwrap(),
+        DeviceArray::upload(&b).unwrap(),
+    );
+    let ops: [(BinaryOp, IntReference); 7] = [
+        (BinaryOp::Add, |x, y| x + y),
+        (BinaryOp::Sub, |x, y| x - y),
+        (BinaryOp::Mul, |x, y| x * y),
+        (BinaryOp::Maximum, |x, y| x.max(y)),
+        (BinaryOp::Minimum, |x, y| x.min(y)),
+        (BinaryOp::Equal, |x, y| (x == y) as i32),
+        (BinaryOp::Greater, |x, y| (x > y) as i32),
+    ];
+    for (op, reference) in ops {
+        let got = binary(op, &ga, &gb, 1, false).unwrap().download::<i32>();
+        let want: Vec<i32> = a.iter().zip(&b).map(|(&x, &y)| reference(x, y)).collect();
+        assert_eq!(got.unwrap(), want, "{op:?}");
+    }
+    assert!(
+        binary(BinaryOp::Div, &ga, &gb, 1, false).is_err(),
+        "no int true division"
+    );
+    // a sum over the middle axis of (10, 10, 10), and over everything
+    let sums = sum_axes(&ga, 10, 10, 10)
+        .unwrap()
+        .download::<i32>()
+        .unwrap();
+    for (m, s) in sums.iter().enumerate() {
+        let want: i32 = (0..1000).filter(|t| (t / 10) % 10 == m).map(|t| a[t]).sum();
+        assert_eq!(*s, want, "sum {m}");
+    }
+    let total = sum_axes(&ga, 1, 1, 1000)
+        .unwrap()
+        .download::<i32>()
+        .unwrap();
+    assert_eq!(total, vec![a.iter().sum::<i32>()]);
+    assert!(
+        reduce_axes(Reduction::Max, &ga, 1, 1, 1000).is_err(),
+        "ints are summed only"
+    );
+    let floats = int_to_float(&ga, Dtype::F32).unwrap();
+    let want: Vec<f32> = a.iter().map(|&v| v as f32).collect();
+    assert_eq!(down(&floats), want);
+    assert!(int_to_float(&up(&[1.0]), Dtype::F32).is_err());
 }

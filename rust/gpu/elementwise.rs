@@ -1,7 +1,9 @@
 //! Elementwise operations of GPU-resident tensors: binary ones (`shaders/elementwise.wgsl`: the
 //! arithmetic, `maximum`/`minimum` and comparisons that the autograd ops apply to device arrays,
 //! with numpy's broadcasting of one operand over a block of the other's axes and numpy's results,
-//! comparisons giving 1 or 0 in the operands' dtype) and functions of one (`shaders/unary.wgsl`).
+//! comparisons giving 1 or 0 in the operands' dtype; int32 tensors too, but for true division),
+//! functions of one (`shaders/unary.wgsl`) and the conversion of int32 to floats
+//! (`shaders/int_to_float.wgsl`).
 
 use crate::error::{value_error, Result};
 use crate::gpu::context::Shader;
@@ -19,6 +21,10 @@ const DROPOUT_MASK: Shader = Shader {
 const SELECT: Shader = Shader {
     name: "select",
     source: include_str!("shaders/select.wgsl"),
+};
+const INT_TO_FLOAT: Shader = Shader {
+    name: "int_to_float",
+    source: include_str!("shaders/int_to_float.wgsl"),
 };
 const UNARY: Shader = Shader {
     name: "unary",
@@ -92,6 +98,31 @@ pub fn unary(op: UnaryOp, a: &DeviceArray) -> Result<DeviceArray> {
         pad: 0,
     };
     let pipeline = gpu.pipeline(UNARY, "main", wgsl(dtype), &[])?;
+    gpu.dispatch(
+        &pipeline,
+        &[&gpu.uniform(&u)?, a.buffer(), out.buffer()],
+        grid,
+    )?;
+    Ok(out)
+}
+
+/// The int32 array `a` as a new float array of `dtype` (float32 or float64; exact up to 2^24 in
+/// float32, as numpy's conversion).
+pub fn int_to_float(a: &DeviceArray, dtype: Dtype) -> Result<DeviceArray> {
+    a.expect_dtype(Dtype::I32, "the integer tensor")?;
+    if dtype == Dtype::I32 {
+        return Err(crate::error::Error::Type(
+            "int_to_float converts to float32 or float64".into(),
+        ));
+    }
+    let gpu = gpu_for_dtype(dtype)?;
+    let out = DeviceArray::output(gpu, a.len(), dtype)?;
+    if a.is_empty() {
+        return Ok(out);
+    }
+    let grid = gpu.flat_grid(a.len(), 256);
+    let u = [a.len() as u32, grid[0], 0, 0];
+    let pipeline = gpu.pipeline(INT_TO_FLOAT, "main", wgsl(dtype), &[])?;
     gpu.dispatch(
         &pipeline,
         &[&gpu.uniform(&u)?, a.buffer(), out.buffer()],
@@ -178,9 +209,10 @@ pub fn binary(
     swap: bool,
 ) -> Result<DeviceArray> {
     let dtype = a.dtype();
-    if dtype == Dtype::I32 {
+    if dtype == Dtype::I32 && op == BinaryOp::Div {
         return Err(crate::error::Error::Type(
-            "elementwise arithmetic on the GPU takes float32 or float64 tensors; got int".into(),
+            "true division of int GPU tensors gives floats: convert them with .float() first"
+                .into(),
         ));
     }
     b.expect_dtype(dtype, "the second operand")?;
@@ -307,9 +339,9 @@ pub fn dropout_mask(len: usize, dtype: Dtype, p: f64, seed: u64) -> Result<Devic
 
 /// The WGSL element type of a float dtype.
 pub(crate) fn wgsl(dtype: Dtype) -> &'static str {
-    if dtype == Dtype::F64 {
-        "f64"
-    } else {
-        "f32"
+    match dtype {
+        Dtype::F32 => "f32",
+        Dtype::F64 => "f64",
+        Dtype::I32 => "i32",
     }
 }

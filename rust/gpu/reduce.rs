@@ -1,4 +1,4 @@
-//! Sums and maxima of GPU-resident tensors over leading and trailing axes
+//! Sums (also of int32 tensors) and maxima of GPU-resident tensors over leading and trailing axes
 //! (`shaders/sum_axes.wgsl`): the bias gradients (over the batch and the plane), a loss's mean,
 //! `Tensor.sum`, the maximum of a softmax; and the indices of the maxima along one axis
 //! (`shaders/argmax_axis.wgsl`: predicted classes).
@@ -47,7 +47,7 @@ struct Uniform {
     groups_x: u32,
     splits: u32,
     op: u32,
-    pad: u32,
+    lowest_bits: u32,
 }
 
 /// What [`reduce_axes`] computes.
@@ -72,7 +72,15 @@ pub fn reduce_axes(
     mid: usize,
     inner: usize,
 ) -> Result<DeviceArray> {
-    check_view(x, [outer, mid, inner], "sum")?;
+    // int32 tensors are summed (in int32, wrapping as int32 does), not maximised
+    if !(op == Reduction::Sum && x.dtype() == Dtype::I32) {
+        check_view(x, [outer, mid, inner], "maximum")?;
+    } else if outer * mid * inner != x.len() {
+        return value_error!(
+            "cannot view {} elements as ({outer}, {mid}, {inner})",
+            x.len()
+        );
+    }
     let total = outer * inner;
     let splits = total.div_ceil(CHUNK).max(1);
     let chunk = if splits == 1 { total.max(1) } else { CHUNK };
@@ -108,7 +116,7 @@ fn pass(
         groups_x: gx,
         splits: int(splits)?,
         op: op as u32,
-        pad: 0,
+        lowest_bits: f32::NEG_INFINITY.to_bits(),
     };
     let pipeline = gpu.pipeline(SUM_AXES, "main", wgsl(x.dtype()), &[])?;
     gpu.dispatch(

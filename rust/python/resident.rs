@@ -228,6 +228,13 @@ fn dev_binary(
     })?))
 }
 
+/// The int32 array `a` converted to `dtype` (`'float32'` or `'float64'`), a new array.
+#[pyfunction]
+fn dev_int_to_float(py: Python<'_>, a: &DeviceArray, dtype: &str) -> PyResult<DeviceArray> {
+    let (a, dtype) = (a.0.clone(), dtype_of(dtype)?);
+    Ok(wrap(py.detach(|| elementwise::int_to_float(&a, dtype))?))
+}
+
 /// `op(a)` elementwise (`op` a numpy ufunc name: `sqrt`, `exp`, `log`, `tanh`, `absolute`).
 #[pyfunction]
 fn dev_unary(py: Python<'_>, op: &str, a: &DeviceArray) -> PyResult<DeviceArray> {
@@ -268,7 +275,16 @@ fn dev_dropout_mask(
 fn scalar(v: f64, dtype: Dtype) -> Result<Inner> {
     match dtype {
         Dtype::F64 => Inner::upload(&[v]),
-        _ => Inner::upload(&[v as f32]),
+        Dtype::F32 => Inner::upload(&[v as f32]),
+        Dtype::I32 => {
+            if v.fract() != 0.0 || v < i32::MIN as f64 || v > i32::MAX as f64 {
+                return Err(Error::Type(format!(
+                    "an int GPU tensor with the number {v}: integers within int32 only \
+                     (convert the tensor with .float() first)"
+                )));
+            }
+            Inner::upload(&[v as i32])
+        }
     }
 }
 
@@ -742,6 +758,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dev_assemble, m)?)?;
     m.add_function(wrap_pyfunction!(dev_binary, m)?)?;
     m.add_function(wrap_pyfunction!(dev_unary, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_int_to_float, m)?)?;
     m.add_function(wrap_pyfunction!(dev_select, m)?)?;
     m.add_function(wrap_pyfunction!(dev_dropout_mask, m)?)?;
     m.add_function(wrap_pyfunction!(dev_sum, m)?)?;

@@ -416,3 +416,36 @@ def test_max_unpool_after_max_pool_matches_the_cpu(nd, shape, k, s):
     y, i = pool(sigconv.tensor(a).to("gpu"), 2, return_indices=True)
     yc, ic = pool(sigconv.tensor(a), 2, return_indices=True)
     np.testing.assert_array_equal(m(y, i, output_size=shape[-nd:]).numpy(), m(yc, ic, output_size=shape[-nd:]).numpy())
+
+
+def test_integer_tensors_compare_add_sum_and_convert_on_the_gpu():
+    rng = np.random.default_rng(16)
+    y, p = rng.integers(0, 5, 300), rng.integers(0, 5, 300)
+    gy, gp = gpu(y), gpu(p)
+    cases = {"==": (gp == gy, (p == y)), "!=": (gp != gy, p != y), ">": (gp > 2, p > 2),
+             "+": (gp + gy, p + y), "-": (gp - 3 * gy, p - 3 * y), "*": (gp * gy, p * y),
+             "max": (np.maximum(gp, gy), np.maximum(p, y)), "neg": (-gp, -p),
+             "broadcast": (gp.reshape(30, 10) + gy[:10], p.reshape(30, 10) + y[:10])}  # fmt: skip
+    for name, (got, want) in cases.items():
+        assert got.dtype == np.int64, name
+        np.testing.assert_array_equal(got.numpy(), want.astype(np.int64), err_msg=name)
+    assert (gp == gy).sum().item() == (p == y).sum()
+    np.testing.assert_array_equal(gp.reshape(30, 10).sum(0).numpy(), p.reshape(30, 10).sum(0))
+    for dt in (np.float32, np.float64) if ADAPTER["f64"] else (np.float32,):
+        np.testing.assert_array_equal(gp.astype(dt).numpy(), p.astype(dt))
+    assert gp.astype(np.int32).dtype == np.int32
+    # the torch idiom: accuracy of predicted classes, on the device until .item()
+    logits = sigconv.tensor(rng.standard_normal((300, 5)).astype(np.float32)).to("gpu")
+    labels = sigconv.tensor(y).to("gpu")
+    acc = (logits.argmax(1) == labels).float().mean().item()
+    assert acc == pytest.approx(np.mean(logits.numpy().argmax(1) == y))
+    with pytest.raises(TypeError, match=r"\.float\(\)"):
+        gp / gy
+    with pytest.raises(TypeError, match="integers within int32"):
+        gp * 0.5
+    with pytest.raises(TypeError, match=r"\.float\(\)"):
+        gp.mean()
+    with pytest.raises(TypeError, match="no GPU kernel"):
+        gp.max()
+    with pytest.raises(TypeError, match="no GPU kernel"):
+        gp.astype(np.float32).astype(np.int64)

@@ -1,4 +1,4 @@
-// Sums (op 0) or maxima (op 1, NaN winning as in numpy) of a GPU-resident tensor over its leading
+// Sums (op 0; also of int32 tensors) or maxima (op 1, NaN winning as in numpy) of a GPU-resident tensor over its leading
 // and trailing axes (rust/gpu/reduce.rs): x viewed as (outer, mid, inner), out[s * mid + m] = the
 // reduction of x[o, m, i] over the t = o * inner + i of split s (t in [s * chunk, (s + 1) *
 // chunk)). One workgroup per (m, s): each invocation reduces every 256th t, then a tree in
@@ -15,7 +15,9 @@ struct Params {
     groups_x: u32,
     splits: u32,
     op: u32,
-    pad: u32,
+    // the maximum's identity, -inf, as f32 bits (a uniform, not a constant, so that the integer
+    // version compiles; integers are only summed)
+    lowest_bits: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -54,7 +56,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     let start = s * p.chunk;
     let stop = min(total, start + p.chunk);
     // the identity: 0, or -inf for the maximum (by its bits: WGSL has no infinity literal)
-    var acc = select(T(0.0), T(bitcast<f32>(0xff800000u)), p.op == 1u);
+    var acc = select(T(0.0), T(bitcast<f32>(p.lowest_bits)), p.op == 1u);
     for (var t = start + lid.x; t < stop; t += 256u) {
         let o = t / p.inner;
         let i = t % p.inner;

@@ -180,19 +180,18 @@ def test_argmin_equals_numpy_with_ties_and_nan(dtype):
     np.testing.assert_array_equal(np.argmin(gpu(a), axis=1, keepdims=True).numpy(), np.argmin(a, 1, keepdims=True))
 
 
-def _both(a, fn, seed=0):
-    """``fn`` of a tensor of ``a`` in host memory and on the GPU, backward through a fixed random
-    weighting: the two outputs and the two gradients."""
-    outs, grads = [], []
+def _forward_and_gradient(a, fn):
+    """``fn`` of a tensor of ``a`` in host memory and on the GPU, and the gradient of a fixed random
+    weighting of its output (the first of a tuple): ``[(cpu_out, cpu_grad), (gpu_out, gpu_grad)]``."""
+    results = []
     for dev in ("cpu", "gpu"):
         t = sigconv.tensor(a).to(dev).requires_grad_()
-        out = fn(t)
-        out = out[0] if isinstance(out, tuple) else out
-        w = np.random.default_rng(seed).standard_normal(out.shape).astype(a.dtype)
-        (out * sigconv.tensor(w).to(dev)).sum().backward()
-        outs.append(out.numpy())
-        grads.append(t.grad.numpy())
-    return outs, grads
+        y = fn(t)
+        y = y[0] if isinstance(y, tuple) else y
+        w = np.random.default_rng(1).standard_normal(y.shape).astype(a.dtype)
+        (y * sigconv.tensor(w).to(dev)).sum().backward()
+        results.append((y.numpy(), t.grad.numpy()))
+    return results
 
 
 AUTOGRAD_CASES = {
@@ -217,7 +216,7 @@ AUTOGRAD_CASES = {
 @pytest.mark.parametrize("name", AUTOGRAD_CASES)
 def test_autograd_through_indexing_and_reductions_matches_the_cpu(name):
     a = np.random.default_rng(5).standard_normal((2, 3, 4)).astype(np.float32)
-    (cpu_out, gpu_out), (cpu_grad, gpu_grad) = _both(a, AUTOGRAD_CASES[name])
+    (cpu_out, cpu_grad), (gpu_out, gpu_grad) = _forward_and_gradient(a, AUTOGRAD_CASES[name])
     np.testing.assert_allclose(gpu_out, cpu_out, rtol=2e-6, atol=1e-7)
     np.testing.assert_allclose(gpu_grad, cpu_grad, rtol=2e-6, atol=1e-6)
 
@@ -300,18 +299,6 @@ def test_a_text_model_with_an_embedding_trains_on_the_gpu_as_on_the_cpu():
         losses[dev] = seq
     np.testing.assert_allclose(losses["gpu"], losses["cpu"], rtol=1e-4)
     assert losses["gpu"][-1] < losses["gpu"][0]
-
-
-def _forward_and_gradient(a, fn, devices=("cpu", "gpu")):
-    """``fn`` of ``a`` on each device and the gradient of a fixed random weighting of it."""
-    results = []
-    for dev in devices:
-        t = sigconv.tensor(a).to(dev).requires_grad_()
-        y = fn(t)
-        w = np.random.default_rng(1).standard_normal(y.shape).astype(a.dtype)
-        (y * sigconv.tensor(w).to(dev)).sum().backward()
-        results.append((y.numpy(), t.grad.numpy()))
-    return results
 
 
 @pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])

@@ -84,7 +84,9 @@ def _workers(workers):
             f"workers must be None, a positive integer, or a negative one down to -{cpus} "
             f"(counting back from the {cpus} CPUs); got workers={workers!r}"
         )
-    return count
+    # More threads than CPUs only oversubscribe (the results do not depend on the count); capping
+    # them, as scipy.fft does, keeps workers=10**12 from spawning threads without end.
+    return min(count, cpus)
 
 
 def _device(device):

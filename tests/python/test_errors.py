@@ -131,3 +131,11 @@ def test_correlation_lags_errors():
 def test_choose_conv_method_bad_mode():
     with pytest.raises(ValueError, match="mode"):
         signal.choose_conv_method(X1, K1, "bad")
+
+
+@pytest.mark.parametrize("workers", [10**12, 2**31, 2**64])
+def test_huge_workers_are_capped_at_the_cpus(workers):
+    # scipy.fft caps workers at the CPU count; more threads only oversubscribe, and a huge count
+    # must neither spawn threads without end (it used to hang) nor overflow the core's usize.
+    np.testing.assert_array_equal(signal.convolve(X1, K1, workers=workers), signal.convolve(X1, K1))
+    assert signal._workers(workers) == (os.cpu_count() or 1)

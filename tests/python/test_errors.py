@@ -139,3 +139,16 @@ def test_huge_workers_are_capped_at_the_cpus(workers):
     # must neither spawn threads without end (it used to hang) nor overflow the core's usize.
     np.testing.assert_array_equal(signal.convolve(X1, K1, workers=workers), signal.convolve(X1, K1))
     assert signal._workers(workers) == (os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize("n1,n2", [(10**12, 3), (10, 10**12), (10, 2**63)])
+def test_correlation_lags_too_many_to_allocate(n1, n2):
+    # scipy's arange raises MemoryError; the core used to abort the process or panic.
+    with pytest.raises(MemoryError, match="in1_len"):
+        signal.correlation_lags(n1, n2)
+
+
+@pytest.mark.parametrize("mysize", [10**12, (10**12, 3), 2**63])
+def test_wiener_window_too_big_to_allocate(mysize):
+    with pytest.raises(ValueError, match="too large"):
+        signal.wiener(X2, mysize)

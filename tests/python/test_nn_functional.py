@@ -338,6 +338,18 @@ def test_bad_pooling_workers_name_the_parameter(workers):
         F.max_pool2d(np.zeros((1, 1, 4, 4)), 2, workers=workers)
 
 
+@pytest.mark.parametrize("call", [
+    lambda x: F.conv1d(x, np.ones((4, 3, 3)), padding=10**12),
+    lambda x: F.conv_transpose1d(x, np.ones((3, 4, 3)), stride=10**12),
+    lambda x: F.adaptive_avg_pool1d(x, 10**12),
+    lambda x: F.interpolate(x, size=10**12),
+])
+def test_outputs_too_big_to_allocate_raise_memory_error_not_a_panic(call):
+    # numpy's MemoryError, as numpy itself raises; rust-numpy's PyArray::new used to panic.
+    with pytest.raises(MemoryError):
+        call(np.ones((2, 3, 16)))
+
+
 def test_inputs_not_modified(rng):
     x = rng.standard_normal((1, 2, 6, 6))
     w = rng.standard_normal((2, 2, 3, 3))

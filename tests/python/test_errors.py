@@ -152,3 +152,23 @@ def test_correlation_lags_too_many_to_allocate(n1, n2):
 def test_wiener_window_too_big_to_allocate(mysize):
     with pytest.raises(ValueError, match="too large"):
         signal.wiener(X2, mysize)
+
+
+@pytest.mark.parametrize("kw,name", [
+    ({"axis": None}, "axis"), ({"axis": "0"}, "axis"), ({"axis": 1.0}, "axis"),
+    ({"delta": None}, "delta"), ({"delta": "1"}, "delta"), ({"delta": 1 + 2j}, "delta"),
+    ({"delta": [1.0, 2.0]}, "delta"),
+])
+def test_savgol_filter_axis_and_delta_are_checked(kw, name):
+    # these used to fail inside the comparison or the coefficients with TypeErrors naming
+    # neither parameter ("'<=' not supported between instances of 'int' and 'NoneType'")
+    with pytest.raises(ValueError, match=name):
+        signal.savgol_filter(np.ones(9), 5, 2, **kw)
+    assert signal.savgol_filter(np.ones(9), 5, 2, delta=np.array(2.0), deriv=1).shape == (9,)
+
+
+@pytest.mark.parametrize("size", [float("inf"), float("nan")])
+def test_medfilt_kernel_size_not_finite(size):
+    # inf raised OverflowError from int(), nan a message naming no parameter
+    with pytest.raises(ValueError, match="kernel_size"):
+        signal.medfilt(np.ones(9), size)

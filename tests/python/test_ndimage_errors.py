@@ -76,3 +76,13 @@ def test_windows_too_big_to_allocate_raise_at_once(call):
     # 'capacity overflow' (2**63); scipy raises MemoryError for these.
     with pytest.raises(ValueError, match="too large"):
         call()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: sn.uniform_filter1d(X, 2**64),
+    lambda: sn.minimum_filter(X, size=2**64),
+])
+def test_sizes_beyond_an_index_name_the_parameter(call):
+    # used to raise OverflowError 'int too big to convert' from the core
+    with pytest.raises(ValueError, match="size is too large"):
+        call()

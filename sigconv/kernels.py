@@ -56,8 +56,16 @@ def _positive(value, name):
     return float(value)
 
 
+# numpy 2 arrays have at most 64 axes.
+_MAXDIMS = 64
+
+
 def _ndim(ndim):
-    return _int(ndim, "ndim", minimum=1)
+    ndim = _int(ndim, "ndim", minimum=1)
+    # beyond numpy's axes sobel(ndim=10**12) looped for ever and box(3, 2**64) raised OverflowError
+    if ndim > _MAXDIMS:
+        raise ValueError(f"ndim must be at most {_MAXDIMS}; got ndim={ndim!r}")
+    return ndim
 
 
 def _per_axis(value, ndim, name):

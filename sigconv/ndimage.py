@@ -85,6 +85,8 @@ def _size(size, name="size"):
             raise ValueError(f"{name} must be a positive integer; got {name}={size!r}")
     if size < 1:
         raise ValueError(f"{name} must be at least 1; got {name}={size!r}")
+    if size > np.iinfo(np.intp).max:
+        raise ValueError(f"{name} is too large; got {name}={size!r}")
     return int(size)
 
 

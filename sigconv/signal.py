@@ -84,7 +84,9 @@ def _workers(workers):
             f"workers must be None, a positive integer, or a negative one down to -{cpus} "
             f"(counting back from the {cpus} CPUs); got workers={workers!r}"
         )
-    return count
+    # More threads than CPUs only oversubscribe (the results do not depend on the count); capping
+    # them, as scipy.fft does, keeps workers=10**12 from spawning threads without end.
+    return min(count, cpus)
 
 
 def _device(device):
@@ -876,6 +878,8 @@ def _odd_kernel_size(kernel_size, ndim, name="kernel_size"):
                 f"{name} must be an odd integer or one odd integer per axis ({ndim}); "
                 f"got {name}={kernel_size!r}"
             )
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must hold integers; got {name}={kernel_size!r}")
         sizes = [int(k) for k in arr]
         if any(float(k) != float(v) for k, v in zip(sizes, arr)):
             raise ValueError(f"{name} must hold integers; got {name}={kernel_size!r}")
@@ -1171,8 +1175,13 @@ def savgol_filter(x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, mode
         )
     if x.ndim == 0:
         raise ValueError("x must have at least one dimension; got a 0-d array")
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
+        raise ValueError(f"axis must be an integer; got axis={axis!r}")
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"axis={axis} is out of range for an array of {x.ndim} dimensions")
+    if (isinstance(delta, (bool, np.bool_)) or np.ndim(delta) != 0
+            or np.asarray(delta).dtype.kind not in "iuf"):
+        raise ValueError(f"delta must be a real number; got delta={delta!r}")
     coeffs = _savgol_coeffs(int(window_length), int(polyorder), int(deriv), delta)
     if mode == "interp":
         if window_length > x.shape[axis]:

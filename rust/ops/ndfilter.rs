@@ -197,6 +197,34 @@ pub fn filter_passes<T: NdElement>(
     Ok(())
 }
 
+/// Refuses windows whose working buffers cannot be allocated: the CPU kernels keep a padded line
+/// of `n + size - 1` samples per pass, and minimum and maximum passes `size` samples per column of
+/// a block of up to 256, allocations that would otherwise abort the process or panic (scipy raises
+/// MemoryError there), one set per thread. `size=10**12` fails here at once.
+fn check_buffers<T>(shape: &[usize], passes: &[Pass<T>], threads: usize) -> Result<()> {
+    for p in passes {
+        let (n, k) = (shape.get(p.axis).copied().unwrap_or(1), p.op.len());
+        let inner: usize = shape.get(p.axis + 1..).map_or(1, |s| s.iter().product());
+        let block = match p.op {
+            PassOp::Min(_) | PassOp::Max(_) => k.checked_mul(inner.clamp(1, 256)),
+            _ => Some(0),
+        };
+        let need = n
+            .checked_add(k)
+            .zip(block)
+            .and_then(|(line, block)| line.max(block).checked_mul(threads.max(1)));
+        let fits = need.is_some_and(|need| Vec::<T>::new().try_reserve_exact(need).is_ok());
+        if !fits {
+            return value_error!(
+                "the filter window of {k} samples along axis {} is too large: its working buffer \
+                 cannot be allocated",
+                p.axis
+            );
+        }
+    }
+    Ok(())
+}
+
 /// [`filter_passes`] on the device `request` picks, with `workers` threads on the CPU.
 ///
 /// The GPU runs every pass along its axis, one after the other with the intermediate result
@@ -212,6 +240,11 @@ pub fn filter_passes_on<T: NdElement + DeviceElement + num_traits::NumCast>(
     out: &mut [T],
     workers: Option<usize>,
 ) -> Result<()> {
+    check_buffers::<T>(
+        shape,
+        passes,
+        workers.unwrap_or_else(rayon::current_num_threads),
+    )?;
     let linear = passes
         .iter()
         .all(|p| matches!(p.op, PassOp::Correlate(_) | PassOp::Mean(_)));

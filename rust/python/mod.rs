@@ -39,6 +39,44 @@ impl From<Error> for PyErr {
     }
 }
 
+/// A new uninitialised C-ordered array of `shape`, or numpy's `MemoryError` when numpy cannot
+/// allocate it (rust-numpy's `PyArray::new` panics on the null pointer instead).
+///
+/// # Safety
+/// The caller writes every element before the array reaches Python.
+pub(crate) unsafe fn new_array_or_err<'py, T: NpElement>(
+    py: Python<'py>,
+    shape: &[usize],
+) -> PyResult<Bound<'py, PyArrayDyn<T>>> {
+    use numpy::npyffi::{self, npy_intp, PY_ARRAY_API};
+    let mut dims = shape
+        .iter()
+        .map(|&d| npy_intp::try_from(d))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| {
+            pyo3::exceptions::PyMemoryError::new_err(format!(
+                "cannot allocate an array of shape {shape:?}"
+            ))
+        })?;
+    // SAFETY: the arguments of numpy's PyArray_NewFromDescr as rust-numpy passes them (the dtype
+    // reference is stolen); a null result carries numpy's exception, which from_owned_ptr_or_err
+    // fetches.
+    unsafe {
+        let ptr = PY_ARRAY_API.PyArray_NewFromDescr(
+            py,
+            npyffi::get_type_object(py, npyffi::NpyTypes::PyArray_Type),
+            T::get_dtype(py).into_dtype_ptr(),
+            dims.len() as std::os::raw::c_int,
+            dims.as_mut_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            0,
+            std::ptr::null_mut(),
+        );
+        Ok(Bound::from_owned_ptr_or_err(py, ptr)?.cast_into_unchecked())
+    }
+}
+
 /// `convolve` for one element type: borrow, detach, compute, hand back.
 #[allow(clippy::too_many_arguments)]
 fn convolve_typed<
@@ -519,6 +557,17 @@ fn correlation_lags<'py>(
     n2: usize,
     mode: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
+    // The full lags (n1 + n2 - 1 of them) are built first: lengths whose lags cannot be allocated
+    // raise MemoryError, as scipy's arange does, instead of aborting the process.
+    let fits = n1
+        .checked_add(n2)
+        .filter(|&n| n <= isize::MAX as usize)
+        .is_some_and(|n| Vec::<i64>::new().try_reserve_exact(n).is_ok());
+    if !fits {
+        return Err(pyo3::exceptions::PyMemoryError::new_err(format!(
+            "cannot allocate the lags of in1_len={n1} and in2_len={n2}"
+        )));
+    }
     let lags: Vec<i64> = params::correlation_lags(n1, n2, Mode::parse(mode)?)
         .into_iter()
         .map(|l| l as i64)

@@ -72,9 +72,12 @@ fn contiguous<'a, T: Float>(a: &'a PyReadonlyArrayDyn<'_, T>, name: &str) -> PyR
 ///
 /// # Safety
 /// The caller writes every element before the array reaches Python.
-unsafe fn new_array<'py, T: Float>(py: Python<'py>, shape: &[usize]) -> Bound<'py, PyArrayDyn<T>> {
+unsafe fn new_array<'py, T: Float>(
+    py: Python<'py>,
+    shape: &[usize],
+) -> PyResult<Bound<'py, PyArrayDyn<T>>> {
     // SAFETY: forwarded to the caller (see above).
-    unsafe { PyArrayDyn::<T>::new(py, shape.to_vec(), false) }
+    unsafe { super::new_array_or_err::<T>(py, shape) }
 }
 
 fn check_shape(name: &str, got: &[usize], want: &[usize]) -> PyResult<()> {
@@ -90,10 +93,16 @@ fn outputs<'py, T: Float>(
     py: Python<'py>,
     mask: (bool, bool, bool),
     shapes: [&[usize]; 3],
-) -> [Option<Bound<'py, PyArrayDyn<T>>>; 3] {
+) -> PyResult<[Option<Bound<'py, PyArrayDyn<T>>>; 3]> {
     let wanted = [mask.0, mask.1, mask.2];
-    // SAFETY: each kernel below writes every element of the gradient it is given.
-    std::array::from_fn(|i| wanted[i].then(|| unsafe { new_array::<T>(py, shapes[i]) }))
+    let mut out = [None, None, None];
+    for ((o, want), shape) in out.iter_mut().zip(wanted).zip(shapes) {
+        if want {
+            // SAFETY: each kernel below writes every element of the gradient it is given.
+            *o = Some(unsafe { new_array::<T>(py, shape) }?);
+        }
+    }
+    Ok(out)
 }
 
 fn into_grads<'py, T: Float>(out: [Option<Bound<'py, PyArrayDyn<T>>>; 3]) -> Grads<'py> {
@@ -160,7 +169,7 @@ fn conv2d_t<'py, T: Float>(
         xs.len() + ws.len() + shape.iter().product::<usize>(),
     );
     // SAFETY: forward and backward_data write every element of y.
-    let y = unsafe { new_array::<T>(py, &shape) };
+    let y = unsafe { new_array::<T>(py, &shape) }?;
     {
         let mut yw = y.readwrite();
         let ys = yw
@@ -213,7 +222,7 @@ fn conv2d_backward_t<'py, T: Float>(
         contiguous(&wa, "weight")?,
     );
     let on = opsconv::pick::<T>(request, &p, dys.len() + xs.len() + ws.len());
-    let out = outputs::<T>(py, mask, [xa.shape(), wa.shape(), &[bias_ch]]);
+    let out = outputs::<T>(py, mask, [xa.shape(), wa.shape(), &[bias_ch]])?;
     with_slices(&out, |[dx, dw, db]| {
         py.detach(|| {
             threads::with_workers(workers, || -> crate::Result<()> {
@@ -393,7 +402,7 @@ fn pad_t<'py, T: Float>(
     let shape = padk::padded_shape(xa.shape(), pads)?;
     let xs = contiguous(&xa, "input")?;
     // SAFETY: pad writes every element of the output.
-    let y = unsafe { new_array::<T>(py, &shape) };
+    let y = unsafe { new_array::<T>(py, &shape) }?;
     {
         let mut yw = y.readwrite();
         let ys = yw
@@ -424,7 +433,7 @@ fn pad_backward_t<'py, T: Float>(
     )?;
     let dys = contiguous(&dya, "grad_output")?;
     // SAFETY: pad_backward writes every element of the gradient.
-    let dx = unsafe { new_array::<T>(py, input_shape) };
+    let dx = unsafe { new_array::<T>(py, input_shape) }?;
     {
         let mut w = dx.readwrite();
         let dxs = w
@@ -529,7 +538,7 @@ fn matmul_t<'py, T: Float>(
     };
     let (as_, bs) = (contiguous(&aa, "a")?, contiguous(&ba, "b")?);
     // SAFETY: matmul writes every element of the product.
-    let out = unsafe { new_array::<T>(py, &shape) };
+    let out = unsafe { new_array::<T>(py, &shape) }?;
     {
         let mut w = out.readwrite();
         let os = w
@@ -579,7 +588,7 @@ fn rows_t<'py, T: Float>(
             check_shape("bias", ba.shape(), &[cols])?;
             let bs = contiguous(&ba, "bias")?;
             // SAFETY: filled by the copy below.
-            let out = unsafe { new_array::<T>(py, &[rows, cols]) };
+            let out = unsafe { new_array::<T>(py, &[rows, cols]) }?;
             {
                 let mut w = out.readwrite();
                 let os = w
@@ -592,7 +601,7 @@ fn rows_t<'py, T: Float>(
         }
         None => {
             // SAFETY: sum_rows writes every element.
-            let out = unsafe { new_array::<T>(py, &[cols]) };
+            let out = unsafe { new_array::<T>(py, &[cols]) }?;
             {
                 let mut w = out.readwrite();
                 let os = w

@@ -116,7 +116,7 @@ fn new_array<'py, T: numpy::Element + Send>(
 ) -> PyResult<Bound<'py, PyArrayDyn<T>>> {
     // SAFETY: a new C-ordered array; `fill` writes every element before Python sees it, and the
     // array is dropped unseen when `fill` fails.
-    let out = unsafe { PyArrayDyn::<T>::new(py, shape, false) };
+    let out = unsafe { super::new_array_or_err::<T>(py, &shape) }?;
     {
         let mut rw = out.readwrite();
         let buf = rw.as_slice_mut().expect("new arrays are contiguous");
@@ -158,7 +158,7 @@ fn pool_extreme<'py>(
         // SAFETY: new C-ordered arrays; extreme_pool_indices writes every element of both before
         // Python sees them, and they are dropped unseen when it fails.
         let (out, idx) = unsafe {
-            (PyArrayDyn::<T>::new(py, shape.clone(), false), PyArrayDyn::<i64>::new(py, shape, false))
+            (super::new_array_or_err::<T>(py, &shape)?, super::new_array_or_err::<i64>(py, &shape)?)
         };
         {
             let (mut orw, mut irw) = (out.readwrite(), idx.readwrite());

@@ -18,6 +18,7 @@ from sigconv import autograd as _ag
 from sigconv.autograd import Tensor, _result, _wrap
 from sigconv._gpu_array import is_gpu, no_kernel
 from sigconv.nn import _conv, _gpu_layers, _pooling
+from sigconv.signal import _workers
 
 __all__ = [
     "conv1d",
@@ -74,11 +75,13 @@ def _tensor_aware(fn):
     return wrapper
 
 
-def _as_t(x, name):
+def _as_t(x, name, optional=False):
     if isinstance(x, Tensor):
         return x
     if x is None:
-        return None
+        if optional:
+            return None
+        raise TypeError(f"{name} must be a Tensor or an array, got None")
     if isinstance(x, (np.ndarray, list, tuple, numbers.Number)):
         return _wrap(np.asarray(x))
     raise TypeError(f"{name} must be a Tensor or an array, got {type(x).__name__}")
@@ -145,7 +148,7 @@ def _conv_padding(padding, kernel, dilation, stride, nd):
 def _convnd(nd, input, weight, bias, stride, padding, dilation, groups, padding_mode="zeros", device="cpu"):
     x = _float_input(input, "input", (nd + 1, nd + 2))
     w = _float_input(weight, "weight", (nd + 2,))
-    b = _as_t(bias, "bias")
+    b = _as_t(bias, "bias", optional=True)
     _same_dtype(x, w, "weight")
     _same_dtype(x, b, "bias")
     if padding_mode not in _PADDING_MODES:
@@ -237,7 +240,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, groups, dilation, device="cpu"):
     x = _float_input(input, "input", (nd + 1, nd + 2))
     w = _float_input(weight, "weight", (nd + 2,))
-    b = _as_t(bias, "bias")
+    b = _as_t(bias, "bias", optional=True)
     _same_dtype(x, w, "weight")
     _same_dtype(x, b, "bias")
     x, unb = _unbatched(x, nd)
@@ -355,6 +358,7 @@ def _pool_op(name, input, args, backward_args, workers, indices_out=False, devic
     """Run ``_pooling.<name>`` on ``input``'s data; its gradient calls ``<name>_backward`` with
     ``backward_args(result)`` after the output gradient (both on ``device`` when given)."""
     x = _as_t(input, "input")
+    workers = _workers(workers)
     kw = {"workers": workers} if device is None else {"workers": workers, "device": device}
     res = getattr(_pooling, name)(x._data, *args, **kw)
     out = res[0] if indices_out else res
@@ -576,7 +580,7 @@ def linear(input, weight, bias=None):
     """
     x = _float_input(input, "input", tuple(range(1, 33)))
     w = _float_input(weight, "weight", (2,))
-    b = _as_t(bias, "bias")
+    b = _as_t(bias, "bias", optional=True)
     _same_dtype(x, w, "weight")
     _same_dtype(x, b, "bias")
     if x.shape[-1] != w.shape[1]:
@@ -991,8 +995,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     c = a.shape[1]
     axes = (0,) + tuple(range(2, a.ndim))
     bshape = (1, c) + (1,) * (a.ndim - 2)
-    w = _as_t(weight, "weight")
-    b = _as_t(bias, "bias")
+    w = _as_t(weight, "weight", optional=True)
+    b = _as_t(bias, "bias", optional=True)
     rm = None if running_mean is None else _as_t(running_mean, "running_mean")
     rv = None if running_var is None else _as_t(running_var, "running_var")
     for name, t in (("weight", w), ("bias", b), ("running_mean", rm), ("running_var", rv)):

@@ -454,6 +454,12 @@ def _tuple(v, n):
     return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
 
 
+def _positive_int(name, v):
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1:
+        raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    return int(v)
+
+
 class _ConvNd(Module):
     """Shared checks, parameters and initialisation of the convolution layers (as torch's _ConvNd)."""
 
@@ -476,7 +482,7 @@ class _ConvNd(Module):
             if padding == "same" and any(s != 1 for s in _tuple(stride, nd)):
                 raise ValueError(f"padding='same' is not supported for strided convolutions, got stride={stride}")
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = _tuple(kernel_size, nd)
+        self.kernel_size = F._ntuple(kernel_size, nd, "kernel_size", 1)
         self.stride = _tuple(stride, nd)
         self.padding = padding if isinstance(padding, str) else _tuple(padding, nd)
         self.dilation = _tuple(dilation, nd)
@@ -840,7 +846,7 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None):
         super().__init__()
-        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        self.num_features, self.eps, self.momentum = _positive_int("num_features", num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dt = np.dtype(dtype or np.float32)
         if affine:
@@ -899,7 +905,8 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings, embedding_dim, dtype=None):
         super().__init__()
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.num_embeddings = _positive_int("num_embeddings", num_embeddings)
+        self.embedding_dim = _positive_int("embedding_dim", embedding_dim)
         dt = np.dtype(dtype or np.float32)
         self.weight = Parameter(_ag.default_generator().standard_normal((num_embeddings, embedding_dim)).astype(dt))
 

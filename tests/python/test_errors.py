@@ -131,3 +131,44 @@ def test_correlation_lags_errors():
 def test_choose_conv_method_bad_mode():
     with pytest.raises(ValueError, match="mode"):
         signal.choose_conv_method(X1, K1, "bad")
+
+
+@pytest.mark.parametrize("workers", [10**12, 2**31, 2**64])
+def test_huge_workers_are_capped_at_the_cpus(workers):
+    # scipy.fft caps workers at the CPU count; more threads only oversubscribe, and a huge count
+    # must neither spawn threads without end (it used to hang) nor overflow the core's usize.
+    np.testing.assert_array_equal(signal.convolve(X1, K1, workers=workers), signal.convolve(X1, K1))
+    assert signal._workers(workers) == (os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize("n1,n2", [(10**12, 3), (10, 10**12), (10, 2**63)])
+def test_correlation_lags_too_many_to_allocate(n1, n2):
+    # scipy's arange raises MemoryError; the core used to abort the process or panic.
+    with pytest.raises(MemoryError, match="in1_len"):
+        signal.correlation_lags(n1, n2)
+
+
+@pytest.mark.parametrize("mysize", [10**12, (10**12, 3), 2**63])
+def test_wiener_window_too_big_to_allocate(mysize):
+    with pytest.raises(ValueError, match="too large"):
+        signal.wiener(X2, mysize)
+
+
+@pytest.mark.parametrize("kw,name", [
+    ({"axis": None}, "axis"), ({"axis": "0"}, "axis"), ({"axis": 1.0}, "axis"),
+    ({"delta": None}, "delta"), ({"delta": "1"}, "delta"), ({"delta": 1 + 2j}, "delta"),
+    ({"delta": [1.0, 2.0]}, "delta"),
+])
+def test_savgol_filter_axis_and_delta_are_checked(kw, name):
+    # these used to fail inside the comparison or the coefficients with TypeErrors naming
+    # neither parameter ("'<=' not supported between instances of 'int' and 'NoneType'")
+    with pytest.raises(ValueError, match=name):
+        signal.savgol_filter(np.ones(9), 5, 2, **kw)
+    assert signal.savgol_filter(np.ones(9), 5, 2, delta=np.array(2.0), deriv=1).shape == (9,)
+
+
+@pytest.mark.parametrize("size", [float("inf"), float("nan")])
+def test_medfilt_kernel_size_not_finite(size):
+    # inf raised OverflowError from int(), nan a message naming no parameter
+    with pytest.raises(ValueError, match="kernel_size"):
+        signal.medfilt(np.ones(9), size)

@@ -180,6 +180,10 @@ def test_unsharp_mask_is_image_plus_detail(image):
         (lambda: kernels.laplacian(6), r"neighbors must be 4 \(axial\) or 8 \(all\).*neighbors=6"),
         (lambda: kernels.sharpen(-1.0), r"amount must be a positive.*amount=-1.0"),
         (lambda: kernels.vertical_edge(1), r"size must be at least 2; got size=1"),
+        # a huge ndim used to loop for ever (sobel, laplacian) or overflow in numpy (box)
+        (lambda: kernels.sobel(-1, 10**12), r"ndim must be at most 64; got ndim=1000000000000"),
+        (lambda: kernels.laplacian(None, 10**12), r"ndim must be at most 64"),
+        (lambda: kernels.box(3, 2**64), r"ndim must be at most 64"),
     ],
 )
 def test_errors(call, match):

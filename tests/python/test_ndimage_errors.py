@@ -61,3 +61,28 @@ def test_errors_do_not_touch_the_output():
     with pytest.raises(ValueError):
         sn.uniform_filter(X, size=0, output=out)
     assert (out == 7.0).all()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: sn.uniform_filter1d(X, 10**12),
+    lambda: sn.uniform_filter(X, size=(10**12, 3)),
+    lambda: sn.minimum_filter1d(X, 10**12),
+    lambda: sn.maximum_filter(X, size=10**12),
+    lambda: sn.minimum_filter(X, size=2**63),
+    lambda: sn.uniform_filter1d(X, 2**63),
+])
+def test_windows_too_big_to_allocate_raise_at_once(call):
+    # The kernels' padded line buffers used to abort the process (10**12) or panic with
+    # 'capacity overflow' (2**63); scipy raises MemoryError for these.
+    with pytest.raises(ValueError, match="too large"):
+        call()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: sn.uniform_filter1d(X, 2**64),
+    lambda: sn.minimum_filter(X, size=2**64),
+])
+def test_sizes_beyond_an_index_name_the_parameter(call):
+    # used to raise OverflowError 'int too big to convert' from the core
+    with pytest.raises(ValueError, match="size is too large"):
+        call()

@@ -308,10 +308,46 @@ def test_errors_name_the_parameter(rng):
         F.cross_entropy(np.zeros((2, 3)), np.array([0, 3]))
     with pytest.raises(ValueError, match="features"):
         F.linear(np.zeros((2, 3), np.float32), np.zeros((4, 5), np.float32))
+
     with pytest.raises(ValueError, match="mode must be one of"):
         F.interpolate(x, scale_factor=2, mode="cubic")
     with pytest.raises(ValueError, match="p must"):
         F.dropout(x, 1.5)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, w: F.conv2d(None, w),
+    lambda x, w: F.conv2d(x, None),
+    lambda x, w: F.conv_transpose2d(None, w),
+    lambda x, w: F.max_pool2d(None, 2),
+    lambda x, w: F.avg_pool2d(None, 2),
+    lambda x, w: F.adaptive_avg_pool2d(None, 2),
+    lambda x, w: F.pad(None, (1, 1)),
+    lambda x, w: F.relu(None),
+])
+def test_none_for_a_required_array_is_a_type_error(call):
+    x = np.zeros((1, 2, 5, 5), np.float32)
+    w = np.zeros((3, 2, 3, 3), np.float32)
+    with pytest.raises(TypeError, match="got None"):
+        call(x, w)
+
+
+@pytest.mark.parametrize("workers", [0, -10**6, 1.5, "2", True])
+def test_bad_pooling_workers_name_the_parameter(workers):
+    with pytest.raises(ValueError, match="workers"):
+        F.max_pool2d(np.zeros((1, 1, 4, 4)), 2, workers=workers)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: F.conv1d(x, np.ones((4, 3, 3)), padding=10**12),
+    lambda x: F.conv_transpose1d(x, np.ones((3, 4, 3)), stride=10**12),
+    lambda x: F.adaptive_avg_pool1d(x, 10**12),
+    lambda x: F.interpolate(x, size=10**12),
+])
+def test_outputs_too_big_to_allocate_raise_memory_error_not_a_panic(call):
+    # numpy's MemoryError, as numpy itself raises; rust-numpy's PyArray::new used to panic.
+    with pytest.raises(MemoryError):
+        call(np.ones((2, 3, 16)))
 
 
 def test_inputs_not_modified(rng):

@@ -67,6 +67,17 @@ def test_layer_errors():
         nn.Linear(2, 2).to("tpu")
     with pytest.raises(ValueError, match="mode must be one of"):
         nn.Upsample(scale_factor=2, mode="cubic")
+    # kernel_size and the sizes of BatchNorm and Embedding were used unchecked: 'abc' died in
+    # numpy (UFuncTypeError), inf with OverflowError
+    for bad in ("abc", float("inf"), 2.5, (3, 0), None):
+        with pytest.raises(ValueError, match="kernel_size"):
+            nn.Conv2d(1, 1, bad)
+    with pytest.raises(ValueError, match="num_features"):
+        nn.BatchNorm1d(float("inf"))
+    with pytest.raises(ValueError, match="num_embeddings"):
+        nn.Embedding("5", 4)
+    with pytest.raises(ValueError, match="embedding_dim"):
+        nn.Embedding(5, 0)
 
 
 def test_layers_forward_shapes(rng):

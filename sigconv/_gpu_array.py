@@ -527,7 +527,7 @@ def _basic_index(shape, idx):
             start, stop, step = i.indices(n)
             count = len(range(start, stop, step))
             out_shape.append(count)
-            strides.append(st * step)
+            strides.append(st * step if count > 1 else 0)  # a stride never taken stays small
             offset += start * st if count else 0
         else:
             if not -n <= i < n:

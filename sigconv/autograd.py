@@ -368,11 +368,24 @@ class Tensor:
         return self
 
     def fill_(self, value):
+        """Every element set to the number ``value``, in place (as torch's)."""
+        if isinstance(value, Tensor):
+            if value._data.size != 1:
+                raise ValueError(f"fill_ takes a number or a one-element tensor; got shape {value.shape}")
+            value = value.item()
+        if not isinstance(value, (numbers.Number, np.number, np.bool_)):
+            raise TypeError(f"fill_: value must be a number; got {type(value).__name__}")
         self._data[...] = value
         return self
 
     def copy_(self, src):
-        self._data[...] = src._data if isinstance(src, Tensor) else src
+        """The values of ``src`` (a tensor or array that broadcasts to this shape), in place."""
+        data = src._data if isinstance(src, Tensor) else src
+        numeric = isinstance(data, GpuArray) or (data is not None and not isinstance(data, str)
+                                                 and np.asarray(data).dtype.kind in "biuf")
+        if not numeric:
+            raise TypeError(f"copy_: src must be a tensor or a numeric array; got {type(src).__name__}")
+        self._data[...] = data
         return self
 
     # ---- the engine -------------------------------------------------------------------------

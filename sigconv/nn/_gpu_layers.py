@@ -36,6 +36,18 @@ def _wrap(handle, shape, dtype):
     return GpuArray(handle, shape, dtype)
 
 
+def _check_fits(fn, shape, dtype):
+    """ValueError, before any table is built, when an output of ``shape`` would not fit one GPU
+    buffer binding (GPU tensors are one binding each)."""
+    limit = _core.gpu_adapter()["max_binding_bytes"]
+    size = np.dtype(dtype).itemsize
+    for n in shape:
+        size *= int(n)
+        if size > limit:
+            raise ValueError(f"{fn}: an output of shape {tuple(shape)} ({np.dtype(dtype)}) is larger "
+                             f"than one GPU buffer binding ({limit} bytes)")
+
+
 # ---- convolution (NCHW, the geometry of _core.conv2d) ------------------------------------------
 def conv2d(x, w, b, core):
     """``conv(x, w) + b`` of 4-D GPU arrays; ``core`` holds stride, padding, dilation, groups."""
@@ -313,6 +325,7 @@ def interpolate(x, sizes, scales, mode, align_corners):
     """``_core.interpolate`` on the GPU: the same tables of source samples and weights
     (``_core.resample_taps``), applied one axis at a time as gathers and weighted sums, in the
     CPU kernels' order of arithmetic."""
+    _check_fits("interpolate", x.shape[:x.ndim - len(sizes)] + tuple(sizes), x.dtype)
     for axis, n_in, n_out, scale in _resample_axes(x.shape, sizes, scales):
         if mode == "bed_of_nails":
             out = GpuArray.full(x.shape[:axis] + (n_out,) + x.shape[axis + 1:], 0, x.dtype)
@@ -373,6 +386,7 @@ def adaptive_avg_pool(x, sizes):
     ``_core.adaptive_windows``): each window's sum, over the last axis and then the others,
     divided by its size once, as the CPU kernel divides (its sums run in row order)."""
     shape, first = x.shape, x.ndim - len(sizes)
+    _check_fits("adaptive_avg_pool", shape[:first] + tuple(sizes), x.dtype)
     for axis in reversed(range(first, x.ndim)):
         x = _window_sums(x, axis, *_core.adaptive_windows(shape[axis], sizes[axis - first]))
     return x / _window_counts(shape, sizes, x.dtype)

@@ -217,3 +217,20 @@ def test_inputs_not_modified(rng):
     t = sigconv.tensor(a, requires_grad=True)
     ((t * 2).exp() @ t).sum().backward()
     np.testing.assert_array_equal(a, keep)
+
+
+def test_fill_and_copy_refuse_what_is_not_a_number():
+    t = sigconv.tensor(np.zeros(3, np.float32))
+    for bad in (None, "1", [1, "a"]):
+        with pytest.raises(TypeError, match="fill_: value must be a number"):
+            t.fill_(bad)
+    for bad in (None, "ab", np.array(["x", "y", "z"])):
+        with pytest.raises(TypeError, match="copy_: src must be"):
+            t.copy_(bad)
+    assert np.all(t.numpy() == 0)
+    t.fill_(True)
+    assert np.all(t.numpy() == 1)
+    t.copy_(np.arange(3))
+    assert t.numpy().tolist() == [0, 1, 2]
+    t.fill_(sigconv.tensor(np.array(4.0)))
+    assert np.all(t.numpy() == 4)

@@ -27,7 +27,7 @@ BASIC_INDICES = [
     0, -1, 2, (1, 2), (slice(None), 1), (Ellipsis, 0), (0, Ellipsis, 1), slice(1, 3), slice(None, None, 2),
     slice(None, None, -1), (slice(None), slice(4, 0, -2)), (None, 1), (slice(None), None, slice(1, 2)),
     (Ellipsis, None), (1, slice(2, 2)), (slice(5, 9),), (-2, slice(None), slice(-3, None, 3)), (),
-    Ellipsis,
+    Ellipsis, (slice(None, None, 2**62),),
 ]  # fmt: skip
 
 
@@ -436,3 +436,16 @@ def test_integer_tensors_compare_add_sum_and_convert_on_the_gpu():
         gp.max()
     with pytest.raises(TypeError, match="no GPU kernel"):
         gp.astype(np.float32).astype(np.int64)
+
+
+def test_outputs_larger_than_a_binding_raise_before_any_work():
+    g = sigconv.tensor(np.ones((2, 3, 8), np.float32)).to("gpu")
+    g4 = sigconv.tensor(np.ones((2, 3, 8, 8), np.float32)).to("gpu")
+    calls = [lambda: F.adaptive_avg_pool1d(g, 10**12), lambda: F.adaptive_avg_pool2d(g4, (2, 2**40)),
+             lambda: nn.AdaptiveAvgPool2d(2**63)(g4), lambda: F.interpolate(g, size=10**12, mode="linear"),
+             lambda: F.interpolate(g, scale_factor=10**12), lambda: F.interpolate(g4, size=2**63, mode="bilinear"),
+             lambda: F.pad(g, (10**12, 0)), lambda: F.pad(g, (2**40, 0), mode="replicate"),
+             lambda: g.expand(2**40, 2, 3, 8)]  # fmt: skip
+    for call in calls:
+        with pytest.raises(ValueError, match="larger than one GPU buffer binding"):
+            call()

@@ -926,6 +926,8 @@ def _interp_args(fn, in_shape, size, scale_factor, mode, align_corners, recomput
     if size is not None:
         if recompute_scale_factor:
             raise ValueError(f"{fn}: recompute_scale_factor is not meaningful with an explicit size")
+        if not (_is_int(size) or isinstance(size, (tuple, list))):
+            raise TypeError(f"{fn}: size must be an int or a tuple of {spatial} ints; got {size!r}")
         sizes = _ints(fn, "size", size, spatial) if _is_int(size) or len(tuple(size)) in (
             1, spatial) else None
         if sizes is None:

@@ -118,6 +118,17 @@ def _c(a):
     return a if is_gpu(a) else np.ascontiguousarray(a)
 
 
+def _real(name, value, minimum=None):
+    """``value`` as a float: a real number (not a bool), at least ``minimum`` when given; else a
+    TypeError / ValueError naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
+        raise TypeError(f"{name} must be a number; got {value!r}")
+    value = float(value)
+    if minimum is not None and not value >= minimum:
+        raise ValueError(f"{name} must be at least {minimum}; got {value!r}")
+    return value
+
+
 def _unbatched(x, nd):
     """torch accepts one unbatched sample, (C, *spatial): add the batch axis and remember."""
     if x._data.ndim == nd + 1:
@@ -331,6 +342,10 @@ def pad(input, pad, mode="constant", value=None):
     x = _as_t(input, "input")
     if mode not in _PAD_MODES:
         raise ValueError(f"mode must be one of {_PAD_MODES}, got {mode!r}")
+    if not isinstance(pad, (tuple, list)):
+        raise TypeError(f"pad must be a tuple of ints; got {pad!r}")
+    if value is not None:
+        value = _real("value", value)
     pad = tuple(pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim or not all(isinstance(p, (numbers.Integral, np.integer)) for p in pad):
         raise ValueError(f"pad must be an even-length tuple of ints covering at most {x.ndim} axes, got {pad!r}")
@@ -907,8 +922,14 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of log-probabilities ``input`` at class indices ``target``."""
     x = _float_input(input, "input", tuple(range(1, 33)))
     _check_reduction(reduction)
-    t = _as_t(target, "target")._data.astype(np.int64)
+    t = _as_t(target, "target")._data
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"target must hold integer class indices; got dtype {t.dtype}")
+    t = t.astype(np.int64)
     a = x._data
+    if weight is not None and _as_t(weight, "weight").shape != (a.shape[1] if a.ndim > 1 else a.shape[0],):
+        raise ValueError(f"weight must have shape ({a.shape[1] if a.ndim > 1 else a.shape[0]},), "
+                         f"got {_as_t(weight, 'weight').shape}")
     a2 = np.moveaxis(a, 1, -1).reshape(-1, a.shape[1]) if a.ndim > 1 else a[None]
     ti = t.reshape(-1)
     valid = ti != ignore_index
@@ -992,6 +1013,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     x = _float_input(input, "input", tuple(range(2, 33)))
     a = x._data
+    eps, momentum = _real("eps", eps, 0.0), _real("momentum", momentum)
     c = a.shape[1]
     axes = (0,) + tuple(range(2, a.ndim))
     bshape = (1, c) + (1,) * (a.ndim - 2)

@@ -846,7 +846,9 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None):
         super().__init__()
-        self.num_features, self.eps, self.momentum = _positive_int("num_features", num_features), eps, momentum
+        self.num_features = _positive_int("num_features", num_features)
+        self.eps = F._real("eps", eps, 0.0)
+        self.momentum = None if momentum is None else F._real("momentum", momentum)
         self.affine, self.track_running_stats = affine, track_running_stats
         dt = np.dtype(dtype or np.float32)
         if affine:

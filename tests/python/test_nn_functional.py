@@ -359,3 +359,24 @@ def test_inputs_not_modified(rng):
     F.cross_entropy(y.flatten(1), np.array([1])).backward()
     np.testing.assert_array_equal(x, keep_x)
     np.testing.assert_array_equal(w, keep_w)
+
+
+def test_loss_pad_norm_and_resampling_arguments_are_named():
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    with pytest.raises(TypeError, match="target must hold integer class indices"):
+        F.nll_loss(x, np.array([0.5, 1, 1, 2]))
+    with pytest.raises(ValueError, match=r"weight must have shape \(3,\)"):
+        F.nll_loss(x, np.array([0, 1, 2, 1]), weight=1.5)
+    with pytest.raises(TypeError, match="pad must be a tuple of ints"):
+        F.pad(x, -1)
+    with pytest.raises(TypeError, match="value must be a number"):
+        F.pad(x, (1, 2), value="abc")
+    with pytest.raises(TypeError, match="eps must be a number"):
+        F.batch_norm(x, None, None, training=True, eps="abc")
+    with pytest.raises(TypeError, match="eps must be a number"):
+        sigconv.nn.BatchNorm1d(3, eps="abc")
+    with pytest.raises(ValueError, match="eps must be at least 0"):
+        sigconv.nn.BatchNorm1d(3, eps=-1.0)
+    with pytest.raises(TypeError, match="size must be an int or a tuple"):
+        F.interpolate(x[None], size=1.5)
+    assert F.pad(x, [1, 1], value=2).shape == (4, 5)

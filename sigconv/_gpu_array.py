@@ -28,8 +28,7 @@ import numpy as np
 
 from sigconv import _core
 
-__all__ = ["GpuArray", "add_rows_at", "is_gpu", "no_kernel", "put_rows", "synchronize", "take_rows",
-           "take_rows_along"]
+__all__ = ["GpuArray", "add_rows_at", "is_gpu", "no_kernel", "put_rows", "synchronize", "take_rows"]
 
 #: numpy ufuncs with a GPU kernel (``sigconv._core.dev_binary``'s op names).
 _UFUNCS = frozenset({
@@ -792,11 +791,3 @@ def put_rows(values, indices, size):
     out = GpuArray.full(values.shape[:-1] + (size,), 0, values.dtype)
     _core.dev_put_axis(out._h, indices._h, values._h, lines, size, k, 1)
     return out
-
-
-def take_rows_along(table, indices):
-    """``take_along_axis(table, indices, -1)`` for GPU ``indices`` of ``table``'s leading shape:
-    max_unpool's gradient."""
-    lines, n, k = _size(table.shape[:-1]), table.shape[-1], indices.shape[-1]
-    h = _core.dev_take_axis(table._h, indices._h, lines, n, k, 1, (k, 1, 1))
-    return GpuArray(h, indices.shape, table.dtype)

@@ -73,14 +73,12 @@ pub fn reduce_axes(
     inner: usize,
 ) -> Result<DeviceArray> {
     // int32 tensors are summed (in int32, wrapping as int32 does), not maximised
-    if !(op == Reduction::Sum && x.dtype() == Dtype::I32) {
-        check_view(x, [outer, mid, inner], "maximum")?;
-    } else if outer * mid * inner != x.len() {
-        return value_error!(
-            "cannot view {} elements as ({outer}, {mid}, {inner})",
-            x.len()
-        );
-    }
+    let what = if op == Reduction::Sum {
+        "sum"
+    } else {
+        "maximum"
+    };
+    check_view(x, [outer, mid, inner], what, op == Reduction::Sum)?;
     let total = outer * inner;
     let splits = total.div_ceil(CHUNK).max(1);
     let chunk = if splits == 1 { total.max(1) } else { CHUNK };
@@ -130,7 +128,7 @@ fn pass(
 /// The index (int32) of the maximum along the middle axis of `x` viewed as `(outer, n, inner)`,
 /// for each of the `outer * inner` others: the first largest, or the first NaN, as numpy's argmax.
 pub fn argmax_axis(x: &DeviceArray, outer: usize, n: usize, inner: usize) -> Result<DeviceArray> {
-    check_view(x, [outer, n, inner], "argmax")?;
+    check_view(x, [outer, n, inner], "argmax", false)?;
     if n == 0 {
         return value_error!("attempt to get argmax of an empty sequence");
     }
@@ -157,8 +155,9 @@ pub fn argmax_axis(x: &DeviceArray, outer: usize, n: usize, inner: usize) -> Res
     Ok(out)
 }
 
-/// Checks that `x` views as `shape` (its element count) and holds floats, for the reduction `what`.
-fn check_view(x: &DeviceArray, shape: [usize; 3], what: &str) -> Result<()> {
+/// Checks that `x` views as `shape` (its element count) and holds floats (or int32 with `ints`),
+/// for the reduction `what`.
+fn check_view(x: &DeviceArray, shape: [usize; 3], what: &str, ints: bool) -> Result<()> {
     let [outer, mid, inner] = shape;
     if outer * mid * inner != x.len() {
         return value_error!(
@@ -166,7 +165,7 @@ fn check_view(x: &DeviceArray, shape: [usize; 3], what: &str) -> Result<()> {
             x.len()
         );
     }
-    if x.dtype() == Dtype::I32 {
+    if x.dtype() == Dtype::I32 && !ints {
         return Err(crate::error::Error::Type(format!(
             "a GPU {what} takes float32 or float64 tensors; got int"
         )));

@@ -30,7 +30,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from sigconv import _core
-from sigconv._gpu_array import is_gpu, no_kernel, put_rows, take_rows_along
+from sigconv._gpu_array import is_gpu, no_kernel, put_rows
 from sigconv.nn import _gpu_layers
 from sigconv.signal import _device
 
@@ -742,7 +742,7 @@ def _unpool_backward(fn, grad_output, indices, spatial, workers):
         raise ValueError(f"{fn}: grad_output and indices must be on one device")
     if is_gpu(g):
         lead = g.shape[:-spatial]
-        return take_rows_along(g.reshape(lead + (-1,)), idx.reshape(lead + (-1,))).reshape(idx.shape)
+        return np.take_along_axis(g.reshape(lead + (-1,)), idx.reshape(lead + (-1,)), -1).reshape(idx.shape)
     if spatial == 1:
         return _core.max_unpool_backward(_row(g), _row(idx), workers=workers)[..., 0, :]
     return _core.max_unpool_backward(g, idx, workers=workers)

@@ -315,6 +315,14 @@ def _filter(func, args, depth, wrap_axes, name):
     x = _as_dask(args.pop(name), name)
 
     def block_fn(b):
+        # ndimage: a float result of the input's dtype, which the passes write in place, goes
+        # into a reused buffer (others are cast into `output` after, and would gain nothing).
+        if "output" in args:
+            from sigconv import _chunk_buffers, _ndsupport
+
+            dtype, _ = _ndsupport.output_for(args["output"], b)
+            if dtype == b.dtype and dtype.kind == "f":
+                return func(b, **{**args, "output": _chunk_buffers.empty(b.shape, dtype)})
         return func(b, **args)
 
     return _overlap(block_fn, x, depth, wrap_axes)

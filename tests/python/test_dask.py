@@ -126,6 +126,27 @@ def test_float64_box_filters(client, data):
                for m in ND_MODES])
 
 
+def test_chunks_large_enough_for_reused_buffers():
+    # Chunks of 1 MiB and up write their results into reused buffers (sigconv/_chunk_buffers.py):
+    # run twice in one process with 2 threads (the second run reuses the first's buffers), and in
+    # every mode, the results equal the in-memory ones bit for bit.
+    from sigconv import _chunk_buffers
+
+    _chunk_buffers.release()
+    x = np.random.default_rng(5).standard_normal((1024, 1024)).astype(np.float32)
+    dx = da.from_array(x, chunks=(256, 1024))  # 1 MiB chunks
+    calls = [lambda f, a, m: f.gaussian_filter(a, 3.0, mode=m),
+             lambda f, a, m: f.uniform_filter(a, 5, mode=m),
+             lambda f, a, m: f.maximum_filter(a, (7, 3), mode=m)]
+    for _ in range(2):
+        for m in ND_MODES:
+            lazy = [c(ndimage, dx, m) for c in calls]
+            for got, c in zip(dask.compute(*lazy, scheduler="threads", num_workers=2), calls):
+                np.testing.assert_array_equal(got, c(ndimage, x, m))
+    assert _chunk_buffers.spare_bytes() >= 2**20  # the buffers were used and came back
+    _chunk_buffers.release()
+
+
 def test_three_dimensional_and_one_dimensional(client):
     rng = np.random.default_rng(3)
     v = rng.standard_normal((9, 22, 70)).astype(np.float32)

@@ -173,7 +173,13 @@ def _lift(other, like):
         if kind == "f" or (kind in "iu" and isinstance(other, numbers.Integral)):
             return _wrap(np.asarray(other, dtype=like._data.dtype))
         return _wrap(np.asarray(other, dtype=np.float32))
-    return _wrap(np.asarray(other))
+    arr = np.asarray(other)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"a Tensor operand must be a number, a Tensor or a real numeric array; got "
+            f"{type(other).__name__} {other!r:.60}"
+        )
+    return _wrap(arr)
 
 
 def _axes(dim, ndim):

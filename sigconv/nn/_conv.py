@@ -64,13 +64,18 @@ def _float_array(name, value, dtype=None):
     return arr if is_gpu(arr) else np.ascontiguousarray(arr)
 
 
-def _int(name, value, minimum):
+def _int(name, value, minimum, shown=None):
+    """`value` as an int from `minimum` to 2**63 - 1; errors name `name` and show `shown` (the
+    argument as given, default `value`)."""
+    shown = value if shown is None else shown
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int; got {value!r}")
+        raise TypeError(f"{name} must be an int; got {shown!r}")
     value = operator.index(value)
     if value < minimum:
         what = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"{name} must be {what}; got {value}")
+        raise ValueError(f"{name} must be {what}; got {shown!r}")
+    if value > np.iinfo(np.int64).max:
+        raise ValueError(f"{name} must be at most 2**63 - 1; got {shown!r}")
     return value
 
 
@@ -79,11 +84,7 @@ def _ints(name, value, nd, minimum):
     if isinstance(value, (list, tuple)):
         if len(value) != nd:
             raise ValueError(f"{name} must be an int or a tuple of {nd} ints; got {value!r}")
-        try:
-            return tuple(_int(name, v, minimum) for v in value)
-        except ValueError:
-            what = "positive" if minimum == 1 else "non-negative"
-            raise ValueError(f"{name} must be {what}; got {value!r}") from None
+        return tuple(_int(name, v, minimum, shown=value) for v in value)
     return (_int(name, value, minimum),) * nd
 
 

@@ -109,8 +109,9 @@ def _ntuple(v, n, name, minimum=0):
     else:
         out = (v,) * n
     for e in out:
-        if not isinstance(e, (numbers.Integral, np.integer)) or isinstance(e, bool) or e < minimum:
-            raise ValueError(f"{name} must be integers >= {minimum}, got {v!r}")
+        if (not isinstance(e, (numbers.Integral, np.integer)) or isinstance(e, bool)
+                or not minimum <= e <= np.iinfo(np.int64).max):
+            raise ValueError(f"{name} must be integers from {minimum} to 2**63 - 1, got {v!r}")
     return tuple(int(e) for e in out)
 
 

@@ -450,13 +450,18 @@ class Identity(Module):
 
 
 # ---- convolution -----------------------------------------------------------------------------
+_MAX_SIZE = np.iinfo(np.int64).max
+
+
 def _tuple(v, n):
     return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
 
 
 def _positive_int(name, v):
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    """`v` as an int from 1 to 2**63 - 1 (a size numpy can index), else ValueError naming `name`."""
+    if (isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1
+            or v > _MAX_SIZE):
+        raise ValueError(f"{name} must be a positive integer of at most 2**63 - 1, got {v!r}")
     return int(v)
 
 
@@ -470,8 +475,7 @@ class _ConvNd(Module):
         super().__init__()
         nd = self._nd
         for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-            if not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+            _positive_int(name, v)
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}")
         if padding_mode not in F._PADDING_MODES:
@@ -793,8 +797,7 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, dtype=None):
         super().__init__()
         for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+            _positive_int(name, v)
         self.in_features, self.out_features = int(in_features), int(out_features)
         dt = np.dtype(dtype or np.float32)
         bound = 1.0 / math.sqrt(in_features)

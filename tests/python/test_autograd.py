@@ -234,3 +234,12 @@ def test_fill_and_copy_refuse_what_is_not_a_number():
     assert t.numpy().tolist() == [0, 1, 2]
     t.fill_(sigconv.tensor(np.array(4.0)))
     assert np.all(t.numpy() == 4)
+
+
+@pytest.mark.parametrize("bad", ["a", None, [1, "x"], {1: 2}])
+def test_arithmetic_refuses_what_is_not_numeric(bad):
+    t = sigconv.tensor(np.ones(3, np.float32))
+    for op in (lambda: t + bad, lambda: bad * t, lambda: t - bad, lambda: t / bad):
+        with pytest.raises(TypeError, match="a Tensor operand must be a number"):
+            op()
+    np.testing.assert_array_equal(t.numpy(), np.ones(3, np.float32))

@@ -443,3 +443,18 @@ def test_docstring_examples():
         assert r.failed == 0, mod.__name__
         total += r.attempted
     assert total > 60
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: nn.Conv2d(2**64, 3, 3), "in_channels"),
+    (lambda: nn.Linear(3, 2**64), "out_features"),
+    (lambda: nn.Conv1d(3, 3, 2**64), "kernel_size"),
+    (lambda: nn.Embedding(2**64, 3), "num_embeddings"),
+    (lambda: nn.BatchNorm1d(2**63), "num_features"),
+    (lambda: nn.MaxPool2d(2**64)(sigconv.tensor(np.ones((1, 1, 4, 4), np.float32))), "kernel_size"),
+    (lambda: nn.functional.avg_pool1d(sigconv.tensor(np.ones((1, 1, 4), np.float32)), 2,
+                                      stride=2**70), "stride"),
+])
+def test_sizes_beyond_int64_name_the_parameter(make, name):
+    with pytest.raises(ValueError, match=name):
+        make()

@@ -87,7 +87,7 @@ def _ints(fn: str, name: str, value, n: int, allow_none: bool = False) -> tuple:
         kind = TypeError if not all(_is_int(v) or v is None for v in items) else ValueError
         raise kind(f"{fn}: {name} must be an int or a tuple of {n} ints; got {value!r}")
     if any(v is not None and abs(int(v)) > np.iinfo(np.int64).max for v in items):
-        raise ValueError(f"{fn}: {name} must be at most 2**63 - 1 in size; got {value!r}")
+        raise ValueError(f"{fn}: {name} must be at most 2**63 - 1; got {value!r}")
     return tuple(v if v is None else int(v) for v in items)
 
 

@@ -68,6 +68,7 @@ def filter_axes(
     workers: int | None = None,
     device: str = "cpu",
     out: npt.NDArray[np.generic] | None = None,
+    rows: tuple[int, int] | None = None,
 ) -> npt.NDArray[np.generic]: ...
 def rank_filter(
     x: npt.NDArray[np.generic],

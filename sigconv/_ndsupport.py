@@ -6,6 +6,8 @@ written in place; results computed in float64 (float32 stays float32) and cast t
 as C casts do (integers truncate toward zero).
 """
 
+import contextlib
+import contextvars
 import numbers
 
 import numpy as np
@@ -107,3 +109,26 @@ def finish(result, output, input, shape=None):
         return result.astype(dtype, copy=False)
     out[...] = result
     return out
+
+
+# Rows `(lo, hi)` along axis 0 that a caller wants from the next separable linear filter, or None.
+_ROWS = contextvars.ContextVar("sigconv_ndimage_rows", default=None)
+
+
+@contextlib.contextmanager
+def only_rows(lo, hi):
+    """Within this block, the separable linear filters (Gaussian, uniform, correlate1d and their
+    kin, on the CPU, with a result of the compute dtype and no output array) may return only rows
+    ``lo:hi`` along axis 0 of their result, computed alone (``_core.filter_axes(rows=)``) and equal
+    to those rows of the whole result; the others return the whole result. The dask layer repairs
+    a chunk's edge this way from a strip whose other rows it does not need."""
+    token = _ROWS.set((int(lo), int(hi)))
+    try:
+        yield
+    finally:
+        _ROWS.reset(token)
+
+
+def rows_wanted():
+    """The ``(lo, hi)`` of an enclosing :func:`only_rows`, or None."""
+    return _ROWS.get()

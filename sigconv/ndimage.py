@@ -155,7 +155,7 @@ def _ordered_done(result, back, output, arr):
 def _linear_passes(arr, passes, cval, output, workers, device):
     """Runs linear passes ``(axis, op, weights, size, start, mode)``. When the output dtype is not
     the compute dtype, scipy casts after every pass (each writes the output array): so do we."""
-    dtype, _ = _nd.output_for(output, arr)
+    dtype, given = _nd.output_for(output, arr)
     compute = _nd.compute_dtype(arr.dtype)
     if not passes:
         return _done(np.array(arr, copy=True), output, arr)
@@ -164,6 +164,10 @@ def _linear_passes(arr, passes, cval, output, workers, device):
         out = _writable_output(output, arr, src)
         if out is not None:
             return _core.filter_axes(src, passes, cval, workers, device, out=out)
+        rows = _nd.rows_wanted()
+        if rows is not None and device == "cpu" and given is None and arr.ndim:
+            # only the rows a caller asked for (see _ndsupport.only_rows)
+            return _core.filter_axes(src, passes, cval, workers, device, rows=rows)
         res = _core.filter_axes(src, passes, cval, workers, device)
         return _done(res, output, arr)
     cur = arr

@@ -8,7 +8,7 @@ use sigconv::cpu::rank;
 use sigconv::cpu::separable::{self, AxisOp, Op};
 use sigconv::cpu::simd::Isa;
 use sigconv::cpu::threads;
-use sigconv::ops::ndfilter::{filter_passes, rank_filter, Pass, PassOp};
+use sigconv::ops::ndfilter::{filter_passes, filter_rows, rank_filter, Pass, PassOp};
 use sigconv::params::Boundary;
 
 const ISAS: [Isa; 3] = [Isa::Scalar, Isa::Avx2, Isa::Avx512];
@@ -557,4 +557,71 @@ fn bad_arguments_are_errors_not_panics() {
         &mut out
     )
     .is_err());
+}
+
+#[test]
+fn rows_alone_equal_the_whole_result_bit_for_bit() {
+    // filter_rows(rows) == filter_passes()[rows] for 1-3 axes, passes along any axes in any order
+    // (before, at and after the axis-0 pass; none along axis 0), every boundary, threaded or not.
+    // Each sample is computed from the same input with the same arithmetic, so bit for bit.
+    let mut rng = SmallRng::seed_from_u64(23);
+    let bounds = boundaries();
+    for case in 0..300 {
+        let ndim = 1 + case % 3;
+        let mut shape = random_shape(&mut rng, ndim);
+        shape[0] = [1, 4, 17, 70, 130][rng.random_range(0..5)];
+        let x = random_vec(&mut rng, shape.iter().product());
+        let count = rng.random_range(1..4);
+        let passes: Vec<Pass<f64>> = (0..count)
+            .map(|_| {
+                let k = rng.random_range(1..20);
+                Pass {
+                    axis: rng.random_range(0..ndim),
+                    // Means up to DIRECT_MAX sum each window (longer ones run on sums from the
+                    // start of each block of rows, which round with where the block starts).
+                    op: if rng.random_bool(0.7) {
+                        PassOp::Correlate(random_vec(&mut rng, k))
+                    } else {
+                        PassOp::Mean(k.min(separable::DIRECT_MAX))
+                    },
+                    start: -(rng.random_range(0..=k) as isize),
+                    boundary: bounds[rng.random_range(0..bounds.len())],
+                }
+            })
+            .collect();
+        let mut whole = vec![0.0; x.len()];
+        filter_passes(&x, &shape, &passes, &mut whole).unwrap();
+        let inner: usize = shape[1..].iter().product();
+        let lo = rng.random_range(0..=shape[0]);
+        let hi = rng.random_range(lo..=shape[0]);
+        let mut part = vec![0.0; (hi - lo) * inner];
+        let workers = if case % 2 == 0 { None } else { Some(1) };
+        threads::with_workers(workers, || {
+            filter_rows(&x, &shape, &passes, lo..hi, &mut part).unwrap()
+        });
+        assert_eq!(
+            part,
+            whole[lo * inner..hi * inner],
+            "case {case}: shape {shape:?} rows {lo}..{hi} passes {passes:?}"
+        );
+    }
+}
+
+#[test]
+fn rows_outside_the_axis_or_min_max_passes_are_errors() {
+    let x = vec![0.0f64; 12];
+    let mean = |axis| Pass {
+        axis,
+        op: PassOp::Mean(3),
+        start: -1,
+        boundary: Boundary::Nearest,
+    };
+    let mut out = vec![0.0; 4];
+    assert!(filter_rows(&x, &[3, 4], &[mean(0)], 2..4, &mut out).is_err());
+    assert!(filter_rows(&x, &[3, 4], &[mean(0)], 0..2, &mut out).is_err()); // out of 1 row
+    let max = Pass {
+        op: PassOp::Max(3),
+        ..mean(1)
+    };
+    assert!(filter_rows(&x, &[3, 4], &[max], 1..2, &mut out).is_err());
 }

@@ -208,32 +208,7 @@ pub fn pass<T: PassElement>(x: &[T], shape: &[usize], axis: usize, p: AxisOp<T>,
     let work = out.len() * if k > DIRECT_MAX { 4 } else { k };
     let parallel = threads::parallel(work);
     if inner > 1 {
-        // Rows of `inner` samples, combined element-wise; blocks of output rows within one line.
-        let fill_row = vec![fill_value(p.boundary); inner];
-        let block_rows = if parallel {
-            (out.len() / inner / (4 * threads::current_threads())).clamp(1, 64)
-        } else {
-            64
-        }
-        .min(n);
-        let per_line = n.div_ceil(block_rows);
-        let run = |(b, block): (usize, &mut [T])| {
-            let (o, i0) = (b / per_line, (b % per_line) * block_rows);
-            let nrows = block.len() / inner;
-            let line = &x[o * n * inner..(o + 1) * n * inner];
-            let lo = i0 as isize + p.start;
-            let rows = source_rows(line, inner, n, lo, nrows + k - 1, p.boundary, &fill_row);
-            T::rows_op(p.op, &rows, block, inner, nrows);
-        };
-        // Chunk each line separately so that blocks align with lines.
-        let chunks = out
-            .chunks_mut(n * inner)
-            .flat_map(|line| line.chunks_mut(block_rows * inner));
-        if parallel {
-            chunks.enumerate().par_bridge().for_each(run);
-        } else {
-            chunks.enumerate().for_each(run);
-        }
+        rows_pass(x, n, inner, p, 0..n, parallel, out);
     } else {
         // The last axis: lines gathered with their boundary.
         let lines_per_task = if parallel {
@@ -260,6 +235,75 @@ pub fn pass<T: PassElement>(x: &[T], shape: &[usize], axis: usize, p: AxisOp<T>,
                 .enumerate()
                 .for_each(|item| run(&mut buf, item));
         }
+    }
+}
+
+/// Output rows `rows` of a pass along axis 0 of the C-ordered `x` of `shape` (`out` holds
+/// `rows.len()` of them): the rows of [`pass`]'s result, each computed from the same input rows
+/// and with the same arithmetic, the others not computed.
+pub fn pass_rows<T: PassElement>(
+    x: &[T],
+    shape: &[usize],
+    p: AxisOp<T>,
+    rows: std::ops::Range<usize>,
+    out: &mut [T],
+) {
+    let (_, n, inner) = split_axis(shape, 0);
+    assert!(rows.end <= n, "rows within the axis");
+    assert_eq!(out.len(), rows.len() * inner, "output size");
+    if out.is_empty() {
+        return;
+    }
+    if inner == 1 {
+        // A 1-D array: its one line, gathered with its boundary, then the rows kept.
+        let mut whole = vec![T::ZERO; n];
+        pass(x, shape, 0, p, &mut whole);
+        out.copy_from_slice(&whole[rows]);
+        return;
+    }
+    let k = p.op.len();
+    let parallel = threads::parallel(out.len() * if k > DIRECT_MAX { 4 } else { k });
+    rows_pass(x, n, inner, p, rows, parallel, out);
+}
+
+/// The `inner > 1` layout of [`pass`]: rows of `inner` samples combined element-wise, in blocks of
+/// output rows within one line. Each line of `x` has `n` rows; `out` holds rows `rows` of every
+/// line.
+fn rows_pass<T: PassElement>(
+    x: &[T],
+    n: usize,
+    inner: usize,
+    p: AxisOp<T>,
+    rows: std::ops::Range<usize>,
+    parallel: bool,
+    out: &mut [T],
+) {
+    let k = p.op.len();
+    let out_n = rows.len();
+    let fill_row = vec![fill_value(p.boundary); inner];
+    let block_rows = if parallel {
+        (out.len() / inner / (4 * threads::current_threads())).clamp(1, 64)
+    } else {
+        64
+    }
+    .min(out_n);
+    let per_line = out_n.div_ceil(block_rows);
+    let run = |(b, block): (usize, &mut [T])| {
+        let (o, i0) = (b / per_line, rows.start + (b % per_line) * block_rows);
+        let nrows = block.len() / inner;
+        let line = &x[o * n * inner..(o + 1) * n * inner];
+        let lo = i0 as isize + p.start;
+        let src = source_rows(line, inner, n, lo, nrows + k - 1, p.boundary, &fill_row);
+        T::rows_op(p.op, &src, block, inner, nrows);
+    };
+    // Chunk each line separately so that blocks align with lines.
+    let chunks = out
+        .chunks_mut(out_n * inner)
+        .flat_map(|line| line.chunks_mut(block_rows * inner));
+    if parallel {
+        chunks.enumerate().par_bridge().for_each(run);
+    } else {
+        chunks.enumerate().for_each(run);
     }
 }
 
@@ -294,38 +338,60 @@ pub fn pass_2d<T: PassElement>(
     probe: bool,
     out: &mut [T],
 ) -> bool {
+    assert_eq!(out.len(), x.len(), "output size");
+    let h = if shape.len() >= 2 {
+        shape[shape.len() - 2]
+    } else {
+        0
+    };
+    pass_2d_rows(x, shape, vertical, horizontal, probe, 0..h, out)
+}
+
+/// [`pass_2d`] for rows `rows` (along the second-to-last axis) of every plane only: `out` holds
+/// those rows, each computed from the same input rows and with the same arithmetic as there.
+pub fn pass_2d_rows<T: PassElement>(
+    x: &[T],
+    shape: &[usize],
+    vertical: AxisOp<T>,
+    horizontal: AxisOp<T>,
+    probe: bool,
+    rows: std::ops::Range<usize>,
+    out: &mut [T],
+) -> bool {
     let nd = shape.len();
     assert!(nd >= 2, "two axes");
     assert_eq!(x.len(), shape.iter().product::<usize>(), "input size");
-    assert_eq!(out.len(), x.len(), "output size");
+    let (h, w) = (shape[nd - 2], shape[nd - 1]);
+    assert!(rows.end <= h, "rows within the axis");
+    let out_h = rows.len();
     let (kv, kh) = (vertical.op.len(), horizontal.op.len());
     assert!(kv >= 1 && kh >= 1, "windows of at least one sample");
-    if out.is_empty() {
+    if out.is_empty() || x.is_empty() {
         return false;
     }
-    let (h, w) = (shape[nd - 2], shape[nd - 1]);
     let planes = x.len() / (h * w);
+    assert_eq!(out.len(), planes * out_h * w, "output size");
     let cost = |k: usize| if k > DIRECT_MAX { 4 } else { k };
     let parallel = threads::parallel(out.len() * (cost(kv) + cost(kh)));
     let block_rows = if parallel {
-        (planes * h / (4 * threads::current_threads())).clamp(1, 32)
+        (planes * out_h / (4 * threads::current_threads())).clamp(1, 32)
     } else {
         32
     }
-    .min(h);
-    let per_plane = h.div_ceil(block_rows);
+    .min(out_h);
+    let per_plane = out_h.div_ceil(block_rows);
     let fill_row = vec![fill_value(vertical.boundary); w];
     let saw_nan = AtomicBool::new(false);
     let run = |bufs: &mut (Vec<T>, Vec<T>), (b, block): (usize, &mut [T])| {
         let (tmp, line) = bufs;
-        let (p, y0) = (b / per_plane, (b % per_plane) * block_rows);
+        let (p, y0) = (b / per_plane, rows.start + (b % per_plane) * block_rows);
         let nrows = block.len() / w;
         let plane = &x[p * h * w..(p + 1) * h * w];
         if probe && may_hold_nan(&plane[y0 * w..(y0 + nrows) * w]) {
             saw_nan.store(true, AtomicOrdering::Relaxed);
         }
         let lo = y0 as isize + vertical.start;
-        let rows = source_rows(
+        let src = source_rows(
             plane,
             w,
             h,
@@ -335,7 +401,7 @@ pub fn pass_2d<T: PassElement>(
             &fill_row,
         );
         tmp.resize(nrows * w, T::ZERO);
-        T::rows_op(vertical.op, &rows, tmp, w, nrows);
+        T::rows_op(vertical.op, &src, tmp, w, nrows);
         line.resize(w + kh - 1, T::ZERO);
         for (t, o) in tmp.chunks_exact(w).zip(block.chunks_exact_mut(w)) {
             gather_row(
@@ -349,7 +415,7 @@ pub fn pass_2d<T: PassElement>(
     };
     // Blocks never straddle two planes.
     let chunks = out
-        .chunks_mut(h * w)
+        .chunks_mut(out_h * w)
         .flat_map(|plane| plane.chunks_mut(block_rows * w));
     if parallel {
         chunks

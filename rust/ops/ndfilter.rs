@@ -197,6 +197,82 @@ pub fn filter_passes<T: NdElement>(
     Ok(())
 }
 
+/// Rows `rows` (along axis 0) of [`filter_passes`]'s result, bit for bit, computing only what
+/// they need: the passes before the last one along axis 0 run on the whole input, that one writes
+/// only `rows`, and the passes after it run on those rows. (A dask chunk's edge is repaired this
+/// way from a strip: the strip's other rows are never filtered.) Linear passes only: min and max
+/// passes look at their NaN windows again over the whole input.
+pub fn filter_rows<T: NdElement>(
+    x: &[T],
+    shape: &[usize],
+    passes: &[Pass<T>],
+    rows: std::ops::Range<usize>,
+    out: &mut [T],
+) -> Result<()> {
+    let n0 = shape.first().copied().unwrap_or(0);
+    if rows.start > rows.end || rows.end > n0 {
+        return value_error!("rows {rows:?} are not within the {n0} rows of axis 0");
+    }
+    let inner: usize = shape.iter().skip(1).product();
+    let sub_shape: Vec<usize> = std::iter::once(rows.len())
+        .chain(shape.iter().skip(1).copied())
+        .collect();
+    check_passes(x, shape, passes, x)?;
+    check_buffers::<T>(shape, passes, threads::current_threads())?;
+    if out.len() != rows.len() * inner {
+        return value_error!(
+            "out holds {} samples; expected {}",
+            out.len(),
+            rows.len() * inner
+        );
+    }
+    if passes
+        .iter()
+        .any(|p| matches!(p.op, PassOp::Min(_) | PassOp::Max(_)))
+    {
+        return value_error!("filter_rows runs correlation and mean passes only");
+    }
+    let Some(k0) = passes.iter().rposition(|p| p.axis == 0) else {
+        // No pass mixes rows: the rows alone go through every pass.
+        let part = &x[rows.start * inner..rows.end * inner];
+        return filter_passes(part, &sub_shape, passes, out);
+    };
+    let head_out;
+    let src = if k0 > 0 {
+        let mut whole = vec![T::ZERO; x.len()];
+        filter_passes(x, shape, &passes[..k0], &mut whole)?;
+        head_out = whole;
+        &head_out[..]
+    } else {
+        x
+    };
+    let fused = shape.len() == 2 && passes.get(k0 + 1).is_some_and(|p| p.axis == 1);
+    let tail = &passes[k0 + 1 + fused as usize..];
+    let mut mid = if tail.is_empty() {
+        Vec::new()
+    } else {
+        vec![T::ZERO; out.len()]
+    };
+    let dst: &mut [T] = if tail.is_empty() { out } else { &mut mid };
+    if fused {
+        separable::pass_2d_rows(
+            src,
+            shape,
+            axis_op(&passes[k0]),
+            axis_op(&passes[k0 + 1]),
+            false,
+            rows,
+            dst,
+        );
+    } else {
+        separable::pass_rows(src, shape, axis_op(&passes[k0]), rows, dst);
+    }
+    if !tail.is_empty() {
+        filter_passes(&mid, &sub_shape, tail, out)?;
+    }
+    Ok(())
+}
+
 /// Refuses windows whose working buffers cannot be allocated: the CPU kernels keep a padded line
 /// of `n + size - 1` samples per pass, and minimum and maximum passes `size` samples per column of
 /// a block of up to 256, allocations that would otherwise abort the process or panic (scipy raises

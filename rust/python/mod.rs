@@ -255,7 +255,11 @@ macro_rules! nd_dispatch {
 ///
 /// `out`, when given, is written instead of a new array: C-contiguous, of `x`'s shape and dtype,
 /// sharing no memory with `x` (the caller checks the overlap; numpy's borrow checker refuses it).
-#[pyo3(signature = (x, passes, cval=0.0, workers=None, device="cpu", out=None))]
+///
+/// `rows=(lo, hi)`: only rows `lo..hi` along axis 0 of the result, computed alone
+/// ([`ndfilter::filter_rows`]; linear passes, on the CPU); the result (and `out`) then has `hi - lo`
+/// rows.
+#[pyo3(signature = (x, passes, cval=0.0, workers=None, device="cpu", out=None, rows=None))]
 #[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn filter_axes<'py>(
     py: Python<'py>,
@@ -265,9 +269,15 @@ fn filter_axes<'py>(
     workers: Option<usize>,
     device: &str,
     out: Option<&Bound<'py, PyAny>>,
+    rows: Option<(usize, usize)>,
 ) -> PyResult<Bound<'py, PyAny>> {
     use crate::ops::ndfilter::{self, Pass, PassOp};
     let request = device::check(device)?;
+    if rows.is_some() && !matches!(request, device::Request::Cpu) {
+        return Err(PyValueError::new_err(format!(
+            "rows= runs on the CPU; got device={device:?}"
+        )));
+    }
     let linear = passes.iter().any(|p| p.1 == "correlate" || p.1 == "mean");
     nd_dispatch!(py, x, "filter_axes", !linear, |T| {
         let xa: PyReadonlyArrayDyn<T> = x.extract()?;
@@ -293,7 +303,16 @@ fn filter_axes<'py>(
             });
         }
         let xs = xa.as_array();
-        let shape = xs.shape().to_vec();
+        let in_shape = xs.shape().to_vec();
+        let mut shape = in_shape.clone();
+        if let (Some((lo, hi)), Some(n0)) = (rows, shape.first_mut()) {
+            if lo > hi || hi > *n0 {
+                return Err(PyValueError::new_err(format!(
+                    "rows must be (lo, hi) with 0 <= lo <= hi <= {n0}; got ({lo}, {hi})"
+                )));
+            }
+            *n0 = hi - lo;
+        }
         let src = xs.as_standard_layout();
         let out = match out {
             // SAFETY: a new C-ordered array; filter_passes writes every element before any read.
@@ -319,7 +338,16 @@ fn filter_axes<'py>(
             })?;
             let buf = out_rw.as_slice_mut().expect("checked C-contiguous");
             let xs = src.as_slice().expect("standard layout");
-            py.detach(|| ndfilter::filter_passes_on(request, xs, &shape, &list, buf, workers))?;
+            match rows {
+                Some((lo, hi)) => py.detach(|| {
+                    crate::cpu::threads::with_workers(workers, || {
+                        ndfilter::filter_rows(xs, &in_shape, &list, lo..hi, buf)
+                    })
+                })?,
+                None => py.detach(|| {
+                    ndfilter::filter_passes_on(request, xs, &in_shape, &list, buf, workers)
+                })?,
+            }
         }
         Ok(out.into_any())
     })

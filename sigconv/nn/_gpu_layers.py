@@ -186,19 +186,16 @@ def cross_entropy(logits2, target, ignore_index, reduction):
     """``(loss, backward)`` of cross-entropy on the GPU (reduction 'mean' or 'sum'): ``logits2``
     ``(rows, classes)`` float32, ``target`` the rows' class indices, a GPU array (an index outside
     ``[0, classes)`` gives a NaN loss: checking would copy the targets to host memory) or a host
-    array (checked, then uploaded); ``backward(g)`` maps the loss gradient onto the logits. 'mean'
+    array (uploaded; the caller checked it); ``backward(g)`` maps the loss gradient onto the logits. 'mean'
     divides by the rows whose target is not ``ignore_index``."""
     if reduction == "none":
         raise no_kernel("cross_entropy with reduction='none'")
     rows, classes = logits2.shape
     if not is_gpu(target):
-        t = np.asarray(target).reshape(-1)
+        t = np.asarray(target)
         if t.dtype.kind not in "iu":
             raise no_kernel("cross_entropy with class probabilities")
-        valid = t != ignore_index
-        if np.any((t[valid] < 0) | (t[valid] >= classes)):
-            raise ValueError(f"target class indices must lie in [0, {classes}) (or equal ignore_index={ignore_index})")
-        target = GpuArray.from_numpy(t)
+        target = GpuArray.from_numpy(t.astype(np.int64, copy=False))
     elif target.dtype.kind not in "iu":
         raise no_kernel("cross_entropy with class probabilities")
     per, grad, counted = _core.dev_cross_entropy(logits2._h, target._h, rows, classes, int(ignore_index))

@@ -16,7 +16,7 @@ import numpy as np
 
 from sigconv import autograd as _ag
 from sigconv.autograd import Tensor, _result, _wrap
-from sigconv._gpu_array import is_gpu, no_kernel
+from sigconv._gpu_array import GpuArray, is_gpu, no_kernel
 from sigconv.nn import _conv, _gpu_layers, _pooling
 from sigconv.signal import _workers
 
@@ -815,6 +815,22 @@ def _check_reduction(reduction):
         raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
+def class_indices(target, shape, classes, ignore_index):
+    """Checks the class-index ``target`` of a classification loss (torch's rules) and flattens it:
+    of ``shape`` (the input's without its class axis), every index in ``[0, classes)`` or equal to
+    ``ignore_index``. Returns ``(indices, valid, safe)``: the int64 indices, where they are not
+    ``ignore_index``, and the indices with ``ignore_index`` replaced by class 0 (safe to index)."""
+    if target.shape != tuple(shape):
+        raise ValueError(f"target of class indices must have shape {tuple(shape)}, got {target.shape}")
+    ti = target.reshape(-1).astype(np.int64)
+    valid = ti != ignore_index
+    bad = valid & ((ti < 0) | (ti >= classes))
+    if np.any(bad):
+        raise ValueError(f"target class indices must lie in [0, {classes}) (or equal "
+                         f"ignore_index={ignore_index}); got {ti[np.argmax(bad)]}")
+    return ti, valid, np.where(valid, ti, 0)
+
+
 @_tensor_aware
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Cross-entropy of logits ``input`` ``(N, C)`` or ``(N, C, d1, ...)`` against ``target``.
@@ -855,13 +871,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         raise ValueError(f"weight must have shape ({n_cls},), got {w.shape}")
     eps = a.dtype.type(label_smoothing)
     if t_arr.dtype.kind in "iu":
-        if t_arr.shape != a.shape[:1] + a.shape[2:]:
-            raise ValueError(f"target of class indices must have shape {a.shape[:1] + a.shape[2:]}, got {t_arr.shape}")
-        ti = t_arr.reshape(-1).astype(np.int64)
-        valid = ti != ignore_index
-        if np.any((ti[valid] < 0) | (ti[valid] >= n_cls)):
-            raise ValueError(f"target class indices must lie in [0, {n_cls}) (or equal ignore_index={ignore_index})")
-        tsafe = np.where(valid, ti, 0)
+        ti, valid, tsafe = class_indices(t_arr, a.shape[:1] + a.shape[2:], n_cls, ignore_index)
         coef = np.zeros_like(logp)
         wt = np.ones(len(ti), a.dtype) if w is None else w[tsafe]
         coef[np.arange(len(ti)), tsafe] = (1 - eps) * wt
@@ -912,50 +922,70 @@ def _cross_entropy_gpu(x, t, weight, ignore_index, reduction, label_smoothing):
         raise no_kernel("cross_entropy with class weights or label smoothing")
     if x.ndim != 2:
         raise no_kernel(f"cross_entropy of logits of shape {x.shape} (only (N, C))")
-    if t.shape != x.shape[:1]:
-        raise ValueError(f"target of class indices must have shape {x.shape[:1]}, got {t.shape}")
-    out, back = _gpu_layers.cross_entropy(x._data, t._data, ignore_index, reduction)
+    target = t._data
+    if is_gpu(target):
+        if target.shape != x.shape[:1]:
+            raise ValueError(f"target of class indices must have shape {x.shape[:1]}, got {target.shape}")
+    elif target.dtype.kind in "iu":
+        target = class_indices(target, x.shape[:1], x.shape[1], ignore_index)[0]
+    out, back = _gpu_layers.cross_entropy(x._data, target, ignore_index, reduction)
     return _result(out, (x,), lambda g: (back(g),))
 
 
 @_tensor_aware
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    """Negative log-likelihood of log-probabilities ``input`` at class indices ``target``."""
+    """Negative log-likelihood of log-probabilities ``input`` (``(C,)``, ``(N, C)`` or
+    ``(N, C, d1, ...)``) at class indices ``target`` (``()``, ``(N,)`` or ``(N, d1, ...)``), as
+    ``torch.nn.functional.nll_loss``, with class ``weight``, ``ignore_index`` and ``reduction``.
+
+    Only the target class's entry of each row is read (a ``-inf`` elsewhere does not matter), on
+    the device ``input`` is on: on the GPU the targets and weights are checked in host memory
+    (GPU ones are read back once per call, as ``Embedding`` does) and the picked entries are one
+    gather there, the gradient one scatter.
+    """
     x = _float_input(input, "input", tuple(range(1, 33)))
     _check_reduction(reduction)
-    t = _as_t(target, "target")._data
+    t = _host(_as_t(target, "target")._data)
     if t.dtype.kind not in "iu":
         raise TypeError(f"target must hold integer class indices; got dtype {t.dtype}")
-    t = t.astype(np.int64)
     a = x._data
-    if weight is not None and _as_t(weight, "weight").shape != (a.shape[1] if a.ndim > 1 else a.shape[0],):
-        raise ValueError(f"weight must have shape ({a.shape[1] if a.ndim > 1 else a.shape[0]},), "
-                         f"got {_as_t(weight, 'weight').shape}")
-    a2 = np.moveaxis(a, 1, -1).reshape(-1, a.shape[1]) if a.ndim > 1 else a[None]
-    ti = t.reshape(-1)
-    valid = ti != ignore_index
-    tsafe = np.where(valid, ti, 0)
-    wt = (np.ones(len(ti), a.dtype) if weight is None else _as_t(weight, "weight")._data.astype(a.dtype)[tsafe]) * valid
-    per = -a2[np.arange(len(ti)), tsafe] * wt
-    denom = wt.sum()
-    if reduction == "none":
-        out = per.reshape(t.shape)
-    elif reduction == "sum":
-        out = np.asarray(per.sum(), a.dtype)
+    axis = 1 if a.ndim > 1 else 0
+    n_cls = a.shape[axis]
+    rows = a.shape[:axis] + a.shape[axis + 1:]
+    _, valid, tsafe = class_indices(t, rows, n_cls, ignore_index)
+    if weight is None:
+        wt = valid.astype(a.dtype)
     else:
-        out = np.asarray(per.sum() / denom, a.dtype)
+        w = _host(_as_t(weight, "weight")._data)
+        if w.shape != (n_cls,):
+            raise ValueError(f"weight must have shape ({n_cls},), got {w.shape}")
+        wt = w.astype(a.dtype)[tsafe] * valid
+    denom = wt.sum()
+    idx, wt, valid = np.expand_dims(tsafe.reshape(rows), axis), wt.reshape(rows), valid.reshape(rows)
+    if is_gpu(a):  # (a GPU where takes its condition in the operands' dtype)
+        idx, wt, valid = (GpuArray.from_numpy(v) for v in (idx, wt, valid.astype(a.dtype)))
+    # an ignored row reads class 0 in place of its target, and gives 0 whatever that entry holds
+    per = -np.where(valid, np.take_along_axis(a, idx, axis=axis).squeeze(axis), 0) * wt
+    if reduction == "none":
+        out = per
+    elif reduction == "sum":
+        out = per.sum()
+    else:
+        out = per.sum() / denom
 
     def backward(g):
-        gr = np.asarray(g, a.dtype).reshape(-1) if reduction == "none" else np.asarray(g / denom if reduction == "mean" else g, a.dtype)
-        z = np.zeros_like(a2)
-        z[np.arange(len(ti)), tsafe] = -wt * gr
-        if a.ndim > 1:
-            z = np.moveaxis(z.reshape(a.shape[:1] + a.shape[2:] + (a.shape[1],)), -1, 1)
-        else:
-            z = z[0]
-        return (np.ascontiguousarray(z),)
+        gr = g if reduction == "none" else g / denom if reduction == "mean" else g
+        z = np.zeros_like(a)
+        np.put_along_axis(z, idx, np.expand_dims(-wt * gr, axis), axis=axis)
+        return (z,)
 
     return _result(out, (x,), backward)
+
+
+def _host(arr):
+    """A small GPU array (targets, class weights) read back into host memory; host arrays as they
+    are."""
+    return arr.numpy() if is_gpu(arr) else arr
 
 
 @_tensor_aware

@@ -1,7 +1,7 @@
 """Indexing, broadcasting, powers and the ops built on them for GPU-resident tensors: basic indexing
 and assignment (strided copies on the device), numpy's broadcasting, reductions over any axes,
 stack/take, take_along_axis/put_along_axis (max and min along an axis with their indices),
-argmin, the embedding lookup with its gradient, torch's pad modes (also as convolution padding
+argmin, the embedding lookup with its gradient, nll_loss, torch's pad modes (also as convolution padding
 modes), interpolate, adaptive average pooling and max_unpool. Each against numpy or the same operation in host memory; on CI the
 adapter is Mesa's lavapipe."""
 
@@ -261,6 +261,40 @@ def test_embedding_errors_on_the_gpu():
         m(sigconv.tensor(np.array([1, 2])))
     with pytest.raises(TypeError, match="integer indices"):
         m(sigconv.tensor(np.array([1.0])).to("gpu"))
+
+
+@pytest.mark.parametrize("shape", [(5,), (6, 4), (2, 4, 3, 5)])
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_nll_loss_and_its_gradient_equal_the_cpus(shape, reduction, weighted):
+    rng = np.random.default_rng(8)
+    classes = shape[1] if len(shape) > 1 else shape[0]
+    rows = shape[:1] + shape[2:] if len(shape) > 1 else ()
+    logp = rng.standard_normal(shape).astype(np.float32)
+    target = rng.integers(0, classes, rows)
+    if target.ndim:
+        target.reshape(-1)[0] = -100  # an ignored row
+    weight = rng.random(classes).astype(np.float32) if weighted else None
+    grad_out = rng.standard_normal(rows if reduction == "none" else ()).astype(np.float32)
+    results = []
+    for dev in ("cpu", "gpu"):
+        x = sigconv.tensor(logp, requires_grad=True)
+        t = sigconv.tensor(target).to(dev)  # GPU targets are read back for the check
+        out = F.nll_loss(x.to(dev), t, weight=weight, reduction=reduction)
+        assert out.device == dev
+        out.backward(sigconv.tensor(grad_out).to(dev))
+        results.append((out.numpy(), x.grad.numpy()))
+    (co, cg), (go, gg) = results
+    np.testing.assert_allclose(go, co, rtol=2e-6, atol=1e-7)
+    np.testing.assert_array_equal(gg, cg)  # one product per entry, scattered
+
+
+def test_nll_loss_errors_on_the_gpu():
+    x = sigconv.tensor(np.zeros((3, 4), np.float32)).to("gpu")
+    with pytest.raises(ValueError, match=r"lie in \[0, 4\).*got -1"):
+        F.nll_loss(x, sigconv.tensor(np.array([0, -1, 2])).to("gpu"))
+    with pytest.raises(ValueError, match=r"must have shape \(3,\)"):
+        F.nll_loss(x, np.array([0, 1]))
 
 
 def test_a_text_model_with_an_embedding_trains_on_the_gpu_as_on_the_cpu():

@@ -361,6 +361,28 @@ def test_inputs_not_modified(rng):
     np.testing.assert_array_equal(w, keep_w)
 
 
+def test_nll_loss_reads_only_the_target_entries_and_checks_the_targets():
+    with np.errstate(divide="ignore"):
+        logp = np.log(np.array([[0.0, 0.25, 0.75], [0.5, 0.5, 0.0], [0.0, 1.0, 0.0]], np.float32))
+    with np.errstate(all="raise"):  # the -inf entries are never multiplied
+        out = F.nll_loss(logp, np.array([2, 0, -100]), reduction="none")
+    np.testing.assert_array_equal(out, -np.log(np.float32([0.75, 0.5, 1.0])) * [1, 1, 0])
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(float(F.nll_loss(logp, np.array([2, 0, -100]))),
+                               -(np.log(0.75) + np.log(0.5)) / 2, rtol=1e-6)
+    for bad in ([0, 3, 1], [0, -1, 1]):  # numpy indexing would raise IndexError or wrap around
+        with pytest.raises(ValueError, match=r"lie in \[0, 3\)"):
+            F.nll_loss(logp, np.array(bad))
+    with pytest.raises(ValueError, match=r"target of class indices must have shape \(3,\)"):
+        F.nll_loss(logp, np.array([0, 1]))
+    # one sample of shape (C,) with a scalar target; (N, C, d) with (N, d)
+    assert float(F.nll_loss(logp[0], np.array(1))) == pytest.approx(np.log(4))
+    x = np.random.default_rng(3).standard_normal((2, 3, 4))
+    t = np.array([[0, 1, 2, 1], [2, 2, 0, -100]])
+    want = -np.mean([x[n, t[n, d], d] for n in range(2) for d in range(4) if t[n, d] >= 0])
+    assert float(F.nll_loss(x, t)) == pytest.approx(want, rel=1e-12)
+
+
 def test_loss_pad_norm_and_resampling_arguments_are_named():
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     with pytest.raises(TypeError, match="target must hold integer class indices"):

@@ -879,6 +879,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             coef += eps / n_cls * (np.ones(n_cls, a.dtype) if w is None else w)[None, :]
         coef *= valid[:, None]
         denom = (wt * valid).sum()
+        # as torch's nll_loss, class indices read only the classes they weigh: a logit of -inf
+        # elsewhere (a masked class) gives 0, not 0 * -inf
+        terms = np.multiply(coef, logp, out=np.zeros_like(logp), where=coef != 0)
     else:
         if t_arr.shape != a.shape:
             raise ValueError(f"target of class probabilities must have the shape of input {a.shape}, got {t_arr.shape}")
@@ -887,7 +890,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             q = q * (1 - eps) + eps / n_cls
         coef = q if w is None else q * w[None, :]
         denom = a.dtype.type(len(q))
-    per = -(coef * logp).sum(axis=1)
+        terms = coef * logp
+    per = -terms.sum(axis=1)
     rows = a.shape[:1] + a.shape[2:]
     if reduction == "none":
         out = per.reshape(rows)

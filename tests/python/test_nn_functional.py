@@ -383,6 +383,17 @@ def test_nll_loss_reads_only_the_target_entries_and_checks_the_targets():
     assert float(F.nll_loss(x, t)) == pytest.approx(want, rel=1e-12)
 
 
+def test_cross_entropy_of_masked_classes_reads_only_the_targets_classes():
+    # a logit of -inf (a masked class) away from the target: torch gives the finite loss
+    x = np.array([[1.0, -np.inf, 0.5], [0.2, 0.1, -np.inf]], np.float32)
+    want = np.mean([np.log1p(np.exp(-0.5)), -(0.1 - np.log(np.exp(0.2) + np.exp(0.1)))])
+    with np.errstate(invalid="raise"):
+        assert float(F.cross_entropy(x, np.array([0, 1]))) == pytest.approx(want, rel=1e-6)
+        t = sigconv.tensor(x, requires_grad=True)
+        F.cross_entropy(t, np.array([0, 1]), weight=np.ones(3)).backward()
+    assert np.isfinite(t.grad.numpy()).all() and t.grad.numpy()[0, 1] == 0
+
+
 def test_loss_pad_norm_and_resampling_arguments_are_named():
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     with pytest.raises(TypeError, match="target must hold integer class indices"):

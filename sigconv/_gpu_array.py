@@ -9,7 +9,8 @@ broadcasting, ``np.maximum``/``np.minimum`` and the other ufuncs of :data:`_UFUN
 assignment (integers, slices, ``None``, ``...``: strided copies on the device), ``transpose``,
 ``np.broadcast_to``, ``np.where`` (operands of one shape or one element), ``np.clip``,
 ``np.concatenate``/``np.split``/``np.stack``, ``np.take_along_axis``/``np.put_along_axis`` (one
-index per line), ``copy`` and ``astype`` (to its own dtype). Every operation runs a GPU kernel and
+index per line), one integer index array among slices (``a[i]``, ``a[:, i]``, ``np.take``, and
+``np.add.at`` for its gradient), ``copy`` and ``astype`` (to its own dtype). Every operation runs a GPU kernel and
 returns a new GPU array; nothing is copied to host memory except by :meth:`numpy` (and ``item``).
 Anything else raises ``TypeError`` saying which operation has no GPU kernel and that ``.to('cpu')``
 moves the tensor back: there is no silent fallback to the CPU.
@@ -28,7 +29,8 @@ import numpy as np
 
 from sigconv import _core
 
-__all__ = ["GpuArray", "add_rows_at", "is_gpu", "no_kernel", "put_rows", "synchronize", "take_rows"]
+__all__ = ["GpuArray", "add_at_axis", "add_rows_at", "is_gpu", "no_kernel", "put_rows", "synchronize",
+           "take_axis", "take_rows"]
 
 #: numpy ufuncs with a GPU kernel (``sigconv._core.dev_binary``'s op names).
 _UFUNCS = frozenset({
@@ -243,7 +245,14 @@ class GpuArray:
 
     def __getitem__(self, idx):
         """``a[index]`` for a basic index (integers, slices with any step, ``None``, ``...``), as
-        a new GPU array; advanced (integer-array or boolean) indexing has no GPU kernel."""
+        a new GPU array, or for one integer index array among slices (``a[i]``, ``a[:, i]``,
+        ``a[..., i]``; :func:`_array_index`): a gather along that axis. Other advanced indexing
+        (boolean masks, several index arrays, an index array with integers or ``None``) has no
+        GPU kernel."""
+        picked = _array_index(self.shape, idx)
+        if picked is not None:
+            basic, axis, index = picked
+            return take_axis(self[basic], index, axis)
         shape, strides, offset = _basic_index(self.shape, idx)
         return self._gather(shape, strides, offset)
 
@@ -344,6 +353,8 @@ class GpuArray:
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         name = ufunc.__name__
+        if name == "add" and method == "at" and not kwargs:
+            return _add_at(*inputs)
         if method != "__call__" or kwargs.get("out") is not None or \
                 name not in _UFUNCS | _UNARY | {"negative", "power"}:
             raise no_kernel(f"numpy.{name}" + ("" if method == "__call__" else f".{method}"))
@@ -548,14 +559,15 @@ def _stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
 
 
 def _take(a, indices, axis=None, out=None, mode="raise"):
-    """numpy's ``take`` of one integer index (``take(g, i, axis)``); index arrays have no GPU
-    kernel."""
-    if out is not None or not isinstance(indices, numbers.Integral):
-        raise no_kernel("numpy.take of an index array (or with out=)")
+    """numpy's ``take`` (``mode='raise'``) of an integer or an integer index array."""
+    if out is not None or mode != "raise":
+        raise no_kernel("numpy.take with out= or a mode other than 'raise'")
     if axis is None:
-        return a.reshape(-1)[indices]
-    axis = axis % a.ndim
-    return a[(slice(None),) * axis + (indices,)]
+        a, axis = a.reshape(-1), 0
+    axis, _ = _lines(a.shape, axis)
+    if isinstance(indices, numbers.Integral):
+        return a[(slice(None),) * axis + (indices,)]
+    return take_axis(a, _host_index(indices, a.shape[axis], axis), axis)
 
 
 def _expand_dims(a, axis):
@@ -728,6 +740,104 @@ def _put_along_axis(arr, indices, values, axis):
                         "one index per line)")
     values = _broadcast_to(_operand(values, arr), want)
     _core.dev_put_axis(arr._h, indices._h, values._h, outer, n, 1, inner)
+
+
+def _array_index(shape, idx):
+    """For an index holding one integer index array (a host array, a list or a GPU array) and
+    otherwise only slices and ``...``: ``(basic, axis, index)``, the index with the array
+    replaced by ``:``, the axis the array indexes in ``a[basic]`` and the array as checked host
+    int64 indices (:func:`_host_index`); then ``a[idx]`` is ``take(a[basic], index, axis)`` as in
+    numpy. None for a basic index; ``TypeError`` for the advanced indexes there is no kernel for."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    arrays = [k for k, i in enumerate(items) if _is_index_array(i)]
+    if not arrays:
+        return None
+    if len(arrays) > 1 or any(not (isinstance(i, slice) or i is Ellipsis)
+                              for k, i in enumerate(items) if k != arrays[0]):
+        raise no_kernel("advanced indexing of a GPU tensor other than one integer index array "
+                        "among slices and '...'")
+    at = arrays[0]
+    before = items[:at]
+    if Ellipsis in before:  # '...' spans the axes that the named ones leave
+        axis = len(shape) - (len(items) - 1 - at) - 1
+    else:
+        axis = at
+    if not 0 <= axis < len(shape):
+        raise IndexError(f"too many indices for array: array is {len(shape)}-dimensional")
+    basic = items[:at] + (slice(None),) + items[at + 1:]
+    sliced, _, _ = _basic_index(shape, basic)
+    return basic, axis, _host_index(items[at], sliced[axis], axis)
+
+
+def _is_index_array(i):
+    return isinstance(i, (GpuArray, list, np.ndarray))
+
+
+def _host_index(index, n, axis):
+    """An integer index array (host, list or GPU: read back once) as host int64 in ``[0, n)``:
+    negative entries count from the end, others out of bounds raise ``IndexError`` as numpy's;
+    boolean masks have no GPU kernel."""
+    if isinstance(index, GpuArray) and index.dtype.kind == "f":
+        # (what a GPU comparison gives: 1 or 0 in its operands' dtype)
+        raise no_kernel("indexing a GPU tensor with a mask (a boolean mask, or a comparison's "
+                        "float 0/1 on the GPU)")
+    host = index.numpy() if isinstance(index, GpuArray) else np.asarray(index)
+    if host.dtype == np.bool_:
+        raise no_kernel("indexing a GPU tensor with a boolean mask")
+    if host.size == 0:
+        host = host.astype(np.int64)
+    if host.dtype.kind not in "iu":
+        raise IndexError("arrays used as indices must be of integer (or boolean) type; "
+                         f"got {host.dtype}")
+    host = host.astype(np.int64)
+    bad = (host < -n) | (host >= n)
+    if bad.any():
+        raise IndexError(f"index {host[bad].flat[0]} is out of bounds for axis {axis} with size {n}")
+    return np.where(host < 0, host + n, host)
+
+
+def take_axis(x, index, axis):
+    """``np.take(x, index, axis)`` for a GPU ``x`` and host ``index`` of any shape (checked to lie
+    in ``[0, x.shape[axis])``): shape ``x.shape[:axis] + index.shape + x.shape[axis + 1:]``."""
+    index = np.asarray(index)
+    axis, (outer, n, inner) = _lines(x.shape, axis)
+    flat = GpuArray.from_numpy(index.reshape(-1))
+    h = _core.dev_take_axis(x._h, flat._h, outer, n, index.size, inner, (0, 1, 0))
+    return GpuArray(h, x.shape[:axis] + index.shape + x.shape[axis + 1:], x.dtype)
+
+
+def add_at_axis(g, index, axis, n):
+    """``np.add.at`` into zeros of length ``n`` along ``axis`` (the inverse of
+    :func:`take_axis`): for host ``index`` at axis ``axis`` of ``g`` (``g.shape[axis:axis +
+    index.ndim] == index.shape``), sample ``index[k]`` gets ``g``'s samples at ``k``, each adding
+    them in ``k``'s (numpy's) order: the axes moved to the front, grouped rows summed."""
+    index = np.asarray(index)
+    lead, span = g.shape[:axis], index.ndim
+    rest = g.shape[axis + span:]
+    if index.size == 0 or g.size == 0:
+        return GpuArray.full(lead + (n,) + rest, 0, g.dtype)
+    moved = g.reshape(lead + (index.size,) + rest)
+    moved = _FUNCTIONS["moveaxis"](moved, axis, 0)
+    rows = add_rows_at(n, index.reshape(-1), moved.reshape(index.size, -1))
+    return _FUNCTIONS["moveaxis"](rows.reshape((n,) + lead + rest), 0, axis)
+
+
+def _add_at(z, idx, values):
+    """``np.add.at(z, idx, values)`` in place for a GPU ``z`` and an index :func:`_array_index`
+    takes (autograd's backward of such an indexing); values that land on one sample add in
+    numpy's order."""
+    picked = _array_index(z.shape, idx)
+    if picked is None:
+        raise no_kernel("numpy.add.at with a basic index")
+    basic, axis, index = picked
+    if not isinstance(values, GpuArray):
+        values = GpuArray.full((), _scalar(values), z.dtype) if _scalar(values) is not None else None
+    if values is None:
+        raise ValueError("numpy.add.at: the values for a GPU array must be on the GPU")
+    target = z[basic]
+    want = target.shape[:axis] + index.shape + target.shape[axis + 1:]
+    summed = add_at_axis(_broadcast_to(values, want), index, axis, target.shape[axis])
+    z[basic] = target + summed
 
 
 def take_rows(table, indices):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sigconv import _core
-from sigconv._gpu_array import GpuArray, add_rows_at, is_gpu, no_kernel
+from sigconv._gpu_array import GpuArray, add_at_axis, is_gpu, no_kernel, take_axis
 
 __all__ = ["adaptive_avg_pool", "adaptive_avg_pool_backward", "any_gpu", "interpolate", "interpolate_backward", "operands", "pad", "pad_backward"]
 
@@ -288,24 +288,6 @@ def pad_backward(g, shape, pairs, mode):
 
 
 # ---- resampling (interpolate's nearest, linear and bed-of-nails modes), one axis at a time -----
-def _take_along(x, index, axis):
-    """``np.take(x, index, axis)`` for host ``index`` (a small table, uploaded)."""
-    shape = x.shape
-    outer, n, inner = int(np.prod(shape[:axis])), shape[axis], int(np.prod(shape[axis + 1:]))
-    idx = GpuArray.from_numpy(np.asarray(index))
-    h = _core.dev_take_axis(x._h, idx._h, outer, n, len(index), inner, (0, 1, 0))
-    return GpuArray(h, shape[:axis] + (len(index),) + shape[axis + 1:], x.dtype)
-
-
-def _add_at_along(g, index, axis, n):
-    """``np.add.at`` into zeros of length ``n`` along ``axis``: sample ``index[k]`` gets
-    ``g[..., k, ...]``, each adding its samples in ``k``'s order (the axis moved to the front,
-    grouped rows summed)."""
-    moved = np.moveaxis(g, axis, 0)
-    rows = add_rows_at(n, index, moved.reshape(moved.shape[0], -1))
-    return np.moveaxis(rows.reshape((n,) + moved.shape[1:]), 0, axis)
-
-
 def _weights(w, axis, ndim, dtype):
     """An axis's weights shaped to broadcast along ``axis`` of an ``ndim``-D array."""
     return GpuArray.from_numpy(np.asarray(w, dtype).reshape((len(w),) + (1,) * (ndim - 1 - axis)))
@@ -331,10 +313,10 @@ def interpolate(x, sizes, scales, mode, align_corners):
             continue
         i0, i1, w0, w1 = _core.resample_taps(n_in, n_out, scale, mode, bool(align_corners), x.dtype.name)
         if w0 is None:
-            x = _take_along(x, i0, axis)
+            x = take_axis(x, i0, axis)
         else:
-            x = _take_along(x, i0, axis) * _weights(w0, axis, x.ndim, x.dtype) + \
-                _take_along(x, i1, axis) * _weights(w1, axis, x.ndim, x.dtype)
+            x = take_axis(x, i0, axis) * _weights(w0, axis, x.ndim, x.dtype) + \
+                take_axis(x, i1, axis) * _weights(w1, axis, x.ndim, x.dtype)
     return x
 
 
@@ -348,11 +330,11 @@ def interpolate_backward(g, shape, scales, mode, align_corners):
             continue
         i0, i1, w0, w1 = _core.resample_taps(n_in, n_out, scale, mode, bool(align_corners), g.dtype.name)
         if w0 is None:
-            g = _add_at_along(g, i0, axis, n_in)
+            g = add_at_axis(g, i0, axis, n_in)
         else:
             both = np.concatenate([g * _weights(w0, axis, g.ndim, g.dtype),
                                    g * _weights(w1, axis, g.ndim, g.dtype)], axis)
-            g = _add_at_along(both, np.concatenate([i0, i1]), axis, n_in)
+            g = add_at_axis(both, np.concatenate([i0, i1]), axis, n_in)
     return g
 
 
@@ -399,5 +381,5 @@ def adaptive_avg_pool_backward(g, shape, spatial):
         starts, ends = _core.adaptive_windows(shape[axis], g.shape[axis])
         owners = np.concatenate([np.full(e - s, i) for i, (s, e) in enumerate(zip(starts, ends))])
         members = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)])
-        g = _add_at_along(_take_along(g, owners, axis), members, axis, shape[axis])
+        g = add_at_axis(take_axis(g, owners, axis), members, axis, shape[axis])
     return g

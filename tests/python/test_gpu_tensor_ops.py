@@ -1,7 +1,8 @@
 """Indexing, broadcasting, powers and the ops built on them for GPU-resident tensors: basic indexing
 and assignment (strided copies on the device), numpy's broadcasting, reductions over any axes,
 stack/take, take_along_axis/put_along_axis (max and min along an axis with their indices),
-argmin, the embedding lookup with its gradient, nll_loss, torch's pad modes (also as convolution padding
+argmin, one integer index array (a gather, its gradient a grouped sum), the embedding lookup
+with its gradient, nll_loss, torch's pad modes (also as convolution padding
 modes), interpolate, adaptive average pooling and max_unpool. Each against numpy or the same operation in host memory; on CI the
 adapter is Mesa's lavapipe."""
 
@@ -74,10 +75,18 @@ def test_indexing_errors_are_numpys():
         g[0, 0, 0]
     with pytest.raises(IndexError, match="single ellipsis"):
         g[..., ...]
+    with pytest.raises(IndexError, match="index 3 is out of bounds for axis 0 with size 3"):
+        g[gpu(np.array([0, 3]))]
+    with pytest.raises(IndexError, match="index -5 is out of bounds for axis 1 with size 4"):
+        g[:, [0, -5]]
+    with pytest.raises(IndexError, match="integer"):
+        g[np.array([0.5])]
+    with pytest.raises(TypeError, match="advanced indexing.*one integer index array.*no GPU kernel"):
+        g[[0, 1], [1, 2]]
     with pytest.raises(TypeError, match="advanced indexing.*no GPU kernel"):
-        g[gpu(np.array([0, 1]))]
-    with pytest.raises(TypeError, match="advanced indexing"):
-        g[[0, 1]]
+        g[0, [1, 2]]  # numpy moves the indexed axes when integers join an index array
+    with pytest.raises(TypeError, match="boolean mask"):
+        g[[True, False, True]]
     with pytest.raises(ValueError, match="host array"):
         g[0] = np.zeros(4, np.float32)
     with pytest.raises(ValueError, match="broadcast"):
@@ -146,8 +155,10 @@ def test_stack_take_and_joins_along_inner_axes_equal_numpy():
         assert got.shape == want.shape
         np.testing.assert_array_equal(got.numpy(), want)
     np.testing.assert_array_equal(np.take(gpu(whole), 4, axis=1).numpy(), np.take(whole, 4, axis=1))
-    with pytest.raises(TypeError, match="index array"):
-        np.take(gpu(whole), [1, 2], axis=1)
+    for idx, axis in [([1, 2, 1], 1), (np.array([[0, 8], [-1, 3]]), 1), ([69, 0], 0), ([5, 200], None)]:
+        got, want = np.take(gpu(whole), idx, axis=axis), np.take(whole, idx, axis=axis)
+        assert got.shape == want.shape
+        np.testing.assert_array_equal(got.numpy(), want)
 
 
 @pytest.mark.parametrize("exponent", [2, 1, 0, 0.5, -1, 3, -2, 1.5, 0.25, 4])
@@ -261,6 +272,37 @@ def test_embedding_errors_on_the_gpu():
         m(sigconv.tensor(np.array([1, 2])))
     with pytest.raises(TypeError, match="integer indices"):
         m(sigconv.tensor(np.array([1.0])).to("gpu"))
+
+
+INDEX_ARRAYS = [
+    np.array([0, 2, 2, -1]), [3, 1], (slice(None), np.array([[0, 4], [4, 4]])),
+    (Ellipsis, np.array([5, 0, 5])), (slice(1, 3), slice(None), [2]),
+    (slice(None, None, -1), np.array([1, 1]), slice(2, 5)), np.array(2), np.array([], np.int64),
+    (np.array([1, 3]), Ellipsis),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("on_gpu", [False, True], ids=["host_index", "gpu_index"])
+@pytest.mark.parametrize("idx", INDEX_ARRAYS, ids=repr)
+def test_one_index_array_and_its_gradient_equal_the_cpus(idx, on_gpu):
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal((4, 5, 6)).astype(np.float32)
+    weights = rng.standard_normal(a[idx].shape).astype(np.float32)
+    items = idx if isinstance(idx, tuple) else (idx,)
+    if on_gpu:  # the index arrays as GPU tensors (read back once, for the bounds and the grouping)
+        items = tuple(sigconv.tensor(np.asarray(i)).to("gpu") if isinstance(i, (list, np.ndarray)) else i
+                      for i in items)
+    results = []
+    for dev, index in (("cpu", idx), ("gpu", items)):
+        t = sigconv.tensor(a, requires_grad=True)
+        out = t.to(dev)[index]
+        # repeated indices: their gradients add in numpy's order, so bit for bit
+        (out * sigconv.tensor(weights).to(dev)).sum().backward()
+        results.append((out.numpy(), t.grad.numpy()))
+    (co, cg), (go, gg) = results
+    assert go.shape == co.shape
+    np.testing.assert_array_equal(go, co)
+    np.testing.assert_array_equal(gg, cg)
 
 
 @pytest.mark.parametrize("shape", [(5,), (6, 4), (2, 4, 3, 5)])

@@ -23,6 +23,7 @@ a float dtype, so that ``(logits.argmax(1) == y).sum()`` stays on the device."""
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -40,7 +41,7 @@ _UFUNCS = frozenset({
 
 #: numpy ufuncs of one operand with a GPU kernel (``sigconv._core.dev_unary``; exp, log and tanh
 #: in float32 only).
-_UNARY = frozenset({"sqrt", "exp", "log", "tanh", "absolute", "sign"})
+_UNARY = frozenset({"sqrt", "exp", "log", "tanh", "absolute", "sign", "floor", "ceil", "trunc", "rint"})
 
 #: The operators' ufunc names.
 _OPERATORS = {
@@ -205,7 +206,9 @@ class GpuArray:
 
     def astype(self, dtype, copy=True):
         """The array as ``dtype``: its own dtype, an integer one from an integer one (the storage
-        is int32 for both), or a float one from an integer one (a conversion kernel)."""
+        is int32 for both), a float one from an integer one, or an integer one from a float one
+        (conversion kernels; float to integer truncates toward zero, as numpy's, and beyond
+        int32's range saturates, NaN giving 0: undefined in numpy)."""
         dtype = np.dtype(dtype)
         if dtype == self.dtype:
             return self.copy() if copy else self
@@ -213,6 +216,8 @@ class GpuArray:
             return GpuArray(self.copy()._h if copy else self._h, self.shape, dtype)
         if self.dtype.kind in "iu" and dtype.kind == "f":
             return GpuArray(_core.dev_int_to_float(self._h, dtype.name), self.shape, dtype)
+        if self.dtype.kind == "f" and dtype.kind in "iu":
+            return GpuArray(_core.dev_float_to_int(self._h), self.shape, dtype)
         raise no_kernel(f"converting a GPU tensor from {self.dtype} to {dtype}")
 
     @classmethod
@@ -300,16 +305,21 @@ class GpuArray:
         return self._apply("multiply", -1.0)
 
     def __rpow__(self, base):
-        raise no_kernel("a power with a GPU tensor as exponent")
+        """``base ** a`` for a number ``base``: :func:`_power`."""
+        if _scalar(base) is None:
+            raise no_kernel("a power with a GPU tensor as exponent and a host base")
+        return _power(GpuArray.full(self.shape, _scalar(base), self.dtype), self)
 
     def __pow__(self, exponent):
-        """``a ** exponent`` for a number: numpy's exact results for the exponents 0, 0.5, 1, -1
-        and 2 (square root, reciprocal, square); otherwise ``exp(exponent * log|a|)`` with the sign
-        of an odd integer power (float32 only, a few ulp from numpy's), NaN for a negative base
-        and a fractional exponent, as numpy."""
+        """``a ** exponent`` for a number or a GPU array: numpy's exact results for the number
+        exponents 0, 0.5, 1, -1 and 2 (square root, reciprocal, square); otherwise
+        :func:`_power`."""
+        if isinstance(exponent, GpuArray):
+            return _power(self, exponent)
         e = _scalar(exponent)
         if e is None:
-            raise no_kernel("a power of GPU tensors with a tensor exponent")
+            raise ValueError(f"power: a GPU tensor and a host exponent of shape {np.shape(exponent)} "
+                             "are on different devices; move one with .to('gpu') or .to('cpu')")
         if self.dtype.kind != "f":
             raise no_kernel(f"a power of {self.dtype} GPU tensors")
         if e == 2:
@@ -322,12 +332,7 @@ class GpuArray:
             return np.sqrt(self)
         if e == -1:
             return 1.0 / self
-        magnitude = np.exp(np.log(np.absolute(self)) * e)
-        if float(e).is_integer():
-            # |a|**e with the sign an odd power keeps; 0 ** e (e > 0) is 0 through exp(-inf)
-            return magnitude * np.sign(self) if int(e) % 2 else magnitude
-        # a negative base has no real fractional power (NaN), but -inf's is inf or 0, as IEEE's
-        return np.where((self < 0) & (self > float("-inf")), float("nan"), magnitude)
+        return _power(self, e)
 
     # masks are 1 or 0: `and` is their product, `or` their maximum
     def __and__(self, other):
@@ -740,6 +745,42 @@ def _put_along_axis(arr, indices, values, axis):
                         "one index per line)")
     values = _broadcast_to(_operand(values, arr), want)
     _core.dev_put_axis(arr._h, indices._h, values._h, outer, n, 1, inner)
+
+
+def _power(base, exponent):
+    """``base ** exponent`` for a float GPU array and a number or a float GPU array of its dtype
+    (numpy's broadcasting): ``exp(exponent * log|base|)`` (float32, a few ulp from numpy's) with
+    the sign of an odd integer power (of -0.0 too: ``(-0.0) ** -3`` is -inf), NaN for a finite
+    negative base and a fractional exponent (``(-inf) ** 0.5`` is inf, as IEEE's), and 1 where
+    the exponent is 0, the base 1, or the base -1 and the exponent infinite, as C99's ``pow``. A
+    finite number exponent decides on the host which of these cases can occur."""
+    e = _scalar(exponent)
+    if e is not None and not math.isfinite(e):
+        exponent, e = GpuArray.full(base.shape, e, base.dtype), None
+    if e is None and (base.dtype != exponent.dtype or base.dtype.kind != "f"):
+        raise TypeError(f"power of GPU tensors of dtypes {base.dtype} and {exponent.dtype}: float "
+                        "tensors of one dtype on the GPU")
+    if e is None:
+        shape = np.broadcast_shapes(base.shape, exponent.shape)
+        a, exponent = _broadcast_to(base, shape), _broadcast_to(exponent, shape)
+        whole = np.floor(exponent) == exponent  # masks: 1 or 0 in the dtype
+        odd = whole & (np.floor(exponent * 0.5) * 2.0 != exponent)
+    else:
+        a, whole = base, float(e).is_integer()
+        odd = whole and math.fmod(e, 2.0) != 0
+    magnitude = np.exp(np.log(np.absolute(a)) * exponent)
+    negative = (a < 0) | ((a == 0) & (1.0 / a < 0))
+    signed = np.where(negative & odd, -magnitude, magnitude) if odd is not False else magnitude
+    if whole is True:
+        return signed
+    no_real_power = (a < 0) & (a > float("-inf"))
+    if whole is not False:
+        no_real_power = no_real_power & (1.0 - whole)
+    result = np.where(no_real_power, float("nan"), signed)
+    if e is not None:  # a finite fractional number: exp(e * log 1) is 1 already
+        return result
+    one = (exponent == 0) | (a == 1) | ((a == -1) & (np.absolute(exponent) == float("inf")))
+    return np.where(one, 1.0, result)
 
 
 def _array_index(shape, idx):

@@ -672,7 +672,7 @@ fn takes_puts_and_segment_sums_equal_the_reference() {
 
 #[test]
 fn int32_arithmetic_sums_and_conversions_equal_the_reference() {
-    use sigconv::gpu::elementwise::int_to_float;
+    use sigconv::gpu::elementwise::{float_to_int, int_to_float};
     if !common::gpu_or_skip("int32_arithmetic_sums_and_conversions_equal_the_reference") {
         return;
     }
@@ -723,4 +723,22 @@ fn int32_arithmetic_sums_and_conversions_equal_the_reference() {
     let want: Vec<f32> = a.iter().map(|&v| v as f32).collect();
     assert_eq!(down(&floats), want);
     assert!(int_to_float(&up(&[1.0]), Dtype::F32).is_err());
+    // and back: toward zero; saturating beyond int32, NaN to 0
+    assert_eq!(float_to_int(&floats).unwrap().download::<i32>().unwrap(), a);
+    let edges = [
+        -1.7f32,
+        1.7,
+        -0.5,
+        3e9,
+        -3e9,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+    ];
+    let ints = float_to_int(&up(&edges))
+        .unwrap()
+        .download::<i32>()
+        .unwrap();
+    assert_eq!(ints, [-1, 1, 0, i32::MAX, i32::MIN, i32::MAX, i32::MIN, 0]);
+    assert!(float_to_int(&ga).is_err());
 }

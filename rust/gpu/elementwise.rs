@@ -2,8 +2,8 @@
 //! arithmetic, `maximum`/`minimum` and comparisons that the autograd ops apply to device arrays,
 //! with numpy's broadcasting of one operand over a block of the other's axes and numpy's results,
 //! comparisons giving 1 or 0 in the operands' dtype; int32 tensors too, but for true division),
-//! functions of one (`shaders/unary.wgsl`) and the conversion of int32 to floats
-//! (`shaders/int_to_float.wgsl`).
+//! functions of one (`shaders/unary.wgsl`) and the conversions of int32 to floats and back
+//! (`shaders/int_to_float.wgsl`, `shaders/float_to_int.wgsl`).
 
 use crate::error::{value_error, Result};
 use crate::gpu::context::Shader;
@@ -26,6 +26,10 @@ const INT_TO_FLOAT: Shader = Shader {
     name: "int_to_float",
     source: include_str!("shaders/int_to_float.wgsl"),
 };
+const FLOAT_TO_INT: Shader = Shader {
+    name: "float_to_int",
+    source: include_str!("shaders/float_to_int.wgsl"),
+};
 const UNARY: Shader = Shader {
     name: "unary",
     source: include_str!("shaders/unary.wgsl"),
@@ -46,10 +50,19 @@ pub enum UnaryOp {
     Abs = 4,
     /// `sign(a)`: -1, 0 or 1 (NaN for NaN).
     Sign = 5,
+    /// `floor(a)`.
+    Floor = 6,
+    /// `ceil(a)`.
+    Ceil = 7,
+    /// `trunc(a)`: toward zero.
+    Trunc = 8,
+    /// `rint(a)`: to the nearest integer, halves to even.
+    Rint = 9,
 }
 
 impl UnaryOp {
-    /// The function of a numpy ufunc name (`sqrt`, `exp`, `log`, `tanh`, `absolute`).
+    /// The function of a numpy ufunc name (`sqrt`, `exp`, `log`, `tanh`, `absolute`, `sign`,
+    /// `floor`, `ceil`, `trunc`, `rint`).
     pub fn from_name(name: &str) -> Option<Self> {
         Some(match name {
             "sqrt" => UnaryOp::Sqrt,
@@ -58,6 +71,10 @@ impl UnaryOp {
             "tanh" => UnaryOp::Tanh,
             "absolute" | "abs" => UnaryOp::Abs,
             "sign" => UnaryOp::Sign,
+            "floor" => UnaryOp::Floor,
+            "ceil" => UnaryOp::Ceil,
+            "trunc" => UnaryOp::Trunc,
+            "rint" => UnaryOp::Rint,
             _ => return None,
         })
     }
@@ -115,14 +132,31 @@ pub fn int_to_float(a: &DeviceArray, dtype: Dtype) -> Result<DeviceArray> {
             "int_to_float converts to float32 or float64".into(),
         ));
     }
-    let gpu = gpu_for_dtype(dtype)?;
-    let out = DeviceArray::output(gpu, a.len(), dtype)?;
+    convert(a, INT_TO_FLOAT, dtype, dtype)
+}
+
+/// The float array `a` (float32 or float64) as a new int32 array, truncated toward zero as
+/// numpy's `astype(int)`; beyond int32's range the values saturate, NaN gives 0.
+pub fn float_to_int(a: &DeviceArray) -> Result<DeviceArray> {
+    if a.dtype() == Dtype::I32 {
+        return Err(crate::error::Error::Type(
+            "float_to_int converts float32 or float64".into(),
+        ));
+    }
+    convert(a, FLOAT_TO_INT, Dtype::I32, a.dtype())
+}
+
+/// `a` through the conversion kernel `shader` (specialised for the float type `float`) into a
+/// new array of `to`.
+fn convert(a: &DeviceArray, shader: Shader, to: Dtype, float: Dtype) -> Result<DeviceArray> {
+    let gpu = gpu_for_dtype(float)?;
+    let out = DeviceArray::output(gpu, a.len(), to)?;
     if a.is_empty() {
         return Ok(out);
     }
     let grid = gpu.flat_grid(a.len(), 256);
     let u = [a.len() as u32, grid[0], 0, 0];
-    let pipeline = gpu.pipeline(INT_TO_FLOAT, "main", wgsl(dtype), &[])?;
+    let pipeline = gpu.pipeline(shader, "main", wgsl(float), &[])?;
     gpu.dispatch(
         &pipeline,
         &[&gpu.uniform(&u)?, a.buffer(), out.buffer()],

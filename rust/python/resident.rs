@@ -235,7 +235,16 @@ fn dev_int_to_float(py: Python<'_>, a: &DeviceArray, dtype: &str) -> PyResult<De
     Ok(wrap(py.detach(|| elementwise::int_to_float(&a, dtype))?))
 }
 
-/// `op(a)` elementwise (`op` a numpy ufunc name: `sqrt`, `exp`, `log`, `tanh`, `absolute`).
+/// The float array `a` converted to int32 (truncated toward zero; saturating, NaN to 0), a new
+/// array.
+#[pyfunction]
+fn dev_float_to_int(py: Python<'_>, a: &DeviceArray) -> PyResult<DeviceArray> {
+    let a = a.0.clone();
+    Ok(wrap(py.detach(|| elementwise::float_to_int(&a))?))
+}
+
+/// `op(a)` elementwise (`op` a numpy ufunc name: `sqrt`, `exp`, `log`, `tanh`, `absolute`,
+/// `sign`, `floor`, `ceil`, `trunc`, `rint`).
 #[pyfunction]
 fn dev_unary(py: Python<'_>, op: &str, a: &DeviceArray) -> PyResult<DeviceArray> {
     let code = UnaryOp::from_name(op)
@@ -759,6 +768,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dev_binary, m)?)?;
     m.add_function(wrap_pyfunction!(dev_unary, m)?)?;
     m.add_function(wrap_pyfunction!(dev_int_to_float, m)?)?;
+    m.add_function(wrap_pyfunction!(dev_float_to_int, m)?)?;
     m.add_function(wrap_pyfunction!(dev_select, m)?)?;
     m.add_function(wrap_pyfunction!(dev_dropout_mask, m)?)?;
     m.add_function(wrap_pyfunction!(dev_sum, m)?)?;

@@ -1,6 +1,6 @@
 // Elementwise functions of GPU-resident tensors (rust/gpu/elementwise.rs): out[i] = f(a[i]) for
 // f = sqrt (op 0), exp (1), log (2), tanh (3), abs (4), sign (5: -1, 0 or 1, NaN for NaN, as
-// numpy's). exp, log and tanh exist in float32 only (WGSL has no float64 versions; the launcher
+// numpy's), floor (6), ceil (7), trunc (8), rint (9: halves to even, as WGSL's round). exp, log and tanh exist in float32 only (WGSL has no float64 versions; the launcher
 // refuses them).
 
 alias T = f32;
@@ -29,6 +29,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         case 2u: { out[i] = log(x); }
         case 3u: { out[i] = tanh(x); }
         case 4u: { out[i] = abs(x); }
+        case 6u: { out[i] = floor(x); }
+        case 7u: { out[i] = ceil(x); }
+        case 8u: { out[i] = trunc(x); }
+        case 9u: { out[i] = round(x); }
         default: {
             // NaN by its bits (Vulkan compilers may fold x != x away)
             let nan = (bitcast<u32>(f32(x)) & 0x7fffffffu) > 0x7f800000u;

@@ -177,13 +177,26 @@ def _opencv(path, what):
     except ImportError:
         pass
     if cv2 is None:
-        raise DataFileError(f"{path}: {what} 16-bit colour images needs OpenCV (pip install "
-                            "opencv-python-headless; Pillow keeps only 8 bits of them)")
+        raise DataFileError(f"{path}: {what} 16-bit colour PNGs needs OpenCV (pip install "
+                            "opencv-python-headless; Pillow keeps only 8 bits of them), or use .tif")
     return cv2
 
 
-def _read_colour_16_bit(path):
-    """The frames of a 16-bit colour PNG or TIFF as uint16 (H, W, 3|4) RGB(A), read by OpenCV."""
+def _read_colour_16_bit(path, fmt):
+    """The frames of a 16-bit colour TIFF (read by tifffile) or PNG (by OpenCV) as uint16
+    ``(H, W, 3|4)`` RGB(A)."""
+    if fmt == "TIFF":
+        import tifffile
+
+        with tifffile.TiffFile(path) as tif:
+            series = tif.series[0]
+            arr, axes = series.asarray(), series.axes
+        if "S" not in axes or not {"Y", "X"} <= set(axes):
+            raise DataFileError(f"{path}: a 16-bit colour TIFF of axes {axes!r}; expected samples, rows "
+                                "and columns")
+        keep = [axes.index(a) for a in "YXS"]
+        arr = np.moveaxis(arr, keep, [-3, -2, -1]).reshape((-1,) + tuple(arr.shape[k] for k in keep))
+        return list(arr)
     cv2 = _opencv(path, "reading")
     ok, frames = cv2.imreadmulti(str(path), flags=cv2.IMREAD_UNCHANGED)
     if not ok or not frames:
@@ -200,7 +213,7 @@ def _read_image(path) -> Data:
         with Image.open(path) as img:
             if _colour_16_bit(img):
                 # Pillow would keep only the high 8 bits of each sample
-                frames = _read_colour_16_bit(path)
+                frames = _read_colour_16_bit(path, img.format)
             else:
                 frames = []
                 for frame in ImageSequence.Iterator(img):
@@ -326,10 +339,18 @@ def _colour_16_bit_array(array) -> bool:
 
 
 def _write_colour_16_bit(path, fmt, frames):
-    """uint16 RGB(A) frames to a PNG (one frame) or TIFF, written by OpenCV (Pillow cannot)."""
+    """uint16 RGB(A) frames to a TIFF (written by tifffile) or a one-frame PNG (by OpenCV):
+    Pillow cannot write them."""
     if fmt not in ("PNG", "TIFF") or (fmt == "PNG" and len(frames) > 1):
         raise DataFileError(f"{path}: {fmt} holds no 16-bit colour{' stack' if len(frames) > 1 else ''}; "
                             "write .tif or .npy")
+    if fmt == "TIFF":
+        import tifffile
+
+        alpha = {"extrasamples": ["unassalpha"]} if frames[0].shape[2] == 4 else {}
+        tifffile.imwrite(path, np.stack(frames) if len(frames) > 1 else frames[0], photometric="rgb",
+                         **alpha)
+        return
     cv2 = _opencv(path, "writing")
     order = {3: cv2.COLOR_RGB2BGR, 4: cv2.COLOR_RGBA2BGRA}
     bgr = [cv2.cvtColor(np.ascontiguousarray(f), order[f.shape[2]]) for f in frames]

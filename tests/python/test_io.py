@@ -1,6 +1,8 @@
 """sigconv.io: every format round-trips (dtype, shape, sample rate kept), and every unreadable or
 unwritable case raises DataFileError with a one-line message naming the file."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -117,3 +119,26 @@ def test_unwritable_dtype_or_shape_says_what_the_format_holds(tmp_path, name, ar
 def test_wav_without_rate_is_refused(tmp_path):
     with pytest.raises(io.DataFileError, match="--rate"):
         io.write(tmp_path / "x.wav", np.zeros(4, np.int16))
+
+
+def test_16_bit_colour_tiffs_keep_their_16_bits_without_opencv(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "cv2", None)  # `import cv2` raises ImportError
+    for channels in (3, 4):
+        img = RNG.integers(0, 65536, (12, 14, channels), dtype=np.uint16)
+        io.write(tmp_path / "one.tif", img)
+        data = io.read(tmp_path / "one.tif")
+        assert data.array.dtype == np.uint16 and data.channel_axis == 2
+        np.testing.assert_array_equal(data.array, img)
+        stack = RNG.integers(0, 65536, (3, 5, 6, channels), dtype=np.uint16)
+        io.write(tmp_path / "stack.tif", stack, frames=True)
+        data = io.read(tmp_path / "stack.tif")
+        assert data.frame_axis == 0 and data.channel_axis == 3
+        np.testing.assert_array_equal(data.array, stack)
+    # planar (channels first) as other software writes them
+    import tifffile  # a dependency of sigconv
+
+    planar = RNG.integers(0, 65536, (3, 10, 11), dtype=np.uint16)
+    tifffile.imwrite(tmp_path / "planar.tif", planar, photometric="rgb", planarconfig="separate")
+    np.testing.assert_array_equal(io.read(tmp_path / "planar.tif").array, np.moveaxis(planar, 0, -1))
+    with pytest.raises(io.DataFileError, match="16-bit colour PNGs needs OpenCV.*or use .tif"):
+        io.write(tmp_path / "x.png", RNG.integers(0, 65536, (4, 4, 3), dtype=np.uint16))

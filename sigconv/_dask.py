@@ -74,6 +74,15 @@ def dispatch(handler):
     return deco
 
 
+def rows_alone(func):
+    """Decorator: marks a filter that computes only some rows along axis 0 when asked
+    (``_ndsupport.only_rows``: one separable linear filter of its input, nothing after), so that a
+    chunk's edge is repaired from its strip by computing those rows alone. Other functions filter
+    the whole strip: one that filtered a filtered array would be wrong with rows cut from it."""
+    func.sigconv_rows_alone = True
+    return func
+
+
 # ----------------------------------------------------------------------------------------------------
 # Shared pieces
 # ----------------------------------------------------------------------------------------------------
@@ -277,12 +286,13 @@ def _stitch_chunk(block_fn, axis, depth, before, after, *cores):
     def repaired(pieces):
         """The middle `depth` samples of `block_fn` over each array's strip (its pieces joined
         along `axis`): the samples a strip of ``3 * depth`` repairs. Along axis 0 the separable
-        linear filters compute those rows alone (``_ndsupport.only_rows``; a full strip cost a
-        quarter of a 1024-row chunk's time at depth 32); the others filter the whole strip."""
+        linear filters (:func:`rows_alone`) compute those rows alone (``_ndsupport.only_rows``; a
+        full strip cost a quarter of a 1024-row chunk's time at depth 32); the others filter the
+        whole strip."""
         from sigconv import _ndsupport
 
         strips = [np.concatenate(p, axis=axis) for p in pieces]
-        if axis != 0:
+        if axis != 0 or not getattr(block_fn, "rows_alone", False):
             return _take(block_fn(*strips), axis, depth, 2 * depth)
         with _ndsupport.only_rows(depth, 2 * depth):
             result = block_fn(*strips)
@@ -334,6 +344,7 @@ def _filter(func, args, depth, wrap_axes, name):
                 return func(b, **{**args, "output": _chunk_buffers.empty(b.shape, dtype)})
         return func(b, **args)
 
+    block_fn.rows_alone = getattr(func, "sigconv_rows_alone", False)
     return _overlap(block_fn, x, depth, wrap_axes)
 
 

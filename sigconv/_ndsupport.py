@@ -121,7 +121,8 @@ def only_rows(lo, hi):
     kin, on the CPU, with a result of the compute dtype and no output array) may return only rows
     ``lo:hi`` along axis 0 of their result, computed alone (``_core.filter_axes(rows=)``) and equal
     to those rows of the whole result; the others return the whole result. The dask layer repairs
-    a chunk's edge this way from a strip whose other rows it does not need."""
+    a chunk's edge this way from a strip whose other rows it does not need, for the functions
+    marked ``_dask.rows_alone`` only (one such filter of the input, nothing after it)."""
     token = _ROWS.set((int(lo), int(hi)))
     try:
         yield

@@ -247,6 +247,7 @@ def _weights1d(weights):
 
 
 @_dask.dispatch(_dask.ndimage_sized)
+@_dask.rows_alone
 def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0, *,
                 workers=None, device="cpu"):
     """Correlate an array with 1-D weights along one axis.
@@ -299,6 +300,7 @@ def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, 
 
 
 @_dask.dispatch(_dask.ndimage_sized)
+@_dask.rows_alone
 def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0, *,
                workers=None, device="cpu"):
     """Convolve an array with 1-D weights along one axis.
@@ -478,6 +480,7 @@ def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
 
 
 @_dask.dispatch(_dask.ndimage_sized)
+@_dask.rows_alone
 def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0, origin=0, *,
                      workers=None, device="cpu"):
     """The mean over a window of `size` samples along one axis.
@@ -527,6 +530,7 @@ def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
 
 
 @_dask.dispatch(_dask.ndimage_sized)
+@_dask.rows_alone
 def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=0, *, axes=None,
                    workers=None, device="cpu"):
     """The mean over a box of `size` samples per axis: one :func:`uniform_filter1d` pass per
@@ -626,6 +630,7 @@ def _gaussian_pass(axis, sigma, order, mode, truncate, radius):
 
 
 @_dask.dispatch(_dask.ndimage_gaussian)
+@_dask.rows_alone
 def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect", cval=0.0,
                       truncate=4.0, *, radius=None, workers=None, device="cpu"):
     """Gaussian filter (or its derivative) along one axis.
@@ -682,6 +687,7 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
 
 
 @_dask.dispatch(_dask.ndimage_gaussian)
+@_dask.rows_alone
 def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0, truncate=4.0, *,
                     radius=None, axes=None, workers=None, device="cpu"):
     """Multidimensional Gaussian filter: one :func:`gaussian_filter1d` pass per filtered axis

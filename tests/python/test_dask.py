@@ -110,6 +110,21 @@ def test_ndimage_row_chunks_bit_for_bit(client, case):
               exact=True)
 
 
+def test_only_marked_filters_compute_strip_rows_alone(client):
+    # A block function that filters its own result along axis 0 needs its whole strip: the rows of
+    # a strip computed alone would be filtered again as if they were the strip.
+    from sigconv import _dask
+
+    def twice(b, sigma):
+        return ndimage.gaussian_filter(ndimage.gaussian_filter(b, sigma), sigma)
+
+    x = np.random.default_rng(12).standard_normal((150, 70)).astype(np.float32)
+    dx = da.from_array(x, chunks=((40, 30, 80), 70))
+    got = _dask._filter(twice, {"input": dx, "sigma": 1.5}, (14, 0), set(), "input")
+    assert not getattr(twice, "sigconv_rows_alone", False) and ndimage.gaussian_filter.sigconv_rows_alone
+    np.testing.assert_array_equal(got.compute(), twice(x, 1.5))
+
+
 def test_ndimage_integer_input_and_output_dtype(client, data):
     x, _ = data
     xi = (x * 50).astype(np.int16)

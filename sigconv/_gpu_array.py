@@ -10,7 +10,8 @@ assignment (integers, slices, ``None``, ``...``: strided copies on the device), 
 ``np.broadcast_to``, ``np.where`` (operands of one shape or one element), ``np.clip``,
 ``np.concatenate``/``np.split``/``np.stack``, ``np.take_along_axis``/``np.put_along_axis`` (one
 index per line), one integer index array among slices (``a[i]``, ``a[:, i]``, ``np.take``, and
-``np.add.at`` for its gradient), ``copy`` and ``astype`` (to its own dtype). Every operation runs a GPU kernel and
+``np.add.at`` for its gradient), a boolean mask (``a[a > 0]``, ``a[mask] = 0``), ``copy`` and
+``astype``. Every operation runs a GPU kernel and
 returns a new GPU array; nothing is copied to host memory except by :meth:`numpy` (and ``item``).
 Anything else raises ``TypeError`` saying which operation has no GPU kernel and that ``.to('cpu')``
 moves the tensor back: there is no silent fallback to the CPU.
@@ -234,7 +235,19 @@ class GpuArray:
 
     def __setitem__(self, idx, value):
         """``a[index] = value`` in place, for a basic index (integers, slices, ``None``,
-        ``...``); ``value`` a number or a GPU array that broadcasts to the indexed shape."""
+        ``...``), ``value`` a number or a GPU array that broadcasts to the indexed shape; or for a
+        boolean mask of the leading axes (:func:`_mask_index`) and a number."""
+        mask = _mask_index(self.shape, idx)
+        if mask is not None:
+            if _scalar(value) is None:
+                raise no_kernel("assigning an array through a boolean mask (a number is assigned)")
+            lead, flat = mask
+            where = np.zeros(_size(self.shape[:lead]), self.dtype)
+            where[flat] = 1
+            where = _broadcast_to(GpuArray.from_numpy(where.reshape(self.shape[:lead] + (1,) * (self.ndim - lead))),
+                                  self.shape)
+            self[...] = _where(where, _scalar(value), self)
+            return
         shape, strides, offset = _basic_index(self.shape, idx)
         if _scalar(value) is not None:
             value = GpuArray.full(shape, _scalar(value), self.dtype)
@@ -250,10 +263,15 @@ class GpuArray:
 
     def __getitem__(self, idx):
         """``a[index]`` for a basic index (integers, slices with any step, ``None``, ``...``), as
-        a new GPU array, or for one integer index array among slices (``a[i]``, ``a[:, i]``,
-        ``a[..., i]``; :func:`_array_index`): a gather along that axis. Other advanced indexing
-        (boolean masks, several index arrays, an index array with integers or ``None``) has no
-        GPU kernel."""
+        a new GPU array, for one integer index array among slices (``a[i]``, ``a[:, i]``,
+        ``a[..., i]``; :func:`_array_index`): a gather along that axis, or for a boolean mask of
+        the leading axes as the whole index (:func:`_mask_index`): a gather of its true entries.
+        Other advanced indexing (several index arrays, an index array with integers or ``None``,
+        a mask among other indices) has no GPU kernel."""
+        mask = _mask_index(self.shape, idx)
+        if mask is not None:
+            lead, flat = mask
+            return take_axis(self.reshape((-1,) + self.shape[lead:]), flat, 0)
         picked = _array_index(self.shape, idx)
         if picked is not None:
             basic, axis, index = picked
@@ -796,7 +814,7 @@ def _array_index(shape, idx):
     if len(arrays) > 1 or any(not (isinstance(i, slice) or i is Ellipsis)
                               for k, i in enumerate(items) if k != arrays[0]):
         raise no_kernel("advanced indexing of a GPU tensor other than one integer index array "
-                        "among slices and '...'")
+                        "among slices and '...' (or a boolean mask alone)")
     at = arrays[0]
     before = items[:at]
     if Ellipsis in before:  # '...' spans the axes that the named ones leave
@@ -810,21 +828,42 @@ def _array_index(shape, idx):
     return basic, axis, _host_index(items[at], sliced[axis], axis)
 
 
+def _mask_index(shape, idx):
+    """For a boolean mask as the whole index, over the leading axes ``shape[:k]``: ``(k, flat)``,
+    the C-order positions of its true entries there (numpy's ``a[mask]``), read in host memory.
+    The mask is a host bool array (or list), or a float GPU array: what a GPU comparison gives (1
+    or 0 in its operands' dtype; nonzero counts as true). None for any other index."""
+    if isinstance(idx, GpuArray) and idx.dtype.kind == "f":
+        host = idx.numpy() != 0
+    elif isinstance(idx, (np.ndarray, list)) and np.asarray(idx).dtype == np.bool_:
+        host = np.asarray(idx)
+    else:
+        return None
+    if host.ndim > len(shape):
+        raise IndexError(f"too many indices for array: array is {len(shape)}-dimensional, but "
+                         f"{host.ndim} were indexed")
+    for axis, (n, m) in enumerate(zip(shape, host.shape)):
+        if n != m:
+            raise IndexError(f"boolean index did not match indexed array along axis {axis}; size "
+                             f"of axis is {n} but size of corresponding boolean axis is {m}")
+    return host.ndim, np.flatnonzero(host)
+
+
 def _is_index_array(i):
     return isinstance(i, (GpuArray, list, np.ndarray))
 
 
 def _host_index(index, n, axis):
     """An integer index array (host, list or GPU: read back once) as host int64 in ``[0, n)``:
-    negative entries count from the end, others out of bounds raise ``IndexError`` as numpy's;
-    boolean masks have no GPU kernel."""
-    if isinstance(index, GpuArray) and index.dtype.kind == "f":
-        # (what a GPU comparison gives: 1 or 0 in its operands' dtype)
-        raise no_kernel("indexing a GPU tensor with a mask (a boolean mask, or a comparison's "
-                        "float 0/1 on the GPU)")
-    host = index.numpy() if isinstance(index, GpuArray) else np.asarray(index)
-    if host.dtype == np.bool_:
-        raise no_kernel("indexing a GPU tensor with a boolean mask")
+    negative entries count from the end, others out of bounds raise ``IndexError`` as numpy's; a
+    mask here (among other indices) has no GPU kernel."""
+    # (a float GPU array is what a GPU comparison gives: a mask of 1 or 0 in its operands' dtype)
+    host = np.asarray(index) if not isinstance(index, GpuArray) else None
+    if host is None and index.dtype.kind == "f" or host is not None and host.dtype == np.bool_:
+        raise no_kernel("indexing a GPU tensor with a boolean mask among other indices (a mask "
+                        "indexes as the whole index)")
+    if host is None:
+        host = index.numpy()
     if host.size == 0:
         host = host.astype(np.int64)
     if host.dtype.kind not in "iu":
@@ -867,14 +906,21 @@ def _add_at(z, idx, values):
     """``np.add.at(z, idx, values)`` in place for a GPU ``z`` and an index :func:`_array_index`
     takes (autograd's backward of such an indexing); values that land on one sample add in
     numpy's order."""
-    picked = _array_index(z.shape, idx)
-    if picked is None:
-        raise no_kernel("numpy.add.at with a basic index")
-    basic, axis, index = picked
     if not isinstance(values, GpuArray):
         values = GpuArray.full((), _scalar(values), z.dtype) if _scalar(values) is not None else None
     if values is None:
         raise ValueError("numpy.add.at: the values for a GPU array must be on the GPU")
+    mask = _mask_index(z.shape, idx)
+    if mask is not None:
+        lead, flat = mask
+        rest = z.shape[lead:]
+        summed = add_at_axis(_broadcast_to(values, (flat.size,) + rest), flat, 0, _size(z.shape[:lead]))
+        z[...] = z + summed.reshape(z.shape)
+        return
+    picked = _array_index(z.shape, idx)
+    if picked is None:
+        raise no_kernel("numpy.add.at with a basic index")
+    basic, axis, index = picked
     target = z[basic]
     want = target.shape[:axis] + index.shape + target.shape[axis + 1:]
     summed = add_at_axis(_broadcast_to(values, want), index, axis, target.shape[axis])

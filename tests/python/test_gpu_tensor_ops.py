@@ -2,7 +2,7 @@
 and assignment (strided copies on the device), numpy's broadcasting, reductions over any axes,
 stack/take, take_along_axis/put_along_axis (max and min along an axis with their indices),
 argmin, powers with tensor exponents, floor/ceil/trunc/rint and float-to-integer
-conversion, one integer index array (a gather, its gradient a grouped sum), the embedding lookup
+conversion, one integer index array and boolean masks (gathers, their gradient a grouped sum), the embedding lookup
 with its gradient, nll_loss, torch's pad modes (also as convolution padding
 modes), interpolate, adaptive average pooling and max_unpool. Each against numpy or the same operation in host memory; on CI the
 adapter is Mesa's lavapipe."""
@@ -86,8 +86,12 @@ def test_indexing_errors_are_numpys():
         g[[0, 1], [1, 2]]
     with pytest.raises(TypeError, match="advanced indexing.*no GPU kernel"):
         g[0, [1, 2]]  # numpy moves the indexed axes when integers join an index array
-    with pytest.raises(TypeError, match="boolean mask"):
-        g[[True, False, True]]
+    with pytest.raises(IndexError, match="boolean index did not match indexed array along axis 1"):
+        g[np.ones((3, 2), bool)]
+    with pytest.raises(TypeError, match="or a boolean mask alone"):
+        g[[True, False, True], 1]
+    with pytest.raises(TypeError, match="mask among other indices"):
+        g[[True, False, True], :]
     with pytest.raises(ValueError, match="host array"):
         g[0] = np.zeros(4, np.float32)
     with pytest.raises(ValueError, match="broadcast"):
@@ -353,6 +357,42 @@ def test_one_index_array_and_its_gradient_equal_the_cpus(idx, on_gpu):
     assert go.shape == co.shape
     np.testing.assert_array_equal(go, co)
     np.testing.assert_array_equal(gg, cg)
+
+
+@pytest.mark.parametrize("on_gpu", [False, True], ids=["host_mask", "gpu_mask"])
+@pytest.mark.parametrize("axes", [3, 2, 1])
+def test_boolean_masks_and_their_gradient_equal_the_cpus(axes, on_gpu):
+    rng = np.random.default_rng(10)
+    a = rng.standard_normal((4, 5, 6)).astype(np.float32)
+    mask = rng.random(a.shape[:axes]) > 0.4  # over the leading `axes` axes
+    weights = rng.standard_normal(a[mask].shape).astype(np.float32)
+    # on the GPU a comparison gives a float mask of 1 and 0, which indexes as a mask
+    gpu_mask = sigconv.tensor(mask.astype(np.float32)).to("gpu") if on_gpu else mask
+    results = []
+    for dev, m in (("cpu", mask), ("gpu", gpu_mask)):
+        t = sigconv.tensor(a, requires_grad=True)
+        out = t.to(dev)[m]
+        (out * sigconv.tensor(weights).to(dev)).sum().backward()
+        results.append((out.numpy(), t.grad.numpy()))
+    (co, cg), (go, gg) = results
+    np.testing.assert_array_equal(go, co)
+    np.testing.assert_array_equal(gg, cg)
+
+
+def test_comparison_masks_select_and_assign_as_numpys():
+    a = np.random.default_rng(11).standard_normal((6, 7)).astype(np.float32)
+    g = gpu(a)
+    np.testing.assert_array_equal(g[g > 0.5].numpy(), a[a > 0.5])
+    want = a.copy()
+    want[want < 0] = 0
+    g[g < 0] = 0.0
+    np.testing.assert_array_equal(g.numpy(), want)
+    rows = a[:, 0] > 0
+    want[rows] = -7
+    g[rows] = -7
+    np.testing.assert_array_equal(g.numpy(), want)
+    with pytest.raises(TypeError, match="assigning an array through a boolean mask"):
+        g[rows] = gpu(np.zeros((int(rows.sum()), 7), np.float32))
 
 
 @pytest.mark.parametrize("shape", [(5,), (6, 4), (2, 4, 3, 5)])

@@ -569,7 +569,7 @@ fn rows_alone_equal_the_whole_result_bit_for_bit() {
     for case in 0..300 {
         let ndim = 1 + case % 3;
         let mut shape = random_shape(&mut rng, ndim);
-        shape[0] = [1, 4, 17, 70, 130][rng.random_range(0..5)];
+        shape[0] = [1, 4, 17, 70, 130, 300][rng.random_range(0..6)];
         let x = random_vec(&mut rng, shape.iter().product());
         let count = rng.random_range(1..4);
         let passes: Vec<Pass<f64>> = (0..count)
@@ -577,12 +577,12 @@ fn rows_alone_equal_the_whole_result_bit_for_bit() {
                 let k = rng.random_range(1..20);
                 Pass {
                     axis: rng.random_range(0..ndim),
-                    // Means up to DIRECT_MAX sum each window (longer ones run on sums from the
-                    // start of each block of rows, which round with where the block starts).
-                    op: if rng.random_bool(0.7) {
+                    // Means longer than DIRECT_MAX run on sums from the start of each block of
+                    // rows: the rows alone start theirs at the same block starts.
+                    op: if rng.random_bool(0.6) {
                         PassOp::Correlate(random_vec(&mut rng, k))
                     } else {
-                        PassOp::Mean(k.min(separable::DIRECT_MAX))
+                        PassOp::Mean(k * 2)
                     },
                     start: -(rng.random_range(0..=k) as isize),
                     boundary: bounds[rng.random_range(0..bounds.len())],
@@ -604,6 +604,42 @@ fn rows_alone_equal_the_whole_result_bit_for_bit() {
             whole[lo * inner..hi * inner],
             "case {case}: shape {shape:?} rows {lo}..{hi} passes {passes:?}"
         );
+    }
+}
+
+#[test]
+fn running_means_are_the_same_for_every_worker_count() {
+    // A running sum rounds with where its block of rows starts; those starts do not depend on
+    // the threads, so neither does the result (float64, where the rounding shows).
+    let mut rng = SmallRng::seed_from_u64(29);
+    for shape in [vec![200, 2000], vec![130, 7, 300], vec![100, 5000]] {
+        let x = random_vec(&mut rng, shape.iter().product());
+        for axis in 0..shape.len() {
+            let passes = [Pass {
+                axis,
+                op: PassOp::Mean(25),
+                start: -12,
+                boundary: Boundary::Symm,
+            }];
+            let results: Vec<Vec<f64>> = [Some(1), Some(2), Some(3)]
+                .into_iter()
+                .map(|workers| {
+                    let mut out = vec![0.0; x.len()];
+                    threads::with_workers(workers, || {
+                        filter_passes(&x, &shape, &passes, &mut out).unwrap()
+                    });
+                    out
+                })
+                .collect();
+            assert_eq!(
+                results[0], results[1],
+                "shape {shape:?} axis {axis}: 1 vs 2 workers"
+            );
+            assert_eq!(
+                results[0], results[2],
+                "shape {shape:?} axis {axis}: 1 vs 3 workers"
+            );
+        }
     }
 }
 

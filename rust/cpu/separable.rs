@@ -28,6 +28,41 @@ use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 /// rather than the direct taps.
 pub const DIRECT_MAX: usize = 12;
 
+/// Output rows per block of a running-sum mean along an axis but the last ([`rows_pass`]) and of
+/// the vertical pass of [`pass_2d_rows`]. A running sum carries the rounding of every row since
+/// its block began, so these blocks have a fixed size and start at multiples of it, whatever the
+/// threads: the result is the same for every worker count, and rows computed alone equal those of
+/// the whole result.
+const RUNNING_ROWS: usize = 64;
+const RUNNING_ROWS_2D: usize = 32;
+
+/// Whether `op` is a running-sum mean (whose rounding depends on where its block starts).
+fn running_sum<T>(op: &Op<'_, T>) -> bool {
+    matches!(op, Op::Mean(k) if *k > DIRECT_MAX)
+}
+
+/// Rows `rows` of every one of `lines` lines (`inner` samples a row) computed as rows
+/// `start..rows.end` by `compute` (into a buffer of that many rows a line), then kept: a running
+/// sum started at `start`, a block boundary, gives the whole result's rows.
+fn from_block_start<T: PassElement>(
+    lines: usize,
+    inner: usize,
+    rows: std::ops::Range<usize>,
+    start: usize,
+    out: &mut [T],
+    compute: impl FnOnce(std::ops::Range<usize>, &mut [T]),
+) {
+    let (len, skip) = (rows.end - start, rows.start - start);
+    let mut wide = vec![T::ZERO; lines * len * inner];
+    compute(start..rows.end, &mut wide);
+    for (o, w) in out
+        .chunks_exact_mut(rows.len() * inner)
+        .zip(wide.chunks_exact(len * inner))
+    {
+        o.copy_from_slice(&w[skip * inner..(skip + rows.len()) * inner]);
+    }
+}
+
 /// `(outer, n, inner)` of `shape` around `axis`.
 pub fn split_axis(shape: &[usize], axis: usize) -> (usize, usize, usize) {
     let outer = shape[..axis].iter().product();
@@ -263,6 +298,14 @@ pub fn pass_rows<T: PassElement>(
     }
     let k = p.op.len();
     let parallel = threads::parallel(out.len() * if k > DIRECT_MAX { 4 } else { k });
+    let start = rows.start - rows.start % RUNNING_ROWS;
+    if running_sum(&p.op) && start != rows.start {
+        let lines = x.len() / (n * inner);
+        from_block_start(lines, inner, rows, start, out, |wide_rows, wide| {
+            rows_pass(x, n, inner, p, wide_rows, parallel, wide)
+        });
+        return;
+    }
     rows_pass(x, n, inner, p, rows, parallel, out);
 }
 
@@ -281,7 +324,9 @@ fn rows_pass<T: PassElement>(
     let k = p.op.len();
     let out_n = rows.len();
     let fill_row = vec![fill_value(p.boundary); inner];
-    let block_rows = if parallel {
+    let block_rows = if running_sum(&p.op) {
+        RUNNING_ROWS
+    } else if parallel {
         (out.len() / inner / (4 * threads::current_threads())).clamp(1, 64)
     } else {
         64
@@ -371,9 +416,19 @@ pub fn pass_2d_rows<T: PassElement>(
     }
     let planes = x.len() / (h * w);
     assert_eq!(out.len(), planes * out_h * w, "output size");
+    let start = rows.start - rows.start % RUNNING_ROWS_2D;
+    if running_sum(&vertical.op) && start != rows.start {
+        let mut saw_nan = false;
+        from_block_start(planes, w, rows, start, out, |wide_rows, wide| {
+            saw_nan = pass_2d_rows(x, shape, vertical, horizontal, probe, wide_rows, wide)
+        });
+        return saw_nan;
+    }
     let cost = |k: usize| if k > DIRECT_MAX { 4 } else { k };
     let parallel = threads::parallel(out.len() * (cost(kv) + cost(kh)));
-    let block_rows = if parallel {
+    let block_rows = if running_sum(&vertical.op) {
+        RUNNING_ROWS_2D
+    } else if parallel {
         (planes * out_h / (4 * threads::current_threads())).clamp(1, 32)
     } else {
         32

@@ -256,6 +256,16 @@ def test_large_images_take_the_threaded_paths(rng):
         np.testing.assert_array_equal(got, getattr(sn, name)(x, workers=1, **kw))
 
 
+@pytest.mark.parametrize("shape", [(200, 2000), (300, 300), (40, 30, 200)])
+def test_long_box_windows_give_the_same_float64_for_every_worker_count(rng, shape):
+    # running sums restart at fixed blocks of rows, whatever the threads
+    x = rng.standard_normal(shape)
+    one = sn.uniform_filter(x, 25, workers=1)
+    for workers in (2, 3):
+        np.testing.assert_array_equal(sn.uniform_filter(x, 25, workers=workers), one)
+    np.testing.assert_allclose(one, nd.uniform_filter(x, 25), rtol=0, atol=1e-14)
+
+
 def test_linear_filters_spread_nan_like_scipy():
     x = np.arange(40.0).reshape(5, 8)
     x[2, 3] = np.nan

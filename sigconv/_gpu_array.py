@@ -787,8 +787,10 @@ def _power(base, exponent):
         a, whole = base, float(e).is_integer()
         odd = whole and math.fmod(e, 2.0) != 0
     magnitude = np.exp(np.log(np.absolute(a)) * exponent)
-    negative = (a < 0) | ((a == 0) & (1.0 / a < 0))
-    signed = np.where(negative & odd, -magnitude, magnitude) if odd is not False else magnitude
+    signed = magnitude
+    if odd is not False:
+        negative = (a < 0) | ((a == 0) & (1.0 / a < 0))
+        signed = np.where(negative & odd, -magnitude, magnitude)
     if whole is True:
         return signed
     no_real_power = (a < 0) & (a > float("-inf"))

@@ -242,11 +242,10 @@ class GpuArray:
             if _scalar(value) is None:
                 raise no_kernel("assigning an array through a boolean mask (a number is assigned)")
             lead, flat = mask
-            where = np.zeros(_size(self.shape[:lead]), self.dtype)
-            where[flat] = 1
-            where = _broadcast_to(GpuArray.from_numpy(where.reshape(self.shape[:lead] + (1,) * (self.ndim - lead))),
-                                  self.shape)
-            self[...] = _where(where, _scalar(value), self)
+            chosen = np.zeros(_size(self.shape[:lead]), self.dtype)  # the mask in this dtype
+            chosen[flat] = 1
+            chosen = chosen.reshape(self.shape[:lead] + (1,) * (self.ndim - lead))
+            self[...] = _where(_broadcast_to(GpuArray.from_numpy(chosen), self.shape), _scalar(value), self)
             return
         shape, strides, offset = _basic_index(self.shape, idx)
         if _scalar(value) is not None:

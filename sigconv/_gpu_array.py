@@ -858,13 +858,12 @@ def _host_index(index, n, axis):
     """An integer index array (host, list or GPU: read back once) as host int64 in ``[0, n)``:
     negative entries count from the end, others out of bounds raise ``IndexError`` as numpy's; a
     mask here (among other indices) has no GPU kernel."""
-    # (a float GPU array is what a GPU comparison gives: a mask of 1 or 0 in its operands' dtype)
-    host = np.asarray(index) if not isinstance(index, GpuArray) else None
-    if host is None and index.dtype.kind == "f" or host is not None and host.dtype == np.bool_:
+    # a float GPU array is what a GPU comparison gives: a mask of 1 or 0 in its operands' dtype
+    on_gpu = isinstance(index, GpuArray)
+    if (index.dtype.kind == "f") if on_gpu else (np.asarray(index).dtype == np.bool_):
         raise no_kernel("indexing a GPU tensor with a boolean mask among other indices (a mask "
                         "indexes as the whole index)")
-    if host is None:
-        host = index.numpy()
+    host = index.numpy() if on_gpu else np.asarray(index)
     if host.size == 0:
         host = host.astype(np.int64)
     if host.dtype.kind not in "iu":

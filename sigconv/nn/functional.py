@@ -978,7 +978,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         out = per.sum() / denom
 
     def backward(g):
-        gr = g if reduction == "none" else g / denom if reduction == "mean" else g
+        gr = g / denom if reduction == "mean" else g
         z = np.zeros_like(a)
         np.put_along_axis(z, idx, np.expand_dims(-wt * gr, axis), axis=axis)
         return (z,)

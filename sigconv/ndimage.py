@@ -25,10 +25,9 @@ filters as one 1-D correlation per axis; minimum and maximum as one exact pass p
 (and any rank) over at most two axes with a footprint of at most 64 samples, sorted per output
 (equal to the CPU's values). ``'auto'`` keeps minimum, maximum and median on the CPU.
 
-NaN: the linear filters spread a NaN over every output whose window holds it (float64 box
-windows longer than 12 run on running sums, as scipy's do, which carry a NaN on along the rest of
-its line; shorter ones sum each window, which also makes them independent of where a line
-starts). For minimum,
+NaN: the linear filters spread a NaN over every output whose window holds it (box windows
+longer than 12 run on running sums, as scipy's do, which carry a NaN on along the rest of its
+line; the sums are exact, so the means do not depend on where a line starts). For minimum,
 maximum and median filters an output whose window holds a NaN is NaN (scipy's results there depend
 on its algorithms' comparison order and are not reproduced).
 """

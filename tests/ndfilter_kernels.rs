@@ -28,6 +28,13 @@ fn random_vec(rng: &mut SmallRng, n: usize) -> Vec<f64> {
     (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
 }
 
+/// Samples of random sign whose magnitudes span `2^-bits .. 2^bits`.
+fn spread_vec(rng: &mut SmallRng, n: usize, bits: i32) -> Vec<f64> {
+    (0..n)
+        .map(|_| rng.random_range(-1.0..1.0) * 2f64.powi(rng.random_range(-bits..=bits)))
+        .collect()
+}
+
 fn strides(shape: &[usize]) -> Vec<usize> {
     let mut s = vec![1; shape.len()];
     for d in (0..shape.len().saturating_sub(1)).rev() {
@@ -609,11 +616,11 @@ fn rows_alone_equal_the_whole_result_bit_for_bit() {
 
 #[test]
 fn running_means_are_the_same_for_every_worker_count() {
-    // A running sum rounds with where its block of rows starts; those starts do not depend on
-    // the threads, so neither does the result (float64, where the rounding shows).
+    // Samples 2^±40 apart, where a running sum rounds, and so with where its block of rows
+    // starts; those starts do not depend on the threads, so neither does the result.
     let mut rng = SmallRng::seed_from_u64(29);
     for shape in [vec![200, 2000], vec![130, 7, 300], vec![100, 5000]] {
-        let x = random_vec(&mut rng, shape.iter().product());
+        let x = spread_vec(&mut rng, shape.iter().product(), 40);
         for axis in 0..shape.len() {
             let passes = [Pass {
                 axis,
@@ -639,6 +646,53 @@ fn running_means_are_the_same_for_every_worker_count() {
                 results[0], results[2],
                 "shape {shape:?} axis {axis}: 1 vs 3 workers"
             );
+        }
+    }
+}
+
+#[test]
+fn running_means_do_not_depend_on_where_the_line_begins() {
+    // Float64 samples 2^±12 apart (a range of 2^24): the running sums hold every window's sum
+    // exactly, so the same windows give the same means bit for bit in an array that starts
+    // `skip` samples later along the axis (as a dask chunk's does), for every layout.
+    let mut rng = SmallRng::seed_from_u64(31);
+    for shape in [vec![3000], vec![300, 40], vec![20, 3000], vec![150, 3, 160]] {
+        let x = spread_vec(&mut rng, shape.iter().product(), 12);
+        for axis in 0..shape.len() {
+            for (k, start) in [(25, -12), (40, -3), (13, -13)] {
+                let pass = |boundary| Pass {
+                    axis,
+                    op: PassOp::Mean(k),
+                    start,
+                    boundary,
+                };
+                let mut whole = vec![0.0; x.len()];
+                filter_passes(&x, &shape, &[pass(Boundary::Nearest)], &mut whole).unwrap();
+                let (outer, n, inner) = separable::split_axis(&shape, axis);
+                for skip in [1, 37, 70].into_iter().filter(|&skip| skip + 2 * k <= n) {
+                    let mut cut_shape = shape.clone();
+                    cut_shape[axis] = n - skip;
+                    let cut: Vec<f64> = (0..outer)
+                        .flat_map(|o| &x[(o * n + skip) * inner..(o + 1) * n * inner])
+                        .copied()
+                        .collect();
+                    let mut got = vec![0.0; cut.len()];
+                    filter_passes(&cut, &cut_shape, &[pass(Boundary::Nearest)], &mut got).unwrap();
+                    // Outputs whose windows lie inside the cut array.
+                    let first = (-start).max(0) as usize;
+                    let last = n - skip - (start + k as isize - 1).max(0) as usize;
+                    for o in 0..outer {
+                        for i in first..last {
+                            let g = &got[(o * (n - skip) + i) * inner..][..inner];
+                            let w = &whole[(o * n + skip + i) * inner..][..inner];
+                            assert_eq!(
+                                g, w,
+                                "shape {shape:?} axis {axis} k {k} skip {skip} line {o} row {i}"
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -20,7 +20,6 @@ use crate::cpu::simd::{simd_kernel, SimdElement, Vector};
 use crate::cpu::threads;
 use crate::params::Boundary;
 use ndarray::ArrayView1;
-use num_traits::AsPrimitive;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
@@ -29,14 +28,15 @@ use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 pub const DIRECT_MAX: usize = 12;
 
 /// Output rows per block of a running-sum mean along an axis but the last ([`rows_pass`]) and of
-/// the vertical pass of [`pass_2d_rows`]. A running sum carries the rounding of every row since
-/// its block began, so these blocks have a fixed size and start at multiples of it, whatever the
-/// threads: the result is the same for every worker count, and rows computed alone equal those of
-/// the whole result.
+/// the vertical pass of [`pass_2d_rows`]. A running sum ([`WindowSum`]) is exact for samples of
+/// comparable magnitudes; where it is not, it carries the rounding of every row since its block
+/// began, so these blocks have a fixed size and start at multiples of it, whatever the threads:
+/// the result is the same for every worker count, and rows computed alone equal those of the
+/// whole result, whatever the samples.
 const RUNNING_ROWS: usize = 64;
 const RUNNING_ROWS_2D: usize = 32;
 
-/// Whether `op` is a running-sum mean (whose rounding depends on where its block starts).
+/// Whether `op` is a running-sum mean (whose rounding may depend on where its block starts).
 fn running_sum<T>(op: &Op<'_, T>) -> bool {
     matches!(op, Op::Mean(k) if *k > DIRECT_MAX)
 }
@@ -506,52 +506,117 @@ simd_kernel! {
     }
 }
 
-/// A running mean along one gathered line (`line` has `out.len() + k - 1` samples), summed in
-/// float64.
-fn mean_line<T>(out: &mut [T], line: &[T], k: usize)
-where
-    T: Copy + AsPrimitive<f64>,
-    f64: AsPrimitive<T>,
-{
-    let mut acc: f64 = line[..k].iter().map(|&v| v.as_()).sum();
-    let div = k as f64;
-    for (i, o) in out.iter_mut().enumerate() {
-        if i > 0 {
-            acc += line[i + k - 1].as_() - line[i - 1].as_();
-        }
-        *o = (acc / div).as_();
+/// The running window sum of a mean longer than [`DIRECT_MAX`], carried from sample to sample as
+/// `hi + lo`. It holds the window's sum exactly unless the samples' magnitudes lie far apart, so a
+/// mean does not depend on where its line began: a chunk of a line gives the whole line's means
+/// bit for bit. Exact while `k * max|x| / min|x|` stays below 2^30 for float32 (`hi` holds every
+/// partial sum), and `steps * k * max|x| / min|x|` below about 2^53 for float64 (`lo` holds every
+/// sum of errors): a range of about 2^30 for windows of 30 and lines of 10^4.
+pub trait WindowSum: SimdElement {
+    /// `add - sub` as a pair `(hi, lo)` of equal sum.
+    fn step(add: Self, sub: Self) -> (f64, f64);
+    /// `sum + step`.
+    fn accumulate(hi: &mut f64, lo: &mut f64, step: (f64, f64));
+    /// `sum / k`, from the sum rounded to nearest.
+    fn mean(hi: f64, lo: f64, k: usize) -> Self;
+}
+
+/// Float32 samples add and cancel exactly in a float64 `hi`; `lo` stays zero.
+impl WindowSum for f32 {
+    #[inline(always)]
+    fn step(add: f32, sub: f32) -> (f64, f64) {
+        (add as f64 - sub as f64, 0.0)
+    }
+    #[inline(always)]
+    fn accumulate(hi: &mut f64, _: &mut f64, step: (f64, f64)) {
+        *hi += step.0;
+    }
+    #[inline(always)]
+    fn mean(hi: f64, _: f64, k: usize) -> f32 {
+        (hi / k as f64) as f32
     }
 }
 
-/// `out[y][c] = sum(rows[y .. y + k][c]) / k` for `y < nrows`, `c < width`, with running sums in
-/// float64 (rows of `width` samples, output rows contiguous).
-fn mean_rows<T>(out: &mut [T], width: usize, nrows: usize, rows: &[&[T]], k: usize)
-where
-    T: Copy + AsPrimitive<f64>,
-    f64: AsPrimitive<T>,
-{
-    const CW: usize = 512;
-    let mut acc = [0.0f64; CW];
-    let inv = k as f64;
-    for c0 in (0..width).step_by(CW) {
-        let cw = CW.min(width - c0);
-        let acc = &mut acc[..cw];
-        acc.fill(0.0);
-        for row in &rows[..k] {
-            for (a, &v) in acc.iter_mut().zip(&row[c0..c0 + cw]) {
-                *a += v.as_();
-            }
+/// `(a + b, error)`: the rounded sum and its exact rounding error (Knuth's TwoSum).
+#[inline(always)]
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let b_part = s - a;
+    (s, (a - (s - b_part)) + (b - b_part))
+}
+
+/// Float64 samples: a double-double. Each step is exact by TwoSum; its addition into `hi` is
+/// rounded and the error, exact by TwoSum again, collects in `lo`.
+impl WindowSum for f64 {
+    #[inline(always)]
+    fn step(add: f64, sub: f64) -> (f64, f64) {
+        two_sum(add, -sub)
+    }
+    #[inline(always)]
+    fn accumulate(hi: &mut f64, lo: &mut f64, step: (f64, f64)) {
+        let (s, err) = two_sum(*hi, step.0);
+        (*hi, *lo) = (s, *lo + (err + step.1));
+    }
+    #[inline(always)]
+    fn mean(hi: f64, lo: f64, k: usize) -> f64 {
+        // One addition rounds hi + lo to nearest: the same for every pair of the same value.
+        // An infinite `hi` leaves NaN in `lo` (inf - inf in TwoSum): the window's sum is `hi`.
+        let sum = if hi.is_finite() { hi + lo } else { hi };
+        sum / k as f64
+    }
+}
+
+simd_kernel! {
+    /// A running mean along one gathered line (`line` has `out.len() + k - 1` samples).
+    fn mean_line<T: WindowSum, V>(out: &mut [T], line: &[T], k: usize) {
+        let (mut hi, mut lo) = (0.0, 0.0);
+        for &v in &line[..k] {
+            T::accumulate(&mut hi, &mut lo, T::step(v, T::ZERO));
         }
-        for y in 0..nrows {
-            if y > 0 {
-                let (add, sub) = (&rows[y + k - 1][c0..c0 + cw], &rows[y - 1][c0..c0 + cw]);
-                for ((a, &p), &m) in acc.iter_mut().zip(add).zip(sub) {
-                    *a += p.as_() - m.as_();
+        let n = out.len();
+        out[0] = T::mean(hi, lo, k);
+        let slides = line[k..k + n - 1].iter().zip(&line[..n - 1]);
+        for (o, (&add, &sub)) in out[1..].iter_mut().zip(slides) {
+            T::accumulate(&mut hi, &mut lo, T::step(add, sub));
+            *o = T::mean(hi, lo, k);
+        }
+    }
+}
+
+simd_kernel! {
+    /// `out[y][c] = sum(rows[y .. y + k][c]) / k` for `y < nrows`, `c < width`, with running sums
+    /// ([`WindowSum`]; rows of `width` samples, output rows contiguous).
+    fn mean_rows<T: WindowSum, V>(
+        out: &mut [T],
+        width: usize,
+        nrows: usize,
+        rows: &[&[T]],
+        k: usize,
+    ) {
+        const CW: usize = 512;
+        let (mut hi, mut lo) = ([0.0f64; CW], [0.0f64; CW]);
+        for c0 in (0..width).step_by(CW) {
+            let cw = CW.min(width - c0);
+            let (hi, lo) = (&mut hi[..cw], &mut lo[..cw]);
+            hi.fill(0.0);
+            lo.fill(0.0);
+            for row in &rows[..k] {
+                for ((h, l), &v) in hi.iter_mut().zip(lo.iter_mut()).zip(&row[c0..c0 + cw]) {
+                    T::accumulate(h, l, T::step(v, T::ZERO));
                 }
             }
-            let o = &mut out[y * width + c0..y * width + c0 + cw];
-            for (d, &a) in o.iter_mut().zip(acc.iter()) {
-                *d = (a / inv).as_();
+            for y in 0..nrows {
+                if y > 0 {
+                    let (add, sub) = (&rows[y + k - 1][c0..c0 + cw], &rows[y - 1][c0..c0 + cw]);
+                    let sums = hi.iter_mut().zip(lo.iter_mut());
+                    for ((h, l), (&p, &m)) in sums.zip(add.iter().zip(sub)) {
+                        T::accumulate(h, l, T::step(p, m));
+                    }
+                }
+                let o = &mut out[y * width + c0..y * width + c0 + cw];
+                for ((d, &h), &l) in o.iter_mut().zip(hi.iter()).zip(lo.iter()) {
+                    *d = T::mean(h, l, k);
+                }
             }
         }
     }

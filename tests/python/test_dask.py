@@ -1,8 +1,8 @@
 """Dask arrays through sigconv.signal, sigconv.ndimage and sigconv.denoise on a 2-process
 LocalCluster: every function and mode against the in-memory call on the same data, with uneven
-chunks smaller than and comparable to the halo. Direct kernels must agree bit for bit; the FFT
-functions and float64 box windows longer than 12 (running sums) to rounding. One test kills a
-worker process mid-computation."""
+chunks smaller than and comparable to the halo. Everything must agree bit for bit but the FFT
+functions, whose chunks' transforms round differently from the whole array's (to rounding). One
+test kills a worker process mid-computation."""
 
 import os
 import signal as os_signal
@@ -140,17 +140,19 @@ def test_ndimage_integer_input_and_output_dtype(client, data):
 
 
 def test_float64_box_filters(client, data):
-    # Windows up to 12 sum each window in order: bit for bit. Longer ones run on running sums
-    # from the start of each line, so a chunk's sums round differently from the whole line's:
-    # equal to ~1e-15, not bit for bit.
-    x64 = data[0].astype(np.float64)
-    dx = da.from_array(x64, chunks=CHUNKS)
-    check_all([(ndimage.uniform_filter(dx, (5, 12), mode=m),
-                ndimage.uniform_filter(x64, (5, 12), mode=m)) for m in ND_MODES])
-    pairs = [(ndimage.uniform_filter(dx, 15, mode=m), ndimage.uniform_filter(x64, 15, mode=m))
-             for m in ND_MODES]
-    check_all(pairs, exact=False, rtol=1e-13)
-    # the other float64 filters are exact
+    # Windows up to 12 sum each window in order; longer ones run on running sums, which hold
+    # every window's sum exactly (a double-double for float64), so a chunk's means equal the
+    # whole line's: bit for bit either way, also for samples 2^±12 apart.
+    rng = np.random.default_rng(11)
+    spread = data[0] * 2.0 ** rng.integers(-12, 13, SHAPE)
+    for x64 in (data[0].astype(np.float64), spread):
+        dx = da.from_array(x64, chunks=CHUNKS)
+        check_all([(ndimage.uniform_filter(dx, size, mode=m),
+                    ndimage.uniform_filter(x64, size, mode=m))
+                   for size in ((5, 12), 15, (31, 17)) for m in ND_MODES])
+        check_all([(ndimage.uniform_filter1d(dx, 40, axis=a, mode=m),
+                    ndimage.uniform_filter1d(x64, 40, axis=a, mode=m))
+                   for a in (0, 1) for m in ("reflect", "wrap")])
     check_all([(ndimage.gaussian_filter(dx, 2, mode=m), ndimage.gaussian_filter(x64, 2, mode=m))
                for m in ND_MODES])
 

@@ -187,31 +187,35 @@ impl SimdElement for i64 {
 ///     pub fn scale<T, V>(out: &mut [T], k: T) { /* uses V::load, V::mul_add, ... */ }
 /// }
 /// ```
+///
+/// `T` may carry one more bound (`fn mean<T: WindowSum, V>`), and a kernel of plain loops may
+/// leave `V` unused: compiled for each set, the compiler vectorises them for it.
 macro_rules! simd_kernel {
     (
         $(#[$meta:meta])*
-        $vis:vis fn $name:ident <$T:ident, $V:ident> ( $($arg:ident : $ty:ty),* $(,)? ) $(-> $ret:ty)? $body:block
+        $vis:vis fn $name:ident <$T:ident $(: $extra:path)?, $V:ident> ( $($arg:ident : $ty:ty),* $(,)? ) $(-> $ret:ty)? $body:block
     ) => {
         $(#[$meta])*
         #[allow(clippy::too_many_arguments)]
-        $vis fn $name<$T: $crate::cpu::simd::SimdElement>($($arg: $ty),*) $(-> $ret)? {
+        $vis fn $name<$T: $crate::cpu::simd::SimdElement $(+ $extra)?>($($arg: $ty),*) $(-> $ret)? {
             #[inline(always)]
-            #[allow(clippy::too_many_arguments)]
-            fn generic<$T: $crate::cpu::simd::SimdElement, $V: $crate::cpu::simd::Vector<$T>>(
+            // A kernel may leave `V` unused and let the compiler vectorise its loops for the set.
+            #[allow(clippy::too_many_arguments, clippy::extra_unused_type_parameters)]
+            fn generic<$T: $crate::cpu::simd::SimdElement $(+ $extra)?, $V: $crate::cpu::simd::Vector<$T>>(
                 $($arg: $ty),*
             ) $(-> $ret)? $body
 
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx512f,avx2,fma")]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn avx512<$T: $crate::cpu::simd::SimdElement>($($arg: $ty),*) $(-> $ret)? {
+            unsafe fn avx512<$T: $crate::cpu::simd::SimdElement $(+ $extra)?>($($arg: $ty),*) $(-> $ret)? {
                 generic::<$T, <$T as $crate::cpu::simd::SimdElement>::Avx512>($($arg),*)
             }
 
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2,fma")]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn avx2<$T: $crate::cpu::simd::SimdElement>($($arg: $ty),*) $(-> $ret)? {
+            unsafe fn avx2<$T: $crate::cpu::simd::SimdElement $(+ $extra)?>($($arg: $ty),*) $(-> $ret)? {
                 generic::<$T, <$T as $crate::cpu::simd::SimdElement>::Avx2>($($arg),*)
             }
 

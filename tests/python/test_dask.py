@@ -110,6 +110,30 @@ def test_ndimage_row_chunks_bit_for_bit(client, case):
               exact=True)
 
 
+ND_3D_CASES = {
+    "gaussian_filter": lambda f, x, m: f.gaussian_filter(x, 1.5, mode=m, cval=0.5),
+    "gaussian_filter axes 1, 2": lambda f, x, m: f.gaussian_filter(x, (2.0, 1.0), axes=(1, 2),
+                                                                 mode=m),
+    "uniform_filter long": lambda f, x, m: f.uniform_filter(x, (3, 15, 5), mode=m),
+    "correlate1d axis 1": lambda f, x, m: f.correlate1d(x, [1.0, -2.0, 0.5, 3.0], axis=1, mode=m),
+    "maximum_filter": lambda f, x, m: f.maximum_filter(x, (2, 5, 3), mode=m),
+    "median_filter": lambda f, x, m: f.median_filter(x, 3, mode=m),
+    "correlate": lambda f, x, m: f.correlate(x, np.arange(27.0).reshape(3, 3, 3) / 27, mode=m),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ND_3D_CASES))
+def test_ndimage_3d_chunks_bit_for_bit(client, case):
+    # Three axes chunked unevenly, down to chunks of one sample: the passes along the middle axis
+    # (fused with the last in memory) and the halos of every axis, every mode.
+    x = np.random.default_rng(13).standard_normal((12, 31, 26)).astype(np.float32)
+    chunks = ((5, 7), (1, 9, 2, 19), (13, 4, 9))
+    fn = ND_3D_CASES[case]
+    for xt in (x, x.astype(np.float64)):
+        dx = da.from_array(xt, chunks=chunks)
+        check_all([(fn(ndimage, dx, m), fn(ndimage, xt, m)) for m in ND_MODES])
+
+
 def test_only_marked_filters_compute_strip_rows_alone(client):
     # A block function that filters its own result along axis 0 needs its whole strip: the rows of
     # a strip computed alone would be filtered again as if they were the strip.

@@ -252,7 +252,10 @@ def _stitched(block_fn, arrays, axis, depth, wrap, dtype):
     m = len(arrays)
 
     def run(*blocks):
-        return _stitch_chunk(block_fn, axis, depth, blocks[m:2 * m], blocks[2 * m:], *blocks[:m])
+        before, after, cores = blocks[m:2 * m], blocks[2 * m:], blocks[:m]
+        if axis == 0 and getattr(block_fn, "rows_alone", False):
+            return _stitch_rows(block_fn, depth, dtype, before, after, *cores)
+        return _stitch_chunk(block_fn, axis, depth, before, after, *cores)
 
     return da.map_blocks(run, *arrays, *befores, *afters, chunks=x.chunks, dtype=dtype,
                          meta=np.empty((0,) * x.ndim, dtype))
@@ -285,18 +288,9 @@ def _stitch_chunk(block_fn, axis, depth, before, after, *cores):
 
     def repaired(pieces):
         """The middle `depth` samples of `block_fn` over each array's strip (its pieces joined
-        along `axis`): the samples a strip of ``3 * depth`` repairs. Along axis 0 the separable
-        linear filters (:func:`rows_alone`) compute those rows alone (``_ndsupport.only_rows``; a
-        full strip cost a quarter of a 1024-row chunk's time at depth 32); the others filter the
-        whole strip."""
-        from sigconv import _ndsupport
-
+        along `axis`): the samples a strip of ``3 * depth`` repairs."""
         strips = [np.concatenate(p, axis=axis) for p in pieces]
-        if axis != 0 or not getattr(block_fn, "rows_alone", False):
-            return _take(block_fn(*strips), axis, depth, 2 * depth)
-        with _ndsupport.only_rows(depth, 2 * depth):
-            result = block_fn(*strips)
-        return result if result.shape[0] == depth else result[depth:2 * depth]
+        return _take(block_fn(*strips), axis, depth, 2 * depth)
 
     if top:
         _take(out, axis, 0, depth)[...] = repaired(
@@ -304,6 +298,37 @@ def _stitch_chunk(block_fn, axis, depth, before, after, *cores):
     if bottom:
         _take(out, axis, size - depth, size)[...] = repaired(
             [(_take(c, axis, size - 2 * depth, size), a) for c, a in zip(cores, after)])
+    return out
+
+
+def _stitch_rows(block_fn, depth, dtype, before, after, *cores):
+    """:func:`_stitch_chunk` along axis 0 for a filter whose rows can be computed alone
+    (:func:`rows_alone`, ``_ndsupport.only_rows``): every row once, into one buffer. The chunk's
+    inner rows come from the chunk itself, the `depth` rows next to an inner edge from the strip
+    of ``3 * depth`` rows there (a full strip cost a quarter of a 1024-row chunk's time at depth
+    32; filtering the whole chunk and then repairing its edges computed those rows twice)."""
+    from sigconv import _chunk_buffers, _ndsupport
+
+    top, bottom = before[0].shape[0] > 0, after[0].shape[0] > 0
+    size = cores[0].shape[0]
+    if size < 2 * depth or not (top or bottom):
+        return _stitch_chunk(block_fn, 0, depth, before, after, *cores)
+    out = _chunk_buffers.empty(cores[0].shape, dtype)
+
+    def rows(arrays, lo, hi, dest):
+        with _ndsupport.only_rows(lo, hi, into=dest):
+            result = block_fn(*arrays)
+        if result is not dest:  # the filter computed its whole result after all
+            dest[...] = result if result.shape[0] == hi - lo else result[lo:hi]
+
+    lo, hi = (depth if top else 0), (size - depth if bottom else size)
+    rows(cores, lo, hi, out[lo:hi])
+    if top:
+        strips = [np.concatenate((b, c[:2 * depth])) for b, c in zip(before, cores)]
+        rows(strips, depth, 2 * depth, out[:depth])
+    if bottom:
+        strips = [np.concatenate((c[size - 2 * depth:], a)) for c, a in zip(cores, after)]
+        rows(strips, depth, 2 * depth, out[size - depth:])
     return out
 
 

@@ -116,14 +116,15 @@ _ROWS = contextvars.ContextVar("sigconv_ndimage_rows", default=None)
 
 
 @contextlib.contextmanager
-def only_rows(lo, hi):
+def only_rows(lo, hi, into=None):
     """Within this block, the separable linear filters (Gaussian, uniform, correlate1d and their
     kin, on the CPU, with a result of the compute dtype and no output array) may return only rows
     ``lo:hi`` along axis 0 of their result, computed alone (``_core.filter_axes(rows=)``) and equal
-    to those rows of the whole result; the others return the whole result. The dask layer repairs
-    a chunk's edge this way from a strip whose other rows it does not need, for the functions
-    marked ``_dask.rows_alone`` only (one such filter of the input, nothing after it)."""
-    token = _ROWS.set((int(lo), int(hi)))
+    to those rows of the whole result, written into `into` when given (a C-contiguous array of
+    that shape and the compute dtype, returned); the others return the whole result. The dask
+    layer filters a chunk's inner rows and repairs its edges this way, for the functions marked
+    ``_dask.rows_alone`` only (one such filter of the input, nothing after it)."""
+    token = _ROWS.set((int(lo), int(hi), into))
     try:
         yield
     finally:
@@ -132,4 +133,11 @@ def only_rows(lo, hi):
 
 def rows_wanted():
     """The ``(lo, hi)`` of an enclosing :func:`only_rows`, or None."""
-    return _ROWS.get()
+    rows = _ROWS.get()
+    return None if rows is None else rows[:2]
+
+
+def rows_into():
+    """The array an enclosing :func:`only_rows` writes its rows into, or None."""
+    rows = _ROWS.get()
+    return None if rows is None else rows[2]

@@ -166,7 +166,8 @@ def _linear_passes(arr, passes, cval, output, workers, device):
         rows = _nd.rows_wanted()
         if rows is not None and device == "cpu" and given is None and arr.ndim:
             # only the rows a caller asked for (see _ndsupport.only_rows)
-            return _core.filter_axes(src, passes, cval, workers, device, rows=rows)
+            return _core.filter_axes(src, passes, cval, workers, device, rows=rows,
+                                     out=_nd.rows_into())
         res = _core.filter_axes(src, passes, cval, workers, device)
         return _done(res, output, arr)
     cur = arr

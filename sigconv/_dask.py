@@ -210,8 +210,8 @@ def _stitched(block_fn, arrays, axis, depth, wrap, dtype):
     with `wrap` the end chunks take their halos from the other end.
 
     The graph has three tasks per chunk: two take views of its neighbours' edge samples (the
-    halos, on the neighbours' workers: small, ready at once, cheap to send), and one filters the
-    chunk and repairs its edges. That one is a blockwise layer (``map_blocks`` over the chunks and
+    halos, on the neighbours' workers: small, ready at once, cheap to send), and one computes the
+    chunk, its edge samples from the strips. That one is a blockwise layer (``map_blocks`` over the chunks and
     two arrays of halos), so the element-wise or per-chunk steps after it fuse into its task.
     Slicing tasks and dask's concatenations made five tasks per chunk before; on 2 single-thread
     workers the 16384² Gaussian of ``benches/bench_dask.py`` (with its per-chunk checksum) took

@@ -211,8 +211,9 @@ def _stitched(block_fn, arrays, axis, depth, wrap, dtype):
 
     The graph has three tasks per chunk: two take views of its neighbours' edge samples (the
     halos, on the neighbours' workers: small, ready at once, cheap to send), and one computes the
-    chunk, its edge samples from the strips. That one is a blockwise layer (``map_blocks`` over the chunks and
-    two arrays of halos), so the element-wise or per-chunk steps after it fuse into its task.
+    chunk, its edge samples from the strips. That one is a blockwise layer (``map_blocks`` over
+    the chunks and two arrays of halos), so the element-wise or per-chunk steps after it fuse into
+    its task.
     Slicing tasks and dask's concatenations made five tasks per chunk before; on 2 single-thread
     workers the 16384² Gaussian of ``benches/bench_dask.py`` (with its per-chunk checksum) took
     a median 0.89 s that way, 0.79 s with a hand-built layer of three (not fused) and 0.51-0.62 s
